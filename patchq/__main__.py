@@ -1,0 +1,3 @@
+from patchq.cli import main
+
+main()

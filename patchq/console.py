@@ -1,0 +1,92 @@
+"""Where output goes: data to stdout, diagnostics to stderr, colour and progress only on a tty."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+@dataclass
+class Settings:
+    verbose: bool = False
+    quiet: bool = False
+    no_color: bool = False
+
+
+settings = Settings()
+
+
+def color_enabled(stream: Any) -> bool:
+    if settings.no_color or os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def stdout_console() -> Console:
+    from rich.console import Console
+
+    return Console(
+        file=sys.stdout,
+        no_color=not color_enabled(sys.stdout),
+        highlight=False,
+        soft_wrap=not sys.stdout.isatty(),
+    )
+
+
+def stderr_console() -> Console:
+    from rich.console import Console
+
+    return Console(file=sys.stderr, no_color=not color_enabled(sys.stderr), highlight=False)
+
+
+def info(message: str) -> None:
+    """A diagnostic line on stderr, silenced by -q."""
+    if not settings.quiet:
+        print(message, file=sys.stderr)
+
+
+def debug(message: str) -> None:
+    """Shown with -v only: every git command patchq runs goes through here."""
+    if settings.verbose:
+        print(message, file=sys.stderr)
+
+
+@contextmanager
+def progress(description: str, total: int) -> Iterator[Any]:
+    """A rich progress bar on a terminal; a no-op advancer when piped or quiet."""
+    if settings.quiet or not sys.stderr.isatty():
+        yield _NoProgress()
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=stderr_console(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=total)
+        yield _BarAdvancer(bar, task)
+
+
+class _NoProgress:
+    def advance(self, step: int = 1, description: str | None = None) -> None:
+        pass
+
+
+class _BarAdvancer:
+    def __init__(self, bar: Any, task: Any) -> None:
+        self.bar, self.task = bar, task
+
+    def advance(self, step: int = 1, description: str | None = None) -> None:
+        if description is not None:
+            self.bar.update(self.task, description=description)
+        self.bar.advance(self.task, step)

@@ -1,0 +1,63 @@
+"""Rows for `patchq list`: each patch's series.yaml entry plus what its file says."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from patchq import console
+from patchq.model import Patch, Series
+from patchq.workspace import Workspace
+
+
+def age_days(added: str | None, today: dt.date | None = None) -> int | None:
+    if not added:
+        return None
+    try:
+        day = dt.date.fromisoformat(added[:10])
+    except ValueError:
+        return None
+    return ((today or dt.date.today()) - day).days
+
+
+def upstream_link(patch: Patch) -> str | None:
+    links = patch.upstream
+    return links.review or links.commit or links.bug or links.change_id
+
+
+def rows(ws: Workspace, current: Series) -> list[dict[str, Any]]:
+    out = []
+    for position, patch in enumerate(current.patches, 1):
+        info = ws.read_patch(patch)
+        row = {
+            "position": position,
+            "name": patch.name,
+            **patch.as_dict(),
+            "subject": info.subject,
+            "author": info.author,
+            "age_days": age_days(patch.added),
+        }
+        out.append(row)
+    return out
+
+
+def print_table(table_rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("#", "name", "subject", "status", "age", "upstream"):
+        table.add_column(column, overflow="fold")
+    for row in table_rows:
+        patch_link = row.get("upstream") or {}
+        link = (
+            patch_link.get("review")
+            or patch_link.get("commit")
+            or patch_link.get("bug")
+            or patch_link.get("change_id")
+            or ""
+        )
+        age = "" if row["age_days"] is None else f"{row['age_days']}d"
+        table.add_row(str(row["position"]), row["name"], row["subject"], row["status"], age, link)
+    out = console.stdout_console()
+    out.print(table)
+    out.print(f"{len(table_rows)} patches")

@@ -1,0 +1,111 @@
+"""The series model: typed, immutable values that series.py loads from and saves to series.yaml."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Status(str, Enum):
+    PENDING = "pending"
+    SUBMITTED = "submitted"
+    MERGED = "merged"
+    BACKPORT = "backport"
+    REJECTED = "rejected"
+    DOWNSTREAM_ONLY = "downstream-only"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+STATUSES = tuple(s.value for s in Status)
+CHANGE_ID_RE = re.compile(r"^I[0-9a-f]{40}$")
+COMMIT_RE = re.compile(r"^[0-9a-f]{7,40}$")
+
+
+@dataclass(frozen=True)
+class UpstreamLinks:
+    """Where a patch stands upstream; every field optional."""
+
+    change_id: str | None = None  # Gerrit Change-Id: I + 40 hex
+    review: str | None = None  # https://review.opendev.org/c/openstack/nova/+/951234
+    commit: str | None = None  # the upstream commit it is, or was picked from
+    bug: str | None = None  # https://bugs.launchpad.net/nova/+bug/2101234
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Patch:
+    file: str  # relative to patches/
+    status: Status = Status.PENDING
+    reason: str | None = None
+    owner: str | None = None
+    added: str | None = None  # YYYY-MM-DD
+    upstream: UpstreamLinks = field(default_factory=UpstreamLinks)
+
+    @property
+    def name(self) -> str:
+        return self.file[: -len(".patch")] if self.file.endswith(".patch") else self.file
+
+    def as_dict(self) -> dict[str, Any]:
+        """The series.yaml entry, in canonical key order, without empty keys."""
+        out: dict[str, Any] = {"file": self.file, "status": self.status.value}
+        for key in ("reason", "owner", "added"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        links = self.upstream.as_dict()
+        if links:
+            out["upstream"] = links
+        return out
+
+
+@dataclass(frozen=True)
+class Upstream:
+    name: str
+    path: str  # local clone, relative to series.yaml
+    base: str  # the ref the series applies to
+    base_commit: str
+    url: str | None = None
+    branch: str | None = None  # None: not written in series.yaml, "master" is used
+
+    @property
+    def trunk(self) -> str:
+        return self.branch or "master"
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
+        if self.url is not None:
+            out["url"] = self.url
+        out["path"] = self.path
+        if self.branch is not None:
+            out["branch"] = self.branch
+        out.update(base=self.base, base_commit=self.base_commit)
+        return out
+
+
+@dataclass(frozen=True)
+class Series:
+    upstream: Upstream
+    patches: tuple[Patch, ...] = ()
+    history: tuple[dict[str, Any], ...] = ()  # one entry per rebase or drop, plain data
+    policy: dict[str, Any] | None = None  # reserved for `patchq check`
+    version: int = 1
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"version": self.version, "upstream": self.upstream.as_dict()}
+        if self.policy is not None:
+            out["policy"] = self.policy
+        out["patches"] = [p.as_dict() for p in self.patches]
+        out["history"] = [dict(h) for h in self.history]
+        return out
+
+    def index_of(self, file: str) -> int:
+        for i, patch in enumerate(self.patches):
+            if patch.file == file:
+                return i
+        raise KeyError(file)

@@ -1,0 +1,185 @@
+"""Patch files in `git format-patch` form: parse their header, message, trailers and diff.
+
+Patch bytes are kept as bytes end to end (non-UTF-8 content and CRLF survive); text fields are
+decoded with surrogateescape so nothing is lost on the way back.
+"""
+
+from __future__ import annotations
+
+import email.header
+import email.utils
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from patchq.errors import ConfigError
+
+ZERO_FROM = b"From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n"
+CHANGE_ID_TRAILER = re.compile(r"^Change-Id:\s*(I[0-9a-f]{40})\s*$", re.M)
+CHERRY_PICK_LINE = re.compile(r"^\(cherry picked from commit ([0-9a-f]{7,40})\)\s*$", re.M)
+_SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:re|RE|Re):\s*)*(?:\[[^\]]*\]\s*)*")
+_DIFF_START = re.compile(rb"^(?:diff --git |diff -|Index: |--- \S)", re.M)
+_DIFF_GIT_PATHS = re.compile(rb"^diff --git a/(.+?) b/(.+?)\r?$", re.M)
+_MINUS_PLUS = re.compile(rb"^(?:---|\+\+\+) (?:[ab]/)?(.+?)(?:\t.*)?\r?$", re.M)
+
+
+@dataclass(frozen=True)
+class PatchFile:
+    """What a patch file says about itself."""
+
+    author: str  # "Name <email>"
+    date: str  # RFC 2822, as in the file
+    subject: str  # without [PATCH n/m]
+    body: str  # message after the subject, trailers included
+    diff: bytes  # from the first diff line to the end
+    raw: bytes
+
+    @property
+    def message(self) -> str:
+        return self.subject + ("\n\n" + self.body if self.body.strip() else "") + "\n"
+
+    @property
+    def change_id(self) -> str | None:
+        found = CHANGE_ID_TRAILER.findall(self.body)
+        return found[-1] if found else None
+
+    @property
+    def cherry_picked_from(self) -> str | None:
+        found = CHERRY_PICK_LINE.findall(self.body)
+        return found[-1] if found else None
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return changed_paths(self.diff)
+
+    @property
+    def is_binary(self) -> bool:
+        return b"\nGIT binary patch\n" in self.diff or b"\nBinary files " in self.diff
+
+    def git_author_line(self) -> str:
+        """ "Name <email> <secs> <zone>" for a commit object."""
+        return f"{self.author} {git_date(self.date)}"
+
+
+def read(path: Path) -> PatchFile:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read patch {path}: {exc.strerror}") from None
+    return parse(raw, source=str(path))
+
+
+def parse(raw: bytes, *, source: str = "patch") -> PatchFile:
+    match = _DIFF_START.search(raw)
+    head, diff = (raw[: match.start()], raw[match.start() :]) if match else (raw, b"")
+    text = head.decode("utf-8", "surrogateescape").replace("\r\n", "\n")
+    headers, message = _split_mail(text)
+    subject = _decode(headers.get("subject", ""))
+    body = message
+    if not subject:
+        # No mail header: the first paragraph is the subject, as git am does.
+        first, _, rest = message.strip("\n").partition("\n\n")
+        subject, body = " ".join(first.split()), rest
+    body = _strip_diffstat(body).strip("\n")
+    if not diff.strip() and not subject:
+        raise ConfigError(f"{source}: not a patch (no diff and no subject)")
+    return PatchFile(
+        author=_decode(headers.get("from", "")).strip() or "Unknown <unknown@localhost>",
+        date=headers.get("date", "").strip() or "Thu, 1 Jan 1970 00:00:00 +0000",
+        subject=_SUBJECT_PREFIX.sub("", " ".join(subject.split())),
+        body=body,
+        diff=diff,
+        raw=raw,
+    )
+
+
+def _split_mail(text: str) -> tuple[dict[str, str], str]:
+    lines = text.split("\n")
+    if lines and lines[0].startswith("From ") and not lines[0].startswith("From: "):
+        lines = lines[1:]
+    headers: dict[str, str] = {}
+    i, last = 0, None
+    while i < len(lines):
+        line = lines[i]
+        if line == "":
+            i += 1
+            break
+        if line[:1] in (" ", "\t") and last:
+            headers[last] += " " + line.strip()
+        elif ":" in line and re.match(r"^[A-Za-z][A-Za-z0-9-]*:", line):
+            key, _, value = line.partition(":")
+            last = key.lower()
+            headers[last] = value.strip()
+        else:
+            # Not a header block at all: the whole text is the message.
+            return {}, text
+        i += 1
+    return headers, "\n".join(lines[i:])
+
+
+def _strip_diffstat(body: str) -> str:
+    # The message ends at a line that is "---" (git's patch break); the rest is the diffstat.
+    out = []
+    for line in body.split("\n"):
+        if line.rstrip() == "---":
+            break
+        out.append(line)
+    return "\n".join(out)
+
+
+def _decode(value: str) -> str:
+    try:
+        return str(email.header.make_header(email.header.decode_header(value)))
+    except (email.errors.HeaderParseError, LookupError, UnicodeDecodeError):
+        return value
+
+
+def git_date(rfc2822: str) -> str:
+    parsed = email.utils.parsedate_tz(rfc2822)
+    if parsed is None:
+        return "0 +0000"
+    stamp = email.utils.mktime_tz(parsed)
+    offset = parsed[9] or 0
+    sign = "-" if offset < 0 else "+"
+    offset = abs(offset)
+    return f"{stamp} {sign}{offset // 3600:02d}{offset % 3600 // 60:02d}"
+
+
+def rfc2822_date(git_raw_date: str) -> str:
+    """Turn "<secs> <+zone>" into the Date: header format-patch writes."""
+    import datetime as dt
+
+    secs, zone = git_raw_date.split()
+    sign = -1 if zone[0] == "-" else 1
+    delta = dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5])) * sign
+    when = dt.datetime.fromtimestamp(int(secs), dt.timezone(delta))
+    return email.utils.format_datetime(when)
+
+
+def changed_paths(diff: bytes) -> tuple[str, ...]:
+    """Every path a diff touches (both sides of renames), in order of appearance."""
+    found: list[str] = []
+    pairs = _DIFF_GIT_PATHS.findall(diff)
+    if pairs:
+        for a, b in pairs:
+            found += [a.decode("utf-8", "surrogateescape"), b.decode("utf-8", "surrogateescape")]
+    else:
+        for name in _MINUS_PLUS.findall(diff):
+            if name != b"/dev/null":
+                found.append(name.decode("utf-8", "surrogateescape"))
+    return tuple(dict.fromkeys(found))
+
+
+def render(*, author: str, date: str, subject: str, body: str, diff: bytes) -> bytes:
+    """A format-patch style file with a zero From line (deterministic, `git am`-able)."""
+    header = f"From: {author}\nDate: {date}\nSubject: [PATCH] {subject}\n"
+    if any(ord(ch) > 127 for ch in header):
+        header = (
+            f"From: {author}\nDate: {date}\nSubject: [PATCH] {subject}\nMIME-Version: 1.0\n"
+            "Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n"
+        )
+    message = f"\n{body.strip()}\n" if body.strip() else ""
+    text = header + message + "---\n"
+    if not diff.endswith(b"\n"):
+        diff += b"\n"
+    return ZERO_FROM + text.encode("utf-8", "surrogateescape") + diff

@@ -1,0 +1,199 @@
+"""Minimal edits of a ruamel.yaml round-trip document towards a new plain-data value.
+
+Existing nodes are kept (so their comments stay) and only changed keys, items and order are
+touched. ruamel hangs the comments and blank lines that precede a node on the *previous*
+node's last key; when an edit changes which key comes last, that trailing text is moved along so
+it stays where the user wrote it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark
+from ruamel.yaml.tokens import CommentToken
+
+
+def reconcile_document(doc: CommentedMap, new: dict[str, Any]) -> None:
+    _reconcile_map(doc, new)
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, (CommentedMap, CommentedSeq)):
+        return False
+    return old == new or (old is not None and str(old) == str(new))
+
+
+def _reconcile_map(node: CommentedMap, new: dict[str, Any]) -> None:
+    trailing = take_trailing(node)
+    for key in [k for k in node if k not in new]:
+        del node[key]
+    order = list(new)
+    for pos, (key, value) in enumerate(new.items()):
+        if key in node:
+            old = node[key]
+            if isinstance(old, CommentedMap) and isinstance(value, dict):
+                _reconcile_map(old, value)
+            elif isinstance(old, CommentedSeq) and isinstance(value, list):
+                _reconcile_seq(old, value, keyed=key in ("patches",))
+            elif not _same(old, value):
+                node[key] = _fresh(value)
+            continue
+        # A new key goes right after the nearest preceding key that exists.
+        index = 0
+        for earlier in reversed(order[:pos]):
+            if earlier in node:
+                index = list(node).index(earlier) + 1
+                break
+        node.insert(index, key, _fresh(value))
+    give_trailing(node, trailing)
+
+
+def _reconcile_seq(node: CommentedSeq, new: list[Any], *, keyed: bool) -> None:
+    def key_of(item: Any) -> Any:
+        return item.get("file") if keyed and isinstance(item, dict) else None
+
+    if not keyed:
+        # Lists like history are only ever appended to: keep the old items, add new ones.
+        common = 0
+        while common < min(len(node), len(new)) and _equal_plain(node[common], new[common]):
+            common += 1
+        trailing = take_trailing(node)
+        while len(node) > common:
+            del node[len(node) - 1]
+        for item in new[common:]:
+            node.append(_fresh(item))
+        give_trailing(node, trailing)
+        return
+
+    trailing = take_trailing(node)
+    wanted = [key_of(item) for item in new]
+    # Delete items no longer present; what trailed them now trails their predecessor.
+    i = 0
+    while i < len(node):
+        if key_of(node[i]) not in wanted:
+            orphan = take_trailing(node[i])
+            if i > 0:
+                # The comment block right before an item belongs to it: it goes too.
+                take_trailing(node[i - 1])
+                give_trailing(node[i - 1], orphan)
+            del node[i]
+        else:
+            i += 1
+    # Put the remaining items in order, inserting new ones.
+    for pos, key in enumerate(wanted):
+        current = [key_of(item) for item in node]
+        if pos < len(node) and current[pos] == key:
+            item = node[pos]
+        elif key in current:
+            _move(node, current.index(key), pos)
+            item = node[pos]
+        else:
+            node.insert(pos, _fresh(new[pos]))
+            item = node[pos]
+        if isinstance(item, CommentedMap):
+            _reconcile_map(item, new[pos])
+    give_trailing(node, trailing)
+
+
+def _move(node: CommentedSeq, src: int, dst: int) -> None:
+    """Move item src to dst (< src) with the comment block that leads it."""
+    lead = take_trailing(node[src - 1]) if src > 0 else ""
+    tail = take_trailing(node[src])
+    if src > 0:
+        give_trailing(node[src - 1], tail)
+    item = node.pop(src)
+    node.insert(dst, item)
+    if dst > 0:
+        displaced_lead = take_trailing(node[dst - 1])
+        give_trailing(node[dst - 1], lead)
+        give_trailing(item, displaced_lead)
+    else:
+        give_trailing(item, lead if lead.strip() == "" else "\n")
+
+
+def _equal_plain(old: Any, new: Any) -> bool:
+    if isinstance(old, CommentedMap) and isinstance(new, dict):
+        return list(old) == list(new) and all(_equal_plain(old[k], new[k]) for k in new)
+    if isinstance(old, CommentedSeq) and isinstance(new, list):
+        return len(old) == len(new) and all(
+            _equal_plain(a, b) for a, b in zip(old, new, strict=False)
+        )
+    return _same(old, new)
+
+
+def _fresh(value: Any) -> Any:
+    if isinstance(value, dict):
+        node = CommentedMap()
+        for key, item in value.items():
+            node[key] = _fresh(item)
+        return node
+    if isinstance(value, list):
+        seq = CommentedSeq()
+        for item in value:
+            seq.append(_fresh(item))
+        # Inline short scalar lists ([a, b]); block style for lists of mappings.
+        if all(not isinstance(v, (dict, list)) for v in value):
+            seq.fa.set_flow_style()
+        return seq
+    return value
+
+
+# -- trailing comments ---------------------------------------------------------------------
+
+
+def _last_slot(node: Any) -> tuple[Any, Any] | None:
+    """(container, key) of the deepest last entry, where ruamel keeps trailing comments."""
+    if isinstance(node, CommentedMap) and len(node):
+        key = list(node)[-1]
+        value = node[key]
+        nested = isinstance(value, (CommentedMap, CommentedSeq)) and len(value)
+        if nested and not (isinstance(value, CommentedSeq) and value.fa.flow_style()):
+            return _last_slot(value)
+        return node, key
+    if isinstance(node, CommentedSeq) and len(node):
+        index = len(node) - 1
+        value = node[index]
+        if isinstance(value, (CommentedMap, CommentedSeq)) and len(value):
+            return _last_slot(value)
+        return node, index
+    return None
+
+
+def take_trailing(node: Any) -> str:
+    """Detach the full-line comments and blank lines after `node`; keep its end-of-line one."""
+    slot = _last_slot(node)
+    if slot is None:
+        return ""
+    container, key = slot
+    entry = container.ca.items.get(key)
+    if not entry or len(entry) < 3 or entry[2] is None:
+        return ""
+    value: str = entry[2].value
+    newline = value.find("\n")
+    if newline < 0:
+        return ""
+    eol, rest = value[: newline + 1], value[newline + 1 :]
+    if eol.strip():
+        entry[2].value = eol
+    else:
+        entry[2] = None
+    return rest
+
+
+def give_trailing(node: Any, rest: str) -> None:
+    if not rest:
+        return
+    slot = _last_slot(node)
+    if slot is None:
+        return
+    container, key = slot
+    entry = container.ca.items.setdefault(key, [None, None, None, None])
+    while len(entry) < 4:
+        entry.append(None)
+    if entry[2] is not None:
+        value = entry[2].value
+        entry[2].value = (value if value.endswith("\n") else value + "\n") + rest
+    else:
+        entry[2] = CommentToken("\n" + rest, CommentMark(0), None)
