@@ -38,8 +38,9 @@ def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def git(repo: Path, *args: str, input: bytes | None = None) -> str:
-    proc = subprocess.run(["git", "-C", str(repo), *args], input=input, capture_output=True,
-                          check=False)
+    proc = subprocess.run(
+        ["git", "-C", str(repo), *args], input=input, capture_output=True, check=False
+    )
     if proc.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr.decode()}")
     return proc.stdout.decode()
@@ -131,8 +132,10 @@ DEFAULTS = {
 def upstream(tmp_path: Path) -> UpstreamRepo:
     """A tiny nova: tag 1.0 with two files."""
     repo = UpstreamRepo(tmp_path / "nova")
-    repo.commit("Initial import", {"nova/api.py": NOVA_API, "nova/conf.py": NOVA_CONF,
-                                   "README.rst": "nova\n"})
+    repo.commit(
+        "Initial import",
+        {"nova/api.py": NOVA_API, "nova/conf.py": NOVA_CONF, "README.rst": "nova\n"},
+    )
     repo.tag("1.0")
     return repo
 

@@ -35,8 +35,11 @@ def add_patch(root: Path, file: str, subject: str, *, status: str = "pending") -
     )
     text = (root / "series.yaml").read_text()
     entry = f"  - file: {file}\n    status: {status}\n"
-    text = text.replace("patches: []\n", "patches:\n" + entry) if "patches: []" in text else (
-        text.replace("history:", entry + "history:"))
+    text = (
+        text.replace("patches: []\n", "patches:\n" + entry)
+        if "patches: []" in text
+        else (text.replace("history:", entry + "history:"))
+    )
     (root / "series.yaml").write_text(text)
 
 
@@ -50,8 +53,9 @@ def test_init_pins_base_and_refuses_overwrite(series_dir: Path, upstream: Upstre
     assert "already exists" in again.stderr
 
 
-def test_init_unknown_ref_and_not_a_repo(upstream: UpstreamRepo, workdir: Path,
-                                         tmp_path: Path) -> None:
+def test_init_unknown_ref_and_not_a_repo(
+    upstream: UpstreamRepo, workdir: Path, tmp_path: Path
+) -> None:
     bad_ref = run("init", "--upstream", str(upstream.path), "--base", "9.9")
     assert bad_ref.exit_code == 2
     assert "'9.9' is not a commit" in bad_ref.stderr
@@ -67,12 +71,20 @@ def test_mark_keeps_comments_and_blank_lines(series_dir: Path) -> None:
     add_patch(series_dir, "0001-a.patch", "First")
     add_patch(series_dir, "0002-b.patch", "Second")
     path = series_dir / "series.yaml"
-    text = path.read_text().replace("  - file: 0002-b.patch",
-                                    "\n  # carried until 2.0, see bug 123\n  - file: 0002-b.patch")
+    text = path.read_text().replace(
+        "  - file: 0002-b.patch", "\n  # carried until 2.0, see bug 123\n  - file: 0002-b.patch"
+    )
     text = text.replace("version: 1", "version: 1  # do not bump")
     path.write_text(text)
-    result = run("mark", "0002-b", "submitted", "--review", "https://review.example/1",
-                 "--reason", "needed by operators")
+    result = run(
+        "mark",
+        "0002-b",
+        "submitted",
+        "--review",
+        "https://review.example/1",
+        "--reason",
+        "needed by operators",
+    )
     assert result.exit_code == 0, result.stderr
     after = path.read_text()
     assert "version: 1  # do not bump" in after
@@ -115,7 +127,7 @@ def test_move_before_after_to(series_dir: Path) -> None:
     def order() -> list[str]:
         return [p.file[5] for p in series.load(series_dir).patches]
 
-    assert run("move", "000{}-c".format(3), "--before", "1").exit_code == 0
+    assert run("move", "0003-c", "--before", "1").exit_code == 0
     assert order() == ["c", "a", "b"]
     assert run("move", "c", "--after", "3").exit_code == 2  # "c" is no name: a, b are
     assert run("move", "0003-c", "--to", "3").exit_code == 0
