@@ -411,7 +411,8 @@ def import_(
     for position, patch in enumerate(plan.series.patches[first - 1 :], first):
         link = patch.upstream.commit or patch.upstream.review or patch.upstream.change_id or ""
         console.info(f"#{position} {patch.file}  {patch.status}  {link}".rstrip())
-    console.info(f"imported {len(incoming)} patches into {ws.series_path}")
+    count = len(incoming)
+    console.info(f"imported {count} patch{'es' if count != 1 else ''} into {ws.series_path}")
 
 
 # == status and apply (issue 3) ============================================================
