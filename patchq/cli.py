@@ -354,6 +354,67 @@ def _series_for(ctx: Context) -> tuple[Workspace, Series]:
 # == import and demo (issue 2) =============================================================
 
 
+@cli.command(name="import")
+@click.option("--range", "rev_range", metavar="A..B", help="Commits A..B of the upstream clone.")
+@click.option("--quilt", metavar="DIR", help="A quilt dir with a series file (debian/patches).")
+@click.option("--mbox", metavar="FILE", help="An mbox holding one or more patches.")
+@click.argument("files", nargs=-1, metavar="[FILE]...")
+@global_options
+@pass_ctx
+def import_(
+    ctx: Context,
+    rev_range: str | None,
+    quilt: str | None,
+    mbox: str | None,
+    files: tuple[str, ...],
+) -> None:
+    """Add patches at the end of the series, numbered after the existing ones.
+
+    Give exactly one source: --range A..B, --quilt DIR, --mbox FILE, or patch FILEs.
+    A Change-Id trailer fills upstream.change_id; "(cherry picked from commit X)" makes it a
+    backport of X; DEP-3 headers (Forwarded, Origin, Applied-Upstream, Bug) decide the status
+    where present; otherwise it is pending. Nothing is written if any patch fails.
+
+    \b
+    Example:
+      patchq import --range 31.0.0..stable/2025.2
+      patchq import --quilt ../nova-debian/debian/patches
+      patchq import 0001-Fix-rbd-timeout.patch 0002-Add-hw-watchdog.patch
+    """
+    from patchq import edit, importer
+
+    if sum(bool(x) for x in (rev_range, quilt, mbox, files)) != 1:
+        raise click.UsageError(
+            "give exactly one source: --range A..B, --quilt DIR, --mbox FILE or FILE..."
+        )
+    ws = ctx.workspace()
+    ws.refuse_during_rebase("import")
+    start = ctx.start
+    with ws.lock():
+        current = ws.load()
+        if rev_range:
+            with ws.open_repo(current) as repo:
+                incoming = importer.from_range(repo, rev_range)
+        elif quilt:
+            incoming = importer.from_quilt(start / quilt)
+        elif mbox:
+            incoming = importer.from_mbox(start / mbox)
+        else:
+            incoming = importer.from_files([start / f for f in files])
+        plan = importer.plan(
+            current, incoming, taken=importer.taken_names(ws, current), today=edit.today()
+        )
+        importer.write(ws, plan)
+    for note in plan.notes:
+        console.info(f"note: {note}")
+    first = len(current.patches) + 1
+    for position, patch in enumerate(plan.series.patches[first - 1 :], first):
+        link = patch.upstream.commit or patch.upstream.review or patch.upstream.change_id or ""
+        console.info(f"#{position} {patch.file}  {patch.status}  {link}".rstrip())
+    count = len(incoming)
+    console.info(f"imported {count} patch{'es' if count != 1 else ''} into {ws.series_path}")
+
+
 # == status and apply (issue 3) ============================================================
 
 

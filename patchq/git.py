@@ -520,3 +520,56 @@ def commit_diffs(repo: Repo, shas: Sequence[str]) -> dict[str, bytes]:
     if current is not None:
         found[current] = b"".join(chunks)
     return found
+
+
+# == import and demo (issue 2) =============================================================
+
+# format-patch flags that pin its output whatever the user's format.* config says.
+_FORMAT_PATCH_FLAGS = (
+    "--no-numbered",
+    "--no-signature",
+    "--no-cover-letter",
+    "--no-thread",
+    "--no-attach",
+    "--no-to",
+    "--no-cc",
+    "--no-add-header",
+    "--no-base",
+    "--no-signoff",
+    "--no-notes",
+    "--no-from",
+    "--no-relative",
+    "--binary",
+)
+
+
+def format_patches(repo: Repo, start: Sha, end: Sha) -> dict[Sha, bytes]:
+    """`git format-patch start..end` in one process: each commit's patch file by commit sha."""
+    out_dir = Path(tempfile.mkdtemp(prefix="format-patch-", dir=repo.scratch_dir()))
+    repo.run(
+        "format-patch",
+        "-q",
+        "--numbered-files",
+        "-o",
+        str(out_dir),
+        *_FORMAT_PATCH_FLAGS,
+        f"{start}..{end}",
+    )
+    found: dict[Sha, bytes] = {}
+    for item in out_dir.iterdir():
+        data = item.read_bytes()
+        first = data.split(b"\n", 1)[0].split(b" ")
+        if len(first) < 2 or first[0] != b"From":
+            raise GitError(f"`git format-patch` wrote an unexpected file in {repo.path}")
+        found[as_sha(first[1].decode())] = data
+    return found
+
+
+def fast_import(repo: Repo, stream: bytes) -> None:
+    """Feed a `git fast-import` stream into a repository (the demo's synthetic upstream)."""
+    repo.run("fast-import", "--quiet", "--date-format=raw", "--done", input=stream)
+
+
+def checkout(repo: Repo, branch: str) -> None:
+    """Check `branch` out in a repository patchq itself created (never the user's)."""
+    repo.run("checkout", "-q", "-f", branch)
