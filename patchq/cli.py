@@ -409,7 +409,7 @@ def report(
     if against is not None:
         result = _status_against(ws, current, against)
     model = reporting.build(ws, current, clock=reporting.Clock.from_env(), status=result)
-    if output is None and chosen == "text" and template is None:
+    if output is None and chosen == "text" and template is None and sys.stdout.isatty():
         reporting.print_text(model, console.stdout_console())
         return
     text = reporting.render(model, chosen, template=template)

@@ -457,12 +457,13 @@ def text_renderables(model: dict[str, Any]) -> list[RenderableType]:
         lines.append("against: " + ", ".join(f"{n} {s}" for s, n in summ["by_state"].items()))
     out: list[RenderableType] = [head, Text("\n".join(lines))]
 
-    table = Table(title="Patches", title_justify="left", box=None, pad_edge=False)
+    out.append(_heading("Patches"))
+    table = Table(box=None, pad_edge=False)
     columns = ["#", "subject", "status", "reason", "owner", "age", "releases", "links"]
     if against:
         columns += ["state", "evidence"]
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", min_width=24 if column == "subject" else None)
     for row in model["patches"]:
         cells = [
             str(row["position"]),
@@ -475,11 +476,12 @@ def text_renderables(model: dict[str, Any]) -> list[RenderableType]:
             Text(_text_links(row["links"])),
         ]
         if against:
-            cells += [row["state"] or "", _text_evidence(row)]
+            cells += [row["state"] or "", Text(_text_evidence(row))]
         table.add_row(*cells)
     out.append(table)
 
-    landed = Table(title="Landed upstream", title_justify="left", box=None, pad_edge=False)
+    out.append(_heading("Landed upstream"))
+    landed = Table(box=None, pad_edge=False)
     for column in ("date", "rebase", "patch", "evidence", "upstream commit"):
         landed.add_column(column, overflow="fold")
     for entry in model["history"]:
@@ -491,25 +493,43 @@ def text_renderables(model: dict[str, Any]) -> list[RenderableType]:
         for item in entry["dropped"]:
             why = ", ".join(item["evidence"]) or item["reason"] or ""
             landed.add_row(
-                entry["date"][:10],
-                where,
+                Text(entry["date"][:10]),
+                Text(where),
                 Text(item["subject"] or item["file"]),
                 Text(why),
-                (item["upstream_commit"] or "")[:12],
+                Text((item["upstream_commit"] or "")[:12]),
             )
-    out.append(landed if landed.row_count else Text("Landed upstream: nothing recorded yet"))
+        for item in entry["skipped"]:
+            why = f"skipped: {item['reason'] or 'conflict'}"
+            landed.add_row(
+                Text(entry["date"][:10]),
+                Text(where),
+                Text(item["subject"] or item["file"]),
+                Text(why),
+            )
+    out.append(landed if landed.row_count else Text("No patch has left the series yet."))
 
-    chart = Table(title="Carried per release", title_justify="left", box=None, pad_edge=False)
+    out.append(_heading("Carried patches per release"))
+    chart = Table(box=None, pad_edge=False)
     chart.add_column("release")
     chart.add_column("carried", justify="right")
+    chart.add_column("")
+    peak = max((p["carried"] for p in model["chart"]), default=0)
     for point in model["chart"]:
-        chart.add_row(Text(point["release"]), str(point["carried"]))
+        bar = text_bar(point["carried"], peak)
+        chart.add_row(Text(point["release"]), str(point["carried"]), Text(bar, style="cyan"))
     out.append(chart)
     return out
 
 
+def _heading(title: str) -> RenderableType:
+    from rich.text import Text
+
+    return Text("\n" + title, style="bold")
+
+
 def _text_links(links: dict[str, Any]) -> str:
-    parts = [links["review"] or links["change_id"], links["bug"], links["commit"]]
+    parts = [links["review"] or links["change_id"], links["bug"], (links["commit"] or "")[:12]]
     return " ".join(p for p in parts if p)
 
 
