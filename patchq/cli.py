@@ -19,6 +19,7 @@ from patchq.errors import EXIT_USAGE, PatchqError
 
 if TYPE_CHECKING:
     from patchq.model import Series
+    from patchq.verdict import StatusResult
     from patchq.workspace import Workspace
 
 FORMATS = click.Choice(["text", "json"])
@@ -457,9 +458,7 @@ def report(
     ws, current = _series_for(ctx)
     if ws.rebase_in_progress():
         console.info("patchq: a rebase is in progress: the report shows series.yaml as it is now")
-    result = None
-    if against is not None:
-        result = _status_against(ws, current, against)
+    result = _status_against(ws, current, against) if against is not None else None
     model = reporting.build(ws, current, clock=reporting.Clock.from_env(), status=result)
     if output is None and chosen == "text" and template is None and sys.stdout.isatty():
         reporting.print_text(model, console.stdout_console())
@@ -472,8 +471,11 @@ def report(
     console.info(f"wrote {output}")
 
 
-def _status_against(ws: Workspace, current: Series, against: str) -> Any:
-    raise PatchqError(f"--against {against}: the status engine is not available yet")
+def _status_against(ws: Workspace, current: Series, against: str) -> StatusResult:
+    from patchq import status as status_mod
+
+    with ws.open_repo(current) as repo:
+        return status_mod.evaluate(ws, current, repo, against=against, progress=True)
 
 
 # == check (issue 6) =======================================================================

@@ -21,7 +21,7 @@ from patchq.errors import ConfigError
 from patchq.fsutil import atomic_write
 from patchq.listing import age_days
 from patchq.model import STATUSES, Patch, Series
-from patchq.verdict import APPLIES, CONFLICTS, LANDED, StatusResult
+from patchq.verdict import APPLIES, CONFLICTS, LANDED, PatchState, StatusResult
 
 if TYPE_CHECKING:
     import jinja2
@@ -128,7 +128,7 @@ def patch_row(
     upstream_url: str | None,
     today: dt.date,
     rebase_dates: Sequence[str],
-    verdict: Any = None,
+    verdict: PatchState | None = None,
 ) -> dict[str, Any]:
     links = patch.upstream
     row: dict[str, Any] = {

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import UpstreamRepo, run
+from conftest import UpstreamRepo, git, run
 from report_helpers import NASTY, PATCHES, write_series
 
 from patchq import report
@@ -355,3 +355,83 @@ def test_escapes_decides_by_extension() -> None:
     assert report.escapes(Path("a.html")) and report.escapes(Path("a.HTML.j2"))
     assert report.escapes(Path("feed.xml.jinja2"))
     assert not report.escapes(Path("a.md.j2")) and not report.escapes(Path("a.txt"))
+
+
+# -- --against: the status engine's verdict in every format --------------------------------
+
+
+@pytest.fixture
+def against_pkg(
+    series_dir: Path, upstream: UpstreamRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Three patches on 1.0; upstream 2.0 takes the first, and rewrites what the third edits."""
+    from conftest import NOVA_API, NOVA_CONF
+    from status_helpers import Downstream, cherry_pick
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    down = Downstream(upstream, tmp_path / "down")
+    landed = down.commit(
+        "Add rbd timeout",
+        {"nova/conf.py": NOVA_CONF.replace('"vms",', '"vms",\n    "rbd_timeout": 60,')},
+    )
+    down.commit(
+        "Log reboots louder",
+        {"nova/api.py": NOVA_API.replace('LOG.info("rebooting', 'LOG.warning("rebooting')},
+    )
+    down.commit("Readme | <b>downstream</b>", {"README.rst": "nova downstream\n"})
+    down.export(series_dir)
+    cherry_pick(upstream, down, landed)
+    upstream.commit("Rewrite readme", {"README.rst": "The nova project\n"})
+    upstream.tag("2.0")
+    text = (series_dir / "series.yaml").read_text()
+    (series_dir / "series.yaml").write_text(
+        text.replace("name: nova", "name: nova\n  url: https://opendev.org/openstack/nova")
+    )
+    return series_dir
+
+
+def test_against_adds_states_and_evidence(against_pkg: Path, upstream: UpstreamRepo) -> None:
+    before = upstream.snapshot()
+    data = report_json("--against", "2.0")
+    assert upstream.snapshot() == before
+    assert data["against"] == {"ref": "2.0", "commit": upstream.head()}
+    assert data["summary"]["by_state"] == {"landed": 1, "applies": 1, "conflicts": 1}
+    rows = {p["subject"]: p for p in data["patches"]}
+    landed = rows["Add rbd timeout"]
+    assert landed["state"] == "landed" and "patch-id" in landed["evidence"]
+    landed_commit = git(upstream.path, "rev-parse", "2.0~1").strip()
+    assert landed["upstream_commit"] == landed_commit
+    assert landed["upstream_commit_url"] == (
+        f"https://opendev.org/openstack/nova/commit/{landed_commit}"
+    )
+    assert rows["Log reboots louder"]["state"] == "applies"
+    conflicting = rows["Readme | <b>downstream</b>"]
+    assert conflicting["state"] == "conflicts" and conflicting["conflicts"] == ["README.rst"]
+
+
+def test_against_in_html_markdown_and_text(against_pkg: Path) -> None:
+    html = run("report", "--format", "html", "--against", "2.0")
+    assert html.exit_code == 0, html.stderr
+    assert '<tr data-status="pending" data-state="landed">' in html.stdout
+    assert 'id="state-counts"' in html.stdout and "Checked against" in html.stdout
+    assert "Readme | &lt;b&gt;downstream&lt;/b&gt;" in html.stdout
+    md = run("report", "--format", "markdown", "--against", "2.0")
+    assert md.exit_code == 0, md.stderr
+    header = (
+        "| # | Subject | Status | Reason | Owner | Age (days) | Releases | Links "
+        "| State | Evidence |"
+    )
+    lines = md.stdout.splitlines()
+    start = lines.index(header)
+    assert all(len(_md_cells(row)) == 10 for row in lines[start + 2 : start + 5])
+    assert "| conflicts | README.rst |" in md.stdout
+    assert "| landed | 1 |" in md.stdout
+    text = run("report", "--against", "2.0")
+    assert text.exit_code == 0, text.stderr
+    assert "against: 1 landed, 1 applies, 1 conflicts" in text.stdout
+
+
+def test_against_unknown_ref_is_one_line_exit_2(against_pkg: Path) -> None:
+    result = run("report", "--against", "9.9")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "9.9" in result.stderr
