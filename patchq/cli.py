@@ -451,6 +451,7 @@ def report(
       patchq report --format json | jq '.summary'
     """
     from patchq import report as reporting
+    from patchq import report_render
 
     if template is not None and fmt in ("json", "text"):
         raise click.UsageError(f"--template renders its own output: drop --format {fmt}")
@@ -461,9 +462,9 @@ def report(
     result = _status_against(ws, current, against) if against is not None else None
     model = reporting.build(ws, current, clock=reporting.Clock.from_env(), status=result)
     if output is None and chosen == "text" and template is None and sys.stdout.isatty():
-        reporting.print_text(model, console.stdout_console())
+        report_render.print_text(model, console.stdout_console())
         return
-    text = reporting.render(model, chosen, template=template)
+    text = report_render.render(model, chosen, template=template)
     if output is None:
         click.echo(text, nl=False)
         return

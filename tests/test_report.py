@@ -10,7 +10,7 @@ import pytest
 from conftest import UpstreamRepo, git, run
 from report_helpers import NASTY, PATCHES, write_series
 
-from patchq import report
+from patchq import report, report_render
 
 EPOCH = "1764000000"  # 2025-11-24T16:00:00Z
 
@@ -333,12 +333,13 @@ def test_outside_a_series_is_one_line_exit_2(workdir: Path) -> None:
 
 
 def test_markdown_cell_and_link_escaping() -> None:
-    assert report.markdown_cell("a|b\nc  d") == r"a\|b c d"
-    assert report.markdown_cell(None) == ""
+    assert report_render.markdown_cell("a|b\nc  d") == r"a\|b c d"
+    assert report_render.markdown_cell(None) == ""
     assert (
-        report.markdown_link("x", "https://e.org/a b|(c)") == "[x](https://e.org/a%20b%7C%28c%29)"
+        report_render.markdown_link("x", "https://e.org/a b|(c)")
+        == "[x](https://e.org/a%20b%7C%28c%29)"
     )
-    assert report.markdown_link("x|y", None) == r"x\|y"
+    assert report_render.markdown_link("x|y", None) == r"x\|y"
 
 
 def test_web_url_and_commit_url() -> None:
@@ -352,9 +353,9 @@ def test_web_url_and_commit_url() -> None:
 
 
 def test_escapes_decides_by_extension() -> None:
-    assert report.escapes(Path("a.html")) and report.escapes(Path("a.HTML.j2"))
-    assert report.escapes(Path("feed.xml.jinja2"))
-    assert not report.escapes(Path("a.md.j2")) and not report.escapes(Path("a.txt"))
+    assert report_render.escapes(Path("a.html")) and report_render.escapes(Path("a.HTML.j2"))
+    assert report_render.escapes(Path("feed.xml.jinja2"))
+    assert not report_render.escapes(Path("a.md.j2")) and not report_render.escapes(Path("a.txt"))
 
 
 # -- --against: the status engine's verdict in every format --------------------------------
