@@ -154,6 +154,7 @@ def patch_row(
         "upstream_commit_url": None,
         "conflicts": [],
         "similar": None,
+        "modified_upstream": False,
     }
     if verdict is not None:
         row.update(
@@ -170,7 +171,6 @@ def patch_row(
                 "subject": verdict.similar.subject,
                 "score": verdict.similar.score,
             }
-    row.setdefault("modified_upstream", False)
     return row
 
 

@@ -191,7 +191,10 @@ def text_renderables(model: dict[str, Any]) -> list[RenderableType]:
     if against:
         columns += ["state", "evidence"]
     for column in columns:
-        table.add_column(column, overflow="fold", min_width=24 if column == "subject" else None)
+        # Ratios, not min_width: rich 15 drops a character at each fold with min_width.
+        ratio = {"subject": 3, "reason": 2, "links": 2, "evidence": 2}.get(column)
+        fixed = column in ("#", "status", "age", "releases", "state")
+        table.add_column(column, overflow="fold", ratio=ratio, no_wrap=fixed)
     for row in model["patches"]:
         cells = [
             str(row["position"]),
