@@ -25,7 +25,8 @@ _TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2")
 def render(model: dict[str, Any], fmt: str, *, template: Path | None = None) -> str:
     """The report as one string, in `fmt` or through the user's `template`."""
     if template is not None:
-        return render_template_file(model, template)
+        text = render_template_file(model, template)
+        return text if text.endswith("\n") or not text else text + "\n"
     if fmt == "json":
         return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
     if fmt == "text":
@@ -33,7 +34,7 @@ def render(model: dict[str, Any], fmt: str, *, template: Path | None = None) -> 
         from rich.console import Console
 
         print_text(model, Console(file=buffer, no_color=True, width=120, highlight=False))
-        return buffer.getvalue()
+        return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
     env = environment(_package_loader(), autoescape=fmt == "html")
     return env.get_template(TEMPLATES[fmt]).render(template_context(model))
 

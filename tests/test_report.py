@@ -276,7 +276,7 @@ def test_user_templates_escape_by_extension(pkg: Path) -> None:
     (pkg / "mine.txt").write_text(body)
     html = run("report", "--template", "mine.html.j2")
     assert html.exit_code == 0, html.stderr
-    assert "Fix &lt;script&gt;" in html.stdout and html.stdout.endswith("4</ul>")
+    assert "Fix &lt;script&gt;" in html.stdout and html.stdout.endswith("4</ul>\n")
     plain = run("report", "--template", "mine.txt", "-o", "out.txt")
     assert plain.exit_code == 0, plain.stderr
     assert f"{NASTY};" in (pkg / "out.txt").read_text()
@@ -287,7 +287,7 @@ def test_user_template_sees_chart_geometry_and_can_include(pkg: Path) -> None:
     (pkg / "main.md.j2").write_text("{% include 'part.j2' %}")
     result = run("report", "--template", "main.md.j2")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == "3 bars"
+    assert result.stdout == "3 bars\n"  # a text file ends with a newline
 
 
 @pytest.mark.parametrize(
@@ -436,3 +436,13 @@ def test_against_unknown_ref_is_one_line_exit_2(against_pkg: Path) -> None:
     result = run("report", "--against", "9.9")
     assert result.exit_code == 2 and result.stderr.count("\n") == 1
     assert "9.9" in result.stderr
+
+
+def test_schema_doc_names_every_key(pkg: Path) -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "report-schema.md").read_text()
+    data = report_json()
+    row, entry = data["patches"][0], data["history"][0]
+    keys = [*data, *data["upstream"], *data["summary"], *row, *entry, *entry["dropped"][0]]
+    keys += [*data["chart"][0], *(f"links.{k}" for k in row["links"])]
+    documented = set(re.findall(r"`([a-z_.]+)`", doc))
+    assert sorted(set(keys) - documented) == []
