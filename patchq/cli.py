@@ -19,6 +19,7 @@ from patchq.errors import EXIT_USAGE, PatchqError
 
 if TYPE_CHECKING:
     from patchq.model import Series
+    from patchq.verdict import StatusResult
     from patchq.workspace import Workspace
 
 FORMATS = click.Choice(["text", "json"])
@@ -474,6 +475,69 @@ def apply(ctx: Context, onto: str | None, branch: str, force: bool) -> None:
 
 
 # == report (issue 5) ======================================================================
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "markdown", "json", "text"]),
+    help="Output format (default: from --output's suffix, else text).",
+)
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    type=click.Path(path_type=Path),
+    help="Write the report to FILE (atomically) instead of stdout.",
+)
+@click.option("--against", metavar="REF", help="Also say which patches landed/apply/conflict.")
+@click.option(
+    "--template",
+    metavar="FILE",
+    type=click.Path(path_type=Path),
+    help="Render your own jinja2 template (HTML-escaped when FILE ends .html[.j2]).",
+)
+@global_options
+@pass_ctx
+def report(
+    ctx: Context, fmt: str | None, output: Path | None, against: str | None, template: Path | None
+) -> None:
+    """Publish the carried-patch report: status, age, links, what landed, carried per release.
+
+    \b
+    Example:
+      patchq report --format html --output report.html
+      patchq report --format markdown --against 32.0.0 > carried.md
+      patchq report --format json | jq '.summary'
+    """
+    from patchq import report as reporting
+    from patchq import report_render
+
+    if template is not None and fmt in ("json", "text"):
+        raise click.UsageError(f"--template renders its own output: drop --format {fmt}")
+    chosen = reporting.format_for(fmt, output)
+    ws, current = _series_for(ctx)
+    if ws.rebase_in_progress():
+        console.info("patchq: a rebase is in progress: the report shows series.yaml as it is now")
+    result = _status_against(ws, current, against) if against is not None else None
+    model = reporting.build(ws, current, clock=reporting.Clock.from_env(), status=result)
+    if output is None and chosen == "text" and template is None and sys.stdout.isatty():
+        report_render.print_text(model, console.stdout_console())
+        return
+    text = report_render.render(model, chosen, template=template)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    reporting.write(text, output)
+    console.info(f"wrote {output}")
+
+
+def _status_against(ws: Workspace, current: Series, against: str) -> StatusResult:
+    from patchq import status as status_mod
+
+    with ws.open_repo(current) as repo:
+        return status_mod.evaluate(ws, current, repo, against=against, progress=True)
 
 
 # == check (issue 6) =======================================================================

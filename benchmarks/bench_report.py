@@ -1,0 +1,172 @@
+"""How long `patchq report` takes on a 500-patch series with 10 releases of history.
+
+Target (issue 5): a 500-patch series renders in under a second, in every format.
+
+    python benchmarks/bench_report.py [--quick] [--patches N]
+
+Each row is the median of several runs of the whole command in-process (load series.yaml, read
+every patch file, build the model, render, write the file atomically), plus one cold run of
+`python -m patchq report --format html` as a subprocess (interpreter start-up and imports
+included). `rows(data, quick=...)` returns the same rows for a harness; it builds its own series
+and ignores `data`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGET_SECONDS = 1.0
+STATUSES = ("pending", "submitted", "merged", "backport", "rejected", "downstream-only")
+RELEASES = 10
+
+PATCH = """\
+From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
+From: Jane Doe <jane@example.org>
+Date: Tue, 14 Nov 2023 22:13:20 +0000
+Subject: [PATCH] {subject}
+
+Why this is carried, in a few lines of explanation that a
+packager would write for the next person.
+
+Closes-Bug: #{bug}
+Change-Id: I{cid:040x}
+---
+ nova/module_{n}.py | 12 ++++++------
+ 1 file changed, 6 insertions(+), 6 deletions(-)
+
+diff --git a/nova/module_{n}.py b/nova/module_{n}.py
+index 0123456..789abcd 100644
+--- a/nova/module_{n}.py
++++ b/nova/module_{n}.py
+@@ -10,12 +10,12 @@ def handler(request):
+{hunk}
+"""
+
+
+def build_series(root: Path, patches: int) -> None:
+    """series.yaml, `patches` patch files and a history of RELEASES rebases."""
+    (root / "patches").mkdir(parents=True)
+    hunk = "\n".join(
+        f"-    old_line_{i} = compute({i})\n+    new_line_{i} = compute({i})" for i in range(6)
+    )
+    entries = []
+    for n in range(1, patches + 1):
+        name = f"{n:04d}-change-number-{n}.patch"
+        text = PATCH.format(
+            subject=f"Fix handler {n} | <edge> case", bug=2000000 + n, cid=n, n=n, hunk=hunk
+        )
+        (root / "patches" / name).write_text(text)
+        status = STATUSES[n % len(STATUSES)]
+        month = 1 + n % 12
+        entries.append(
+            f"  - file: {name}\n    status: {status}\n    reason: carried for operators\n"
+            f"    owner: team-{n % 7}\n    added: '20{20 + n % 6}-{month:02d}-15'\n"
+            "    upstream:\n"
+            f"      review: https://review.opendev.org/c/openstack/nova/+/{900000 + n}\n"
+            f"      bug: https://bugs.launchpad.net/nova/+bug/{2000000 + n}\n"
+        )
+    history = ["history:\n"]
+    for r in range(RELEASES):
+        history.append(
+            f"- date: 20{20 + r // 2}-{1 + (r % 2) * 6:02d}-10T10:00:00Z\n"
+            f"  from: '{20 + r}.0.0'\n  from_commit: {'a' * 40}\n"
+            f"  to: '{21 + r}.0.0'\n  to_commit: {'b' * 40}\n"
+            "  dropped:\n"
+            + "".join(
+                f"  - file: 9{r}{k:02d}-landed.patch\n    subject: Landed {r}.{k}\n"
+                f"    evidence: [patch-id, change-id]\n    upstream_commit: {'c' * 40}\n"
+                for k in range(8)
+            )
+            + f"  skipped: []\n  refreshed: 40\n  carried: {patches + 8 * (RELEASES - r - 1)}\n"
+        )
+    (root / "series.yaml").write_text(
+        "version: 1\nupstream:\n  name: nova\n  url: https://opendev.org/openstack/nova\n"
+        f"  path: ../nova\n  base: '{20 + RELEASES}.0.0'\n  base_commit: {'b' * 40}\n"
+        "patches:\n" + "".join(entries) + "".join(history)
+    )
+
+
+def time_in_process(root: Path, fmt: str, runs: int) -> float:
+    from click.testing import CliRunner
+
+    from patchq.cli import cli
+
+    runner = CliRunner()
+    out = root / f"report.{fmt}"
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = runner.invoke(
+            cli, ["-C", str(root), "report", "--format", fmt, "--output", str(out)]
+        )
+        samples.append(time.perf_counter() - start)
+        assert result.exit_code == 0, result.output
+    return statistics.median(samples)
+
+
+def time_cold_subprocess(root: Path) -> float:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "patchq", "-C", str(root), "report", "--format", "html"]
+    argv += ["--output", str(root / "cold.html")]
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, env=env, capture_output=True)
+    return time.perf_counter() - start
+
+
+def rows(data: Any = None, *, quick: bool = False, patches: int = 500) -> list[dict[str, Any]]:
+    del data  # this benchmark makes its own series
+    runs = 3 if quick else 7
+    out = []
+    with tempfile.TemporaryDirectory(prefix="patchq-bench-report-") as tmp:
+        root = Path(tmp)
+        build_series(root, patches)
+        for fmt in ("html", "markdown", "json", "text"):
+            seconds = time_in_process(root, fmt, runs)
+            out.append(_row(f"report --format {fmt} ({patches} patches, in-process)", seconds))
+        out.append(
+            _row(
+                f"report --format html ({patches} patches, cold process)",
+                time_cold_subprocess(root),
+            )
+        )
+        size = (root / "report.html").stat().st_size
+        out[0]["bytes"] = size
+    return out
+
+
+def _row(name: str, seconds: float) -> dict[str, Any]:
+    return {
+        "name": name,
+        "seconds": round(seconds, 4),
+        "target_seconds": TARGET_SECONDS,
+        "ok": seconds < TARGET_SECONDS,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer runs")
+    parser.add_argument("--patches", type=int, default=500)
+    args = parser.parse_args()
+    table = rows(quick=args.quick, patches=args.patches)
+    width = max(len(r["name"]) for r in table)
+    print(f"{'benchmark':<{width}}  {'seconds':>8}  target  ok")
+    for r in table:
+        verdict = "yes" if r["ok"] else "NO"
+        print(f"{r['name']:<{width}}  {r['seconds']:>8.3f}  <{r['target_seconds']:.1f}s  {verdict}")
+    print(f"html report size: {table[0]['bytes'] / 1024:.0f} KiB")
+
+
+if __name__ == "__main__":
+    main()

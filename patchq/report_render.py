@@ -1,0 +1,274 @@
+"""Rendering the report model (patchq.report): jinja2 templates for HTML and Markdown, a user's
+own template, JSON, and rich tables for the terminal. Renderers only read the model."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from patchq.errors import ConfigError
+from patchq.report import STATES
+from patchq.verdict import CONFLICTS
+
+if TYPE_CHECKING:
+    import jinja2
+    from rich.console import Console, RenderableType
+
+TEMPLATES = {"html": "report.html.j2", "markdown": "report.md.j2"}
+_ESCAPED_EXTENSIONS = (".html", ".htm", ".xhtml", ".xml", ".svg")
+_TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2")
+
+
+def render(model: dict[str, Any], fmt: str, *, template: Path | None = None) -> str:
+    """The report as one string, in `fmt` or through the user's `template`."""
+    if template is not None:
+        text = render_template_file(model, template)
+        return text if text.endswith("\n") or not text else text + "\n"
+    if fmt == "json":
+        return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "text":
+        buffer = io.StringIO()
+        from rich.console import Console
+
+        print_text(model, Console(file=buffer, no_color=True, width=120, highlight=False))
+        return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+    env = environment(_package_loader(), autoescape=fmt == "html")
+    return env.get_template(TEMPLATES[fmt]).render(template_context(model))
+
+
+def render_template_file(model: dict[str, Any], template: Path) -> str:
+    import jinja2
+
+    if not template.is_file():
+        raise ConfigError(
+            f"--template {template}: no such file: give the path of a jinja2 template"
+        )
+    env = environment(jinja2.FileSystemLoader(str(template.parent)), autoescape=escapes(template))
+    try:
+        return env.get_template(template.name).render(template_context(model))
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(
+            f"--template {template}:{exc.lineno}: {exc.message}: fix the template"
+        ) from None
+    except jinja2.TemplateError as exc:
+        raise ConfigError(
+            f"--template {template}: {exc.message or exc}: it can use `report` "
+            "(see docs/report-schema.md) and `chart_svg`"
+        ) from None
+
+
+def escapes(template: Path) -> bool:
+    """Autoescape a user template whose name says it makes HTML/XML (report.html.j2 too)."""
+    name = template.name.lower()
+    for suffix in _TEMPLATE_SUFFIXES:
+        name = name.removesuffix(suffix)
+    return name.endswith(_ESCAPED_EXTENSIONS)
+
+
+def _package_loader() -> jinja2.BaseLoader:
+    import jinja2
+
+    return jinja2.PackageLoader("patchq", "templates")
+
+
+def environment(loader: jinja2.BaseLoader, *, autoescape: bool) -> jinja2.Environment:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        md=markdown_cell,
+        md_link=markdown_link,
+        md_links=markdown_links,
+        code=lambda text: str(text).replace("`", "'").replace("|", "\\|"),
+        short=lambda sha: (sha or "")[:12],
+        bar=text_bar,
+    )
+    return env
+
+
+def template_context(model: dict[str, Any]) -> dict[str, Any]:
+    return {"report": model, "chart_svg": chart_geometry(model["chart"]), "states": STATES}
+
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|&#!~"})
+
+
+def markdown_cell(value: Any) -> str:
+    """Text that stays inert inside a GitHub/GitLab pipe-table cell."""
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    return text.translate(_MD_SPECIAL)
+
+
+def markdown_link(text: Any, url: str | None, label: str | None = None) -> str:
+    if not url:
+        return markdown_cell(text)
+    return f"[{markdown_cell(label or text)}]({_markdown_url(url)})"
+
+
+def markdown_links(links: dict[str, Any]) -> str:
+    parts = []
+    if links["review"]:
+        parts.append(markdown_link(links["review"], links["review_url"], "review"))
+    elif links["change_id"]:
+        parts.append(f"`{links['change_id']}`")
+    if links["bug"]:
+        parts.append(markdown_link(links["bug"], links["bug_url"], "bug"))
+    if links["commit"]:
+        parts.append(markdown_link(links["commit"][:12], links["commit_url"]))
+    return " ".join(parts)
+
+
+def _markdown_url(url: str) -> str:
+    """Percent-encode what would end the link or the table cell."""
+    return "".join(f"%{ord(c):02X}" if c in " ()<>|\\`\n\t" else c for c in url)
+
+
+def text_bar(count: int, peak: int, width: int = 24) -> str:
+    return "█" * round(count / (peak or 1) * width)
+
+
+def chart_geometry(points: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Bar positions for the inline SVG chart (viewBox units; the SVG scales to its box)."""
+    bar, gap, height, top, bottom = 48, 16, 160, 20, 40
+    peak = max((p["carried"] for p in points), default=0) or 1
+    bars = []
+    for i, point in enumerate(points):
+        h = round(point["carried"] / peak * (height - top - bottom), 1)
+        x = gap + i * (bar + gap)
+        y = height - bottom - h
+        bars.append({"x": x, "y": y, "w": bar, "h": h, "mid": x + bar / 2, **point})
+    width = gap + len(points) * (bar + gap)
+    return {
+        "width": max(width, 200),
+        "height": height,
+        "baseline": height - bottom,
+        "peak": peak,
+        "bars": bars,
+    }
+
+
+# -- text (rich) ----------------------------------------------------------------------------
+
+
+def print_text(model: dict[str, Any], out: Console) -> None:
+    for renderable in text_renderables(model):
+        out.print(renderable)
+
+
+def text_renderables(model: dict[str, Any]) -> list[RenderableType]:
+    from rich.table import Table
+    from rich.text import Text
+
+    up, summ = model["upstream"], model["summary"]
+    title = f"Carried patches on {up['name']} {up['base']} ({up['base_commit'][:12]})"
+    head = Text(title, style="bold")
+    against = model["against"]
+    lines = [f"generated {model['generated']} by patchq {model['patchq_version']}"]
+    if up["url"]:
+        lines.append(up["url"])
+    if against:
+        lines.append(f"checked against {against['ref']} ({against['commit'][:12]})")
+    counts = ", ".join(f"{n} {s}" for s, n in summ["by_status"].items() if n)
+    lines.append(f"{summ['patches']} patches" + (f": {counts}" if counts else ""))
+    if summ["by_state"] is not None:
+        lines.append("against: " + ", ".join(f"{n} {s}" for s, n in summ["by_state"].items()))
+    out: list[RenderableType] = [head, Text("\n".join(lines))]
+
+    out.append(_heading("Patches"))
+    table = Table(box=None, pad_edge=False)
+    columns = ["#", "subject", "status", "reason", "owner", "age", "releases", "links"]
+    if against:
+        columns += ["state", "evidence"]
+    for column in columns:
+        # Ratios, not min_width: rich 15 drops a character at each fold with min_width.
+        ratio = {"subject": 3, "reason": 2, "links": 2, "evidence": 2}.get(column)
+        fixed = column in ("#", "status", "age", "releases", "state")
+        table.add_column(column, overflow="fold", ratio=ratio, no_wrap=fixed)
+    for row in model["patches"]:
+        cells = [
+            str(row["position"]),
+            Text(row["subject"]),
+            row["status"],
+            Text(row["reason"] or ""),
+            Text(row["owner"] or ""),
+            "" if row["age_days"] is None else f"{row['age_days']}d",
+            "" if row["releases_carried"] is None else str(row["releases_carried"]),
+            Text(_text_links(row["links"])),
+        ]
+        if against:
+            cells += [row["state"] or "", Text(_text_evidence(row))]
+        table.add_row(*cells)
+    out.append(table)
+
+    out.append(_heading("Landed upstream"))
+    landed = Table(box=None, pad_edge=False)
+    for column in ("date", "rebase", "patch", "evidence", "upstream commit"):
+        landed.add_column(column, overflow="fold")
+    for entry in model["history"]:
+        where = (
+            f"{entry['from'] or '?'} -> {entry['to'] or '?'}"
+            if entry["kind"] == "rebase"
+            else "by hand"
+        )
+        for item in entry["dropped"]:
+            why = ", ".join(item["evidence"]) or item["reason"] or ""
+            landed.add_row(
+                Text(entry["date"][:10]),
+                Text(where),
+                Text(item["subject"] or item["file"]),
+                Text(why),
+                Text((item["upstream_commit"] or "")[:12]),
+            )
+        for item in entry["skipped"]:
+            why = f"skipped: {item['reason'] or 'conflict'}"
+            landed.add_row(
+                Text(entry["date"][:10]),
+                Text(where),
+                Text(item["subject"] or item["file"]),
+                Text(why),
+            )
+    out.append(landed if landed.row_count else Text("No patch has left the series yet."))
+
+    out.append(_heading("Carried patches per release"))
+    chart = Table(box=None, pad_edge=False)
+    chart.add_column("release")
+    chart.add_column("carried", justify="right")
+    chart.add_column("")
+    peak = max((p["carried"] for p in model["chart"]), default=0)
+    for point in model["chart"]:
+        bar = text_bar(point["carried"], peak)
+        chart.add_row(Text(point["release"]), str(point["carried"]), Text(bar, style="cyan"))
+    out.append(chart)
+    return out
+
+
+def _heading(title: str) -> RenderableType:
+    from rich.text import Text
+
+    return Text("\n" + title, style="bold")
+
+
+def _text_links(links: dict[str, Any]) -> str:
+    parts = [links["review"] or links["change_id"], links["bug"], (links["commit"] or "")[:12]]
+    return " ".join(p for p in parts if p)
+
+
+def _text_evidence(row: dict[str, Any]) -> str:
+    if row["state"] == CONFLICTS:
+        return ", ".join(row["conflicts"])
+    evidence = ", ".join(row["evidence"])
+    if row["upstream_commit"]:
+        evidence += f" {row['upstream_commit'][:12]}"
+    return evidence.strip()
