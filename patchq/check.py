@@ -145,8 +145,12 @@ def run(
             )
         )
     findings = [_with_policy(f, warn) for f in findings if f.id not in ignore]
+    # Series-wide findings first, then each listed patch in order, then unlisted files.
     order = {e.file: i for i, e in enumerate(loaded.entries)}
-    findings.sort(key=lambda f: (order.get(f.patch or "", -1), f.patch or "", f.id, f.line or 0))
+    order[""] = -1
+    findings.sort(
+        key=lambda f: (order.get(f.patch or "", len(order)), f.patch or "", f.id, f.line or 0)
+    )
     return Report(tuple(findings), tuple(wanted), tuple(e.file for e in loaded.entries))
 
 
@@ -342,32 +346,32 @@ def _patch_problem(entry: Entry) -> tuple[int | None, str] | None:
 
 
 def hunk_problem(raw: bytes) -> tuple[int, str] | None:
-    """(line, what) for the first hunk whose lines do not match its @@ header counts."""
+    """(line, what) for the first hunk whose lines do not match its @@ header counts.
+
+    `git apply` silently ignores +/- lines after a hunk is complete, so a hand-edited patch
+    with a stale @@ header would lose them without a word: that is reported too.
+    """
     lines = raw.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
-    old = new = 0
-    start = 0
-    binary = False
+    old = new = start = 0
+    binary = ended = False
     for number, line in enumerate(lines, 1):
         if old > 0 or new > 0:
             tag = line[:1]
-            if tag in (b" ", b"", b"\r"):
-                old, new = old - 1, new - 1
-            elif tag == b"-":
-                old -= 1
-            elif tag == b"+":
-                new -= 1
-            elif tag == b"\\":
+            if tag == b"\\":
                 continue
-            else:
-                return (
-                    number,
-                    f"hunk at line {start} ends early at line {number}: fix or regenerate",
-                )
+            if tag not in (b" ", b"", b"\r", b"-", b"+"):
+                return number, f"hunk at line {start} ends early: fix or regenerate the patch"
+            old -= tag != b"+"
+            new -= tag != b"-"
             if old < 0 or new < 0:
                 return number, f"hunk at line {start} has more lines than its @@ header says"
+            ended = old == 0 and new == 0
             continue
+        if ended and line[:1] in (b"+", b"-") and not line.startswith((b"--- ", b"-- ")):
+            return number, f"hunk at line {start} has more lines than its @@ header says"
+        ended = False
         if line.startswith(b"diff --git "):
             binary = False
         elif line.startswith(b"GIT binary patch"):
@@ -376,9 +380,7 @@ def hunk_problem(raw: bytes) -> tuple[int, str] | None:
             match = _HUNK.match(line)
             if match is None:
                 return number, "malformed hunk header: expected '@@ -a,b +c,d @@'"
-            old = int(match.group(2) or 1)
-            new = int(match.group(4) or 1)
-            start = number
+            old, new, start = int(match.group(2) or 1), int(match.group(4) or 1), number
     if old > 0 or new > 0:
         return start, f"hunk at line {start} is truncated: the file ends inside it"
     return None
