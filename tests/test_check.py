@@ -327,9 +327,13 @@ def test_pq011_pending_too_long(builder: SeriesBuilder) -> None:
     builder.add("0001-old.patch", {"nova/a.py": "a\n"}, "Old", added=old)
     builder.add("0002-new.patch", {"nova/b.py": "b\n"}, "New", added=recent)
     builder.add(
-        "0003-sent.patch", {"nova/c.py": "c\n"}, "Sent", added=old, status="submitted",
+        "0003-sent.patch",
+        {"nova/c.py": "c\n"},
+        "Sent",
+        added=old,
+        status="submitted",
         upstream=review,
-    )  # fmt: skip
+    )
     builder.add("0004-undated.patch", {"nova/d.py": "d\n"}, "Undated")
     builder.extra = "policy:\n  max_pending_days: 30\n"
     builder.write()
@@ -344,9 +348,13 @@ def test_pq012_carried_releases(builder: SeriesBuilder) -> None:
     builder.add("0001-ancient.patch", {"nova/a.py": "a\n"}, "Ancient", added="2020-01-01")
     builder.add("0002-young.patch", {"nova/b.py": "b\n"}, "Young", added="2025-06-01")
     builder.add(
-        "0003-ours.patch", {"nova/c.py": "c\n"}, "Ours", added="2020-01-01",
-        status="downstream-only", reason="packaging only",
-    )  # fmt: skip
+        "0003-ours.patch",
+        {"nova/c.py": "c\n"},
+        "Ours",
+        added="2020-01-01",
+        status="downstream-only",
+        reason="packaging only",
+    )
     builder.add("0004-undated.patch", {"nova/d.py": "d\n"}, "Undated")
     history = [
         {"date": "2024-04-01T10:00:00Z", "from": "29.0.0", "to": "30.0.0"},
