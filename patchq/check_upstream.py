@@ -41,10 +41,14 @@ def run(
             for check_id in needs_base:
                 yield skipped(check_id, why)
             return
+        # The status engine needs a series that applies to its base: the patches PQ008
+        # finds broken are left out of its stack.
+        broken = list(check_applies(inputs, repo, base)) if needs_base else []
         if "PQ008" in wanted:
-            yield from check_applies(inputs, repo, base)
+            yield from broken
         if against is not None and ("PQ009" in wanted or "PQ010" in wanted):
-            yield from check_against(inputs, repo, against, wanted)
+            skip = {f.patch for f in broken}
+            yield from check_against(inputs, repo, against, wanted, skip=skip)
 
 
 def _open_upstream(inputs: Inputs) -> tuple[Repo | None, str]:
@@ -153,16 +157,19 @@ def check_applies(inputs: Inputs, repo: Repo, base: Sha) -> Iterator[Finding]:
             failed.append(entry.file)
 
 
-def check_against(inputs: Inputs, repo: Repo, against: str, wanted: list[str]) -> Iterator[Finding]:
+def check_against(
+    inputs: Inputs, repo: Repo, against: str, wanted: list[str], *, skip: set[str | None]
+) -> Iterator[Finding]:
     """PQ009 (landed in REF: drop it) and PQ010 (will conflict with REF), from the status
-    engine; patches that are not patches (PQ004) are left out of its stack."""
+    engine; patches that are not patches (PQ004) or do not apply to base (PQ008) are left
+    out of its stack."""
     from patchq import status, verdict
 
     assert inputs.series is not None
-    good = {e.file for e in _diffs(inputs)}
+    good = {e.file for e in _diffs(inputs)} - skip
     patches = tuple(p for p in inputs.series.patches if p.file in good)
     current = dataclasses.replace(inputs.series, patches=patches)
-    result = status.evaluate(inputs.ws, current, repo, against=against)
+    result = status.evaluate(inputs.ws, current, repo, against=against, progress=True)
     rel = {e.file: e.rel for e in inputs.entries}
     for state in result.patches:
         file = state.patch.file

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from check_helpers import SeriesBuilder, api_with, check_json, ids, parse_junit
-from conftest import NOVA_API, UpstreamRepo, git, run
+from conftest import NOVA_API, NOVA_CONF, UpstreamRepo, git, run
 
 from patchq import check, check_output
 from patchq.workspace import Workspace
@@ -594,3 +594,62 @@ def test_two_hundred_patches_smoke(builder: SeriesBuilder) -> None:
     assert result.exit_code == 0, result.stdout
     assert "8 checks on 200 patches" in result.stdout
     print(f"200-patch check: {elapsed:.2f}s")  # timing is asserted in benchmarks/bench_check.py
+
+
+# -- PQ009, PQ010 (with --against) ---------------------------------------------------------
+
+
+def test_pq009_landed_and_pq010_conflicts_against_ref(
+    builder: SeriesBuilder, upstream: UpstreamRepo
+) -> None:
+    two_good_patches(builder)
+    landed = (builder.root / "patches" / "0001-boot-log.patch").read_bytes()
+    # 2.0 takes patch 1 as is and rewrites the timeout line that patch 2 changes.
+    git(upstream.path, "checkout", "-q", "master")
+    git(upstream.path, "am", "-q", input=landed)
+    upstream.commit("Tune timeout", {"nova/conf.py": NOVA_CONF.replace("30", "45")})
+    upstream.tag("2.0")
+    before = upstream.snapshot()
+    code, found = check_json("--against", "2.0")
+    assert code == 1
+    assert [(f["id"], f["patch"]) for f in found] == [
+        ("PQ009", "0001-boot-log.patch"),
+        ("PQ010", "0002-timeout.patch"),
+    ]
+    assert "has landed in 2.0 as " in found[0]["message"]
+    assert "evidence: patch-id" in found[0]["message"]
+    assert "patchq drop 0001-boot-log" in found[0]["message"]
+    assert found[1]["message"].endswith("will conflict with 2.0: nova/conf.py")
+    assert upstream.snapshot() == before
+    # without --against neither check runs
+    assert check_json()[0] == 0
+    # policy can turn them into warnings
+    builder.extra = "policy:\n  warn: [PQ009, PQ010]\n"
+    builder.write()
+    code, found = check_json("--against", "2.0")
+    assert code == 0 and {f["severity"] for f in found} == {"warning"}
+
+
+def test_against_skips_patches_broken_on_base(
+    builder: SeriesBuilder, upstream: UpstreamRepo
+) -> None:
+    two_good_patches(builder)
+    git(builder.scratch, "checkout", "-q", "--detach", "1.0")
+    builder.commit({"nova/api.py": NOVA_API.replace("rebooting", "REBOOTING")}, "Elsewhere")
+    builder.add("0003-bad.patch", {"nova/api.py": NOVA_API.replace("rebooting", "r")}, "Bad")
+    upstream.commit("Unrelated", {"nova/new.py": "x\n"})
+    upstream.tag("2.0")
+    code, found = check_json("--against", "2.0")
+    assert code == 1
+    assert [(f["id"], f["patch"]) for f in found] == [("PQ008", "0003-bad.patch")]
+
+
+def test_against_without_upstream_is_skipped(
+    builder: SeriesBuilder, upstream: UpstreamRepo
+) -> None:
+    two_good_patches(builder)
+    upstream.path.rename(upstream.path.with_name("moved"))
+    code, found = check_json("--against", "2.0")
+    assert code == 0
+    assert [f["id"] for f in found] == ["PQ005", "PQ007", "PQ008", "PQ009", "PQ010"]
+    assert {f["severity"] for f in found} == {"skipped"}
