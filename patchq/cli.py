@@ -541,3 +541,55 @@ def _status_against(ws: Workspace, current: Series, against: str) -> StatusResul
 
 
 # == check (issue 6) =======================================================================
+
+
+@cli.command()
+@click.option("--against", metavar="REF", help="Also check REF: landed (PQ009), conflicts (PQ010).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "junit", "github"]),
+    default="text",
+    show_default=True,
+    help="junit: JUnit XML for Jenkins/GitLab/Zuul; github: workflow annotations.",
+)
+@click.option("--output", metavar="FILE", help="Write the report to FILE (atomically).")
+@click.option(
+    "--require-upstream",
+    is_flag=True,
+    help="Exit 2 when the upstream clone is missing instead of skipping its checks.",
+)
+@global_options
+@pass_ctx
+def check(
+    ctx: Context, against: str | None, fmt: str, output: str | None, require_upstream: bool
+) -> None:
+    """Run every check on the series (the CI gate); exit 1 when one fails.
+
+    Checks PQ001-PQ012 are listed in docs/ci.md. Warnings and skipped checks do not fail.
+
+    \b
+    Example:
+      patchq check --against origin/master --format junit --output patchq-junit.xml
+    """
+    from patchq import check as checks
+    from patchq import check_output
+    from patchq.errors import EXIT_FINDINGS
+    from patchq.fsutil import atomic_write
+
+    ws = ctx.workspace()
+    report = checks.run(ws, against=against, require_upstream=require_upstream)
+    to_terminal = output is None and fmt == "text"
+    rendered = check_output.render(
+        report,
+        fmt,
+        color=to_terminal and console.color_enabled(sys.stdout),
+        path_prefix=check_output.repo_prefix(ws.root) if fmt == "github" else "",
+    )
+    if output is None:
+        click.echo(rendered, nl=False)
+    else:
+        atomic_write(Path(output), rendered.encode("utf-8"))
+        console.info(f"{check_output.summary(report)}; wrote {output}")
+    if report.failed:
+        sys.exit(EXIT_FINDINGS)
