@@ -357,6 +357,58 @@ def _series_for(ctx: Context) -> tuple[Workspace, Series]:
 # == status and apply (issue 3) ============================================================
 
 
+@cli.command()
+@click.option("--against", metavar="REF", help="Upstream ref (default: tip of upstream.branch).")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@global_options
+@pass_ctx
+def status(ctx: Context, against: str | None, fmt: str) -> None:
+    """Show which patches upstream already has (with evidence), which apply, which conflict.
+
+    Read-only: the upstream clone is never fetched or changed.
+
+    \b
+    Example:
+      patchq status --against 32.0.0
+      patchq status --against origin/master --format json | jq '.patches[].state'
+    """
+    from patchq import status as status_mod
+
+    ws, current = _series_for(ctx)
+    with ws.open_repo(current) as repo:
+        result = status_mod.evaluate(ws, current, repo, against=against, progress=fmt == "text")
+    if fmt == "json":
+        click.echo(json.dumps(result.as_json(), indent=2))
+        return
+    status_mod.print_status(result, rebase_in_progress=ws.rebase_in_progress())
+
+
+@cli.command()
+@click.option("--onto", metavar="REF", help="Upstream ref to build on (default: the base).")
+@click.option("--branch", "branch", required=True, metavar="NAME", help="Branch to create.")
+@click.option("--force", is_flag=True, help="Replace NAME if it exists.")
+@global_options
+@pass_ctx
+def apply(ctx: Context, onto: str | None, branch: str, force: bool) -> None:
+    """Create branch NAME in the upstream clone: REF plus one commit per non-landed patch.
+
+    The branch is not checked out; nothing else in the clone changes.
+
+    \b
+    Example:
+      patchq apply --onto 32.0.0 --branch downstream-32
+    """
+    from patchq import apply as apply_mod
+
+    ws, current = _series_for(ctx)
+    with ws.open_repo(current) as repo:
+        done = apply_mod.apply_series(ws, current, repo, onto=onto, branch=branch, force=force)
+    console.info(
+        f"created branch {branch} at {done.head[:12]}: {done.onto_name} + {done.applied} "
+        f"patches ({done.landed} landed upstream, left out)"
+    )
+
+
 # == rebase (issue 4) ======================================================================
 
 

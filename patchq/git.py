@@ -428,6 +428,100 @@ def init_repo(path: Path) -> None:
     )
 
 
+# == status and apply (issue 3): range scans, batched diffs, object reads ===================
+
+
+@dataclass(frozen=True)
+class ScannedCommit:
+    """What one upstream commit says about itself, from a metadata-only `git log`."""
+
+    sha: Sha
+    subject: str
+    change_ids: tuple[str, ...]
+    reverts: str | None  # the commit named by "This reverts commit X."
+    paths: frozenset[str]  # every path it touches (renames as delete + add)
+
+
+_REVERTS_RE = re.compile(r"^This reverts commit ([0-9a-f]{7,40})\b", re.M)
+_SCAN_FORMAT = (
+    "--format=%x01%H%x00%s%x00%(trailers:key=Change-Id,valueonly,separator=%x2C)%x00%B%x02"
+)
+
+
+_SCAN_ARGS = ("log", "-z", "--no-merges", "--no-renames", "--name-only", _SCAN_FORMAT)
+
+
+def scan_range(repo: Repo, base: Sha, ref: Sha) -> list[ScannedCommit]:
+    """Non-merge commits of base..ref, oldest first: Change-Ids, reverts and path sets from ONE
+    `git log` process, with no blob diffs."""
+    out = repo.run(*_SCAN_ARGS, "--reverse", f"{base}..{ref}", "--").stdout
+    return [_parse_scan(rec) for rec in out.split(b"\x01")[1:]]
+
+
+def rev_list(repo: Repo, base: Sha, ref: Sha) -> list[Sha]:
+    """The non-merge commits of base..ref, oldest first (shas only: cheap)."""
+    out = repo.text("rev-list", "--no-merges", "--reverse", f"{base}..{ref}", "--")
+    return [Sha(line) for line in out.split()]
+
+
+def scan_shas(repo: Repo, shas: Sequence[str]) -> list[ScannedCommit]:
+    """scan_range for given commits, in the order given."""
+    if not shas:
+        return []
+    data = "\n".join(shas).encode() + b"\n"
+    out = repo.run(*_SCAN_ARGS, "--no-walk=unsorted", "--stdin", input=data).stdout
+    return [_parse_scan(rec) for rec in out.split(b"\x01")[1:]]
+
+
+def _parse_scan(rec: bytes) -> ScannedCommit:
+    head, _, tail = rec.partition(b"\x02")
+    sha, subject, cids, body = head.decode("utf-8", "surrogateescape").split("\x00", 3)
+    tail = tail.lstrip(b"\x00")
+    if tail.startswith(b"\n"):
+        tail = tail[1:]
+    paths = frozenset(p.decode("utf-8", "surrogateescape") for p in tail.split(b"\x00") if p)
+    reverts = _REVERTS_RE.search(body)
+    return ScannedCommit(
+        sha=Sha(sha),
+        subject=subject,
+        change_ids=tuple(c.strip() for c in cids.split(",") if c.strip()),
+        reverts=reverts.group(1) if reverts else None,
+        paths=paths,
+    )
+
+
+def commit_diffs(repo: Repo, shas: Sequence[str]) -> dict[str, bytes]:
+    """Each commit's diff against its first parent, in the form `git format-patch` writes it
+    (renames, binary), from ONE `git diff-tree --stdin` process."""
+    if not shas:
+        return {}
+    out = repo.run(
+        "diff-tree",
+        "--stdin",
+        "-p",
+        "-M",
+        "--binary",
+        "--no-color",
+        "-r",
+        input="\n".join(shas).encode() + b"\n",
+    ).stdout
+    found: dict[str, bytes] = {}
+    wanted = set(shas)
+    current: str | None = None
+    chunks: list[bytes] = []
+    for line in out.splitlines(keepends=True):
+        key = line[:40].decode("ascii", "replace")
+        if len(line) in (41, 42) and key in wanted and line[40:].strip() == b"":
+            if current is not None:
+                found[current] = b"".join(chunks)
+            current, chunks = key, []
+        else:
+            chunks.append(line)
+    if current is not None:
+        found[current] = b"".join(chunks)
+    return found
+
+
 # == rebase (issue 4): format-patch export and the patchq-owned conflict worktree ==========
 
 # Flags and config that pin every knob of format-patch output, so a regenerated patch file

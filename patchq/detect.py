@@ -1,0 +1,172 @@
+"""Landed detection: each evidence kind is a small pure function over data git.py fetched.
+
+Precision first: a patch wrongly called landed gets dropped, so every kind only matches an
+upstream commit whose change is still in REF (one that upstream reverted later is no evidence),
+and `similar` is a hint, never a verdict.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from patchq.git import ScannedCommit
+
+# `similar` needs the same files (path-set Jaccard) and most changed lines alike.
+SIMILAR_MIN_PATHS = 0.5
+SIMILAR_MIN_SCORE = 0.5
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A carried patch as detection sees it."""
+
+    index: int  # position in the series
+    change_ids: frozenset[str]  # trailer and metadata
+    picked_from: tuple[str, ...]  # metadata upstream.commit and "(cherry picked from commit X)"
+    paths: frozenset[str]
+    patch_id: str | None
+
+
+def live_commits(scanned: Sequence[ScannedCommit]) -> list[ScannedCommit]:
+    """The commits of the range (oldest first) whose change is still in REF: a commit reverted
+    later in the range is dropped (and comes back if the revert is itself reverted); revert
+    commits themselves are evidence of nothing."""
+    by_prefix = PrefixIndex(c.sha for c in scanned)
+    present: dict[str, bool] = {}
+    revert_of: dict[str, str] = {}
+    for commit in scanned:
+        present[commit.sha] = True
+        target = by_prefix.find(commit.reverts) if commit.reverts else None
+        if target is None:
+            continue
+        revert_of[commit.sha] = target
+        present[target] = False
+        if target in revert_of:  # reverting a revert brings the original back
+            present[revert_of[target]] = True
+    return [c for c in scanned if present[c.sha] and c.sha not in revert_of]
+
+
+class PrefixIndex:
+    """Full shas looked up by a (possibly abbreviated) sha."""
+
+    def __init__(self, shas: Iterable[str]) -> None:
+        self._all = sorted(set(shas))
+
+    def find(self, prefix: str) -> str | None:
+        prefix = prefix.lower()
+        i = bisect.bisect_left(self._all, prefix)
+        hits = [s for s in self._all[i : i + 2] if s.startswith(prefix)]
+        return hits[0] if len(hits) == 1 else None
+
+
+def by_change_id(carried: Sequence[Carried], live: Sequence[ScannedCommit]) -> dict[int, str]:
+    """Patch index -> the first live upstream commit carrying one of its Change-Ids."""
+    first: dict[str, str] = {}
+    for commit in live:
+        for cid in commit.change_ids:
+            first.setdefault(cid, commit.sha)
+    out: dict[int, str] = {}
+    for patch in carried:
+        hits = [first[c] for c in sorted(patch.change_ids) if c in first]
+        if hits:
+            out[patch.index] = hits[0]
+    return out
+
+
+def by_cherry_pick(
+    carried: Sequence[Carried], live: Sequence[ScannedCommit], reachable: Mapping[str, str]
+) -> dict[int, str]:
+    """Patch index -> its recorded upstream commit, when that commit is live in base..REF or
+    (`reachable`: resolved by the caller) otherwise reachable from REF."""
+    index = PrefixIndex(c.sha for c in live)
+    out: dict[int, str] = {}
+    for patch in carried:
+        for recorded in patch.picked_from:
+            sha = index.find(recorded) or reachable.get(recorded)
+            if sha:
+                out[patch.index] = sha
+                break
+    return out
+
+
+def unresolved_picks(carried: Sequence[Carried], scanned: Sequence[ScannedCommit]) -> list[str]:
+    """Recorded upstream commits that are not in base..REF at all (the caller asks git whether
+    REF reaches them: they may predate base)."""
+    index = PrefixIndex(c.sha for c in scanned)
+    return sorted({r for p in carried for r in p.picked_from if index.find(r) is None})
+
+
+def patch_id_candidates(carried: Sequence[Carried], live: Sequence[ScannedCommit]) -> list[str]:
+    """Upstream commits worth diffing: equal patch-ids need equal path sets."""
+    wanted = {p.paths for p in carried if p.paths}
+    return [c.sha for c in live if c.paths in wanted]
+
+
+def by_patch_id(
+    carried: Sequence[Carried], live: Sequence[ScannedCommit], ids: Mapping[str, str]
+) -> dict[int, str]:
+    """Patch index -> the first live upstream commit with the same `git patch-id --stable`."""
+    first: dict[str, str] = {}
+    for commit in live:
+        pid = ids.get(commit.sha)
+        if pid:
+            first.setdefault(pid, commit.sha)
+    return {p.index: first[p.patch_id] for p in carried if p.patch_id and p.patch_id in first}
+
+
+# -- similar: a hint for patches that did not land -----------------------------------------
+
+
+def path_similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def similar_candidates(
+    carried: Sequence[Carried], live: Sequence[ScannedCommit]
+) -> dict[int, list[str]]:
+    """Patch index -> upstream commits touching mostly the same files."""
+    out: dict[int, list[str]] = {}
+    for patch in carried:
+        if not patch.paths:
+            continue
+        hits: list[str] = [
+            c.sha for c in live if path_similarity(patch.paths, c.paths) >= SIMILAR_MIN_PATHS
+        ]
+        if hits:
+            out[patch.index] = hits
+    return out
+
+
+def changed_lines(diff: bytes) -> list[str]:
+    """Short digests of a diff's added and removed lines (whitespace-insensitive), so a
+    commit's fingerprint is small enough to cache."""
+    out = []
+    for line in diff.split(b"\n"):
+        if line[:1] in (b"+", b"-") and not line.startswith((b"+++ ", b"--- ")):
+            body = b"".join(line[1:].split())
+            if body:
+                out.append(line[:1].decode() + hashlib.blake2b(body, digest_size=6).hexdigest())
+    return out
+
+
+def line_similarity(a: Sequence[str], b: Sequence[str]) -> float:
+    """Multiset Jaccard of changed lines: 1.0 = the same lines added and removed."""
+    ca, cb = Counter(a), Counter(b)
+    union = sum((ca | cb).values())
+    return sum((ca & cb).values()) / union if union else 0.0
+
+
+def best_similar(
+    lines: Sequence[str], candidates: Sequence[str], fingerprints: Mapping[str, Sequence[str]]
+) -> tuple[str, float] | None:
+    """The candidate whose changed lines are most alike, when most of them are."""
+    best: tuple[str, float] | None = None
+    for sha in candidates:
+        score = line_similarity(lines, fingerprints.get(sha, ()))
+        if score >= SIMILAR_MIN_SCORE and (best is None or score > best[1]):
+            best = (sha, score)
+    return best

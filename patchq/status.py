@@ -1,0 +1,322 @@
+"""`patchq status`: where each carried patch stands against an upstream ref, with evidence.
+
+The series is built as commits on its base (engine.build_commits), the upstream range base..REF
+is scanned once for metadata (no blob diffs), and only the upstream commits whose path set could
+match a carried patch are diffed. The non-landed patches are then carried, in order, onto REF
+in memory (engine.pick_one): that decides applies/conflicts and gives the reverse-apply evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from patchq import console, detect, git, verdict
+from patchq.engine import PatchCommit, build_commits, pick_one
+from patchq.errors import ConfigError, ConflictError
+from patchq.git import CommitInfo, Repo, ScannedCommit, Sha
+from patchq.model import Patch, Series
+from patchq.patchfile import PatchFile
+from patchq.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Range:
+    base: str
+    base_commit: Sha
+    against: str
+    against_commit: Sha
+
+
+def resolve_range(current: Series, repo: Repo, against: str | None) -> Range:
+    """base..REF, checked: REF must exist and contain base (ConfigError, exit 2)."""
+    up = current.upstream
+    base_commit = repo.resolve(up.base_commit) if up.base_commit else None
+    if base_commit is None:
+        base_commit = repo.resolve_or_fail(up.base, what="base")
+    if against is None:
+        name = up.trunk
+        ref = repo.resolve(name) or repo.resolve(f"origin/{name}")
+        if ref is None:
+            raise ConfigError(
+                f"upstream branch {name!r} is not in {repo.path}: pass --against REF "
+                "or set upstream.branch in series.yaml"
+            )
+    else:
+        name = against
+        ref = repo.resolve_or_fail(against)
+    if not repo.is_ancestor(base_commit, ref):
+        raise ConfigError(
+            f"base {up.base} ({base_commit[:12]}) is not an ancestor of {name} ({ref[:12]}) "
+            f"in {repo.path}: pick a REF that contains the base"
+        )
+    return Range(up.base, base_commit, name, ref)
+
+
+def read_series(ws: Workspace, current: Series) -> list[tuple[Patch, PatchFile]]:
+    return [(patch, ws.read_patch(patch)) for patch in current.patches]
+
+
+def series_commits(
+    repo: Repo, base: Sha, pairs: Sequence[tuple[Patch, PatchFile]]
+) -> list[PatchCommit]:
+    """The series as commits on its own base; a series that does not apply there is a
+    configuration problem for status (exit 2)."""
+    try:
+        return build_commits(repo, base=base, patches=pairs)
+    except ConflictError as exc:
+        raise ConfigError(f"{exc} onto its base: the series is broken; fix it first") from None
+
+
+def carried_view(index: int, patch: Patch, info: PatchFile, patch_id: str | None) -> detect.Carried:
+    cids = {c for c in (info.change_id, patch.upstream.change_id) if c}
+    picked = tuple(dict.fromkeys(c for c in (patch.upstream.commit, info.cherry_picked_from) if c))
+    return detect.Carried(
+        index=index,
+        change_ids=frozenset(cids),
+        picked_from=picked,
+        paths=frozenset(info.paths),
+        patch_id=patch_id,
+    )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the range says about each patch, before the in-memory carry."""
+
+    found: dict[int, dict[str, str]]  # patch index -> evidence kind -> upstream sha
+
+
+def gather_evidence(
+    repo: Repo,
+    rng: Range,
+    carried: Sequence[detect.Carried],
+    live: Sequence[ScannedCommit],
+    scanned: Sequence[ScannedCommit],
+    upstream_ids: dict[str, str],
+) -> Evidence:
+    found: dict[int, dict[str, str]] = {p.index: {} for p in carried}
+    for index, sha in detect.by_patch_id(carried, live, upstream_ids).items():
+        found[index][verdict.PATCH_ID] = sha
+    for index, sha in detect.by_change_id(carried, live).items():
+        found[index][verdict.CHANGE_ID] = sha
+    reachable = reachable_picks(repo, rng, detect.unresolved_picks(carried, scanned))
+    for index, sha in detect.by_cherry_pick(carried, live, reachable).items():
+        found[index][verdict.CHERRY_PICK] = sha
+    return Evidence(found)
+
+
+def reachable_picks(repo: Repo, rng: Range, recorded: Sequence[str]) -> dict[str, str]:
+    """Recorded commits outside base..REF that REF still reaches; a commit the repository
+    does not have is no evidence and no error."""
+    out: dict[str, str] = {}
+    for ref in recorded:
+        sha = repo.resolve(ref)
+        if sha is not None and repo.is_ancestor(sha, rng.against_commit):
+            out[ref] = sha
+    return out
+
+
+def evaluate(
+    ws: Workspace,
+    current: Series,
+    repo: Repo,
+    *,
+    against: str | None = None,
+    progress: bool = False,
+) -> verdict.StatusResult:
+    """Each patch's state against REF (default: tip of upstream.branch), evidence included."""
+    return assess(ws, current, repo, against=against, progress=progress).result
+
+
+@dataclass(frozen=True)
+class Assessment:
+    result: verdict.StatusResult
+    head: Sha  # REF plus a commit per patch that applies (what `patchq apply` publishes)
+
+
+def assess(
+    ws: Workspace, current: Series, repo: Repo, *, against: str | None, progress: bool
+) -> Assessment:
+    rng = resolve_range(current, repo, against)
+    pairs = read_series(ws, current)
+    commits = series_commits(repo, rng.base_commit, pairs)
+    scanned = git.scan_range(repo, rng.base_commit, rng.against_commit)
+    live = detect.live_commits(scanned)
+    own_ids = repo.patch_ids([info.diff for _, info in pairs]) if pairs else []
+    carried = [carried_view(i, patch, info, own_ids[i]) for i, (patch, info) in enumerate(pairs)]
+    candidates = detect.patch_id_candidates(carried, live)
+    upstream_ids = upstream_patch_ids(repo, candidates)
+    evidence = gather_evidence(repo, rng, carried, live, scanned, upstream_ids)
+    states, head = carry(repo, rng, commits, evidence, scanned, progress=progress)
+    states = add_similar(repo, states, carried, pairs, live)
+    result = verdict.StatusResult(
+        base=rng.base,
+        base_commit=rng.base_commit,
+        against=rng.against,
+        against_commit=rng.against_commit,
+        patches=tuple(states),
+    )
+    return Assessment(result, head)
+
+
+def upstream_patch_ids(repo: Repo, shas: Sequence[str]) -> dict[str, str]:
+    diffs = git.commit_diffs(repo, shas)
+    order = [s for s in shas if diffs.get(s, b"").strip()]
+    ids = repo.patch_ids([diffs[s] for s in order])
+    return {sha: pid for sha, pid in zip(order, ids, strict=True) if pid}
+
+
+def carry(
+    repo: Repo,
+    rng: Range,
+    commits: Sequence[PatchCommit],
+    evidence: Evidence,
+    scanned: Sequence[ScannedCommit],
+    *,
+    progress: bool,
+) -> tuple[list[verdict.PatchState], Sha]:
+    """Carry the patches in order onto REF; landed ones stay out of the stack."""
+    head = rng.against_commit
+    head_tree, parent_tree = (i.tree for i in repo.commit_info([head, rng.base_commit]))
+    states: list[verdict.PatchState] = []
+    total = len(commits) if progress else 0
+    with console.progress("status", total) as bar:
+        for index, pc in enumerate(commits):
+            found = dict(evidence.found.get(index, {}))
+            step = pick_one(repo, head=head, head_tree=head_tree, pc=pc)
+            if step.empty and pc.tree != parent_tree:
+                found[verdict.REVERSE_APPLY] = ""
+            parent_tree = pc.tree
+            if found:
+                states.append(landed_state(repo, pc, found, scanned))
+            elif step.clean and step.commit is not None:
+                states.append(verdict.PatchState(pc.patch, pc.info.subject, verdict.APPLIES))
+                head, head_tree = step.commit, step.tree
+            else:
+                states.append(
+                    verdict.PatchState(
+                        pc.patch, pc.info.subject, verdict.CONFLICTS, conflicts=step.conflicts
+                    )
+                )
+            bar.advance()
+    return states, head
+
+
+def landed_state(
+    repo: Repo, pc: PatchCommit, found: dict[str, str], scanned: Sequence[ScannedCommit]
+) -> verdict.PatchState:
+    kinds = tuple(k for k in verdict.EVIDENCE_KINDS if k in found)
+    named = [found[k] for k in kinds if found[k]]
+    upstream = named[0] if named else first_present(repo, pc, scanned)
+    return verdict.PatchState(
+        pc.patch, pc.info.subject, verdict.LANDED, evidence=kinds, upstream_commit=upstream
+    )
+
+
+def first_present(repo: Repo, pc: PatchCommit, scanned: Sequence[ScannedCommit]) -> str | None:
+    """The first upstream commit after which the patch's change is present: bisect the commits
+    that touch its paths; None when no single commit can be named."""
+    paths = frozenset(pc.info.paths)
+    touching = [c.sha for c in scanned if c.paths & paths]
+    if not touching:
+        return None
+    infos = {c.sha: c for c in repo.commit_info(touching)}
+
+    def present(info: CommitInfo) -> bool:
+        step = pick_one(repo, head=info.sha, head_tree=info.tree, pc=pc)
+        return step.empty
+
+    lo, hi = 0, len(touching) - 1
+    if not present(infos[touching[hi]]):
+        return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if present(infos[touching[mid]]):
+            hi = mid
+        else:
+            lo = mid + 1
+    found = infos[touching[lo]]
+    if found.parents:
+        parent = repo.commit_info([found.parents[0]])[0]
+        if present(parent):
+            return None
+    return found.sha
+
+
+def add_similar(
+    repo: Repo,
+    states: Sequence[verdict.PatchState],
+    carried: Sequence[detect.Carried],
+    pairs: Sequence[tuple[Patch, PatchFile]],
+    live: Sequence[ScannedCommit],
+) -> list[verdict.PatchState]:
+    """For patches that did not land: an upstream commit that looks like a reworked version."""
+    open_ = [c for c, s in zip(carried, states, strict=True) if s.state != verdict.LANDED]
+    candidates = detect.similar_candidates(open_, live)
+    if not candidates:
+        return list(states)
+    diffs = git.commit_diffs(repo, sorted({s for shas in candidates.values() for s in shas}))
+    prints = {sha: detect.changed_lines(d) for sha, d in diffs.items()}
+    subjects: dict[str, str] = {c.sha: c.subject for c in live}
+    out = list(states)
+    for index, shas in candidates.items():
+        best = detect.best_similar(detect.changed_lines(pairs[index][1].diff), shas, prints)
+        if best is not None:
+            sha, score = best
+            similar = verdict.Similar(sha, subjects[sha], round(score, 2))
+            out[index] = replace(out[index], similar=similar)
+    return out
+
+
+# -- text output -----------------------------------------------------------------------------
+
+
+def state_label(state: verdict.PatchState) -> str:
+    if state.state == verdict.LANDED and state.modified_upstream:
+        return "landed (modified upstream)"
+    return state.state
+
+
+def summary(result: verdict.StatusResult) -> str:
+    counts = result.counts()
+    return (
+        f"{len(result.patches)} patches: {counts[verdict.LANDED]} landed, "
+        f"{counts[verdict.APPLIES]} apply, {counts[verdict.CONFLICTS]} conflicts"
+    )
+
+
+def print_status(result: verdict.StatusResult, *, rebase_in_progress: bool) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    out = console.stdout_console()
+    out.print(
+        f"against {result.against} ({result.against_commit[:12]}), "
+        f"base {result.base} ({result.base_commit[:12]})"
+    )
+    if rebase_in_progress:
+        out.print("a rebase is in progress: this is the series as last saved")
+    colours = {verdict.LANDED: "green", verdict.APPLIES: "cyan", verdict.CONFLICTS: "red"}
+    table = Table(box=None, pad_edge=False)
+    for column in ("#", "patch", "state", "evidence", "upstream", "notes"):
+        table.add_column(column, overflow="fold")
+    for position, state in enumerate(result.patches, 1):
+        notes = ""
+        if state.conflicts:
+            notes = "conflicts: " + ", ".join(state.conflicts)
+        elif state.similar is not None:
+            notes = (
+                f"similar to {state.similar.commit[:12]} ({state.similar.score:.2f}) "
+                f"{state.similar.subject}"
+            )
+        table.add_row(
+            str(position),
+            state.patch.name,
+            Text(state_label(state), style=colours[state.state]),
+            ", ".join(state.evidence),
+            (state.upstream_commit or "")[:12],
+            notes,
+        )
+    out.print(table)
+    out.print(summary(result))
