@@ -456,15 +456,15 @@ def rebase(
         console.info(f"rebase aborted: series.yaml and patches/ restored ({restored} rewritten)")
         return
     if onto is not None and dry_run:
-        report = engine.start(ws, onto, dry_run=True)
+        report = engine.start(ws, onto, dry_run=True, progress=True)
     else:
         with ws.lock():
             if onto is not None:
-                report = engine.start(ws, onto)
+                report = engine.start(ws, onto, progress=True)
             elif continue_:
-                report = engine.resume(ws)
+                report = engine.resume(ws, progress=True)
             else:
-                report = engine.skip(ws, reason=reason)
+                report = engine.skip(ws, reason=reason, progress=True)
     _render_rebase(report)
     if report.conflict is not None and not report.dry_run:
         sys.exit(1)

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from patchq import console, engine, git, refresh, series
+from patchq import console, git, refresh, series, status
 from patchq.edit import now_utc
-from patchq.errors import ConfigError, ConflictError
+from patchq.errors import ConfigError
 from patchq.git import CommitInfo, Repo, Sha
 from patchq.model import Series
 from patchq.rebase_state import (
@@ -39,7 +39,7 @@ from patchq.rebase_state import (
     RebaseState,
     checkpoint,
 )
-from patchq.verdict import LANDED, REVERSE_APPLY
+from patchq.verdict import CONFLICTS, LANDED, REVERSE_APPLY
 from patchq.workspace import Workspace
 
 # Row results shown in the plan and the summary.
@@ -95,29 +95,11 @@ def start(ws: Workspace, onto: str, *, dry_run: bool = False, progress: bool = F
         )
     current = ws.load()
     with ws.open_repo(current) as repo:
-        onto_commit = repo.resolve_or_fail(onto, what="--onto")
-        base_commit = repo.resolve_or_fail(current.upstream.base_commit, what="upstream.base")
-        if not repo.is_ancestor(base_commit, onto_commit):
-            raise ConfigError(
-                f"upstream.base {current.upstream.base} ({base_commit[:12]}) is not an ancestor "
-                f"of {onto}: rebase onto a release that descends from the current base"
-            )
-        entries = _plan_entries(ws, repo, current, onto, base_commit, progress=progress)
-        state = RebaseState(
-            onto=onto,
-            onto_commit=onto_commit,
-            from_ref=current.upstream.base,
-            from_commit=base_commit,
-            entries=tuple(entries),
-            position=0,
-            head=onto_commit,
-            refs=rdir.refs_prefix(),
-            upstream=str(repo.path.resolve()),
-        )
+        plan = _plan(ws, repo, current, onto, rdir, progress=progress)
         if dry_run:
-            return _dry_run(ws, repo, rdir, state, progress=progress)
-        rdir.begin(state, [p.file for p in current.patches])
-        return _run(ws, repo, rdir, state, progress=progress)
+            return _dry_run(ws, repo, plan)
+        rdir.begin(plan.state, [p.file for p in current.patches])
+        return _run(ws, repo, rdir, plan.state, progress=progress)
 
 
 def resume(ws: Workspace, *, progress: bool = False) -> Report:
@@ -177,49 +159,64 @@ def abort(ws: Workspace) -> int:
 # -- planning -------------------------------------------------------------------------------
 
 
-def _plan_entries(
-    ws: Workspace, repo: Repo, current: Series, onto: str, base: Sha, *, progress: bool
-) -> list[Entry]:
-    """Every patch as a commit on the old base, with the status engine's landed verdict."""
-    pairs = [(p, ws.read_patch(p)) for p in current.patches]
-    try:
-        chain = engine.build_commits(repo, base=base, patches=pairs)
-    except ConflictError as exc:
-        raise ConfigError(
-            f"{exc}: the series must apply to its base {current.upstream.base} before it can "
-            "be rebased (`patchq status --against` shows which patches are broken)"
-        ) from None
-    verdicts = _landed_verdicts(ws, repo, current, onto, progress=progress)
-    entries = []
-    for link in chain:
-        landed = verdicts.get(link.patch.file)
-        entries.append(
-            Entry(
-                file=link.patch.file,
-                subject=link.info.subject,
-                old_commit=link.commit,
-                landed=landed is not None,
-                evidence=landed[0] if landed else (),
-                upstream_commit=landed[1] if landed else None,
-            )
+@dataclass(frozen=True)
+class Plan:
+    state: RebaseState  # walked up to the first conflict
+    predicted: tuple[str, ...]  # the status engine's state of each entry
+
+
+def _plan(
+    ws: Workspace, repo: Repo, current: Series, onto: str, rdir: RebaseDir, *, progress: bool
+) -> Plan:
+    """The status engine's verdicts against REF, and its in-memory chain up to the first
+    conflict: that part of the walk is already done when the rebase starts."""
+    rng = status.resolve_range(current, repo, onto)
+    assessment = status.assess(ws, current, repo, against=onto, progress=progress)
+    verdicts = assessment.result.patches
+    old = status.series_commits(repo, rng.base_commit, status.read_series(ws, current))
+    chain = _first_parent_chain(repo, rng.against_commit, assessment.head)
+    entries = [
+        Entry(
+            file=pc.patch.file,
+            subject=pc.info.subject,
+            old_commit=pc.commit,
+            landed=v.state == LANDED,
+            evidence=tuple(v.evidence) if v.state == LANDED else (),
+            upstream_commit=v.upstream_commit if v.state == LANDED else None,
         )
-    return entries
+        for pc, v in zip(old, verdicts, strict=True)
+    ]
+    outcomes: list[Outcome] = []
+    head = rng.against_commit
+    applying = iter(chain)
+    for entry, v in zip(entries, verdicts, strict=True):
+        if v.state == CONFLICTS:
+            break
+        if entry.landed:
+            outcomes.append(_dropped(entry, entry.evidence, entry.upstream_commit))
+        else:
+            head = next(applying)
+            outcomes.append(_carried(entry, head))
+    state = RebaseState(
+        onto=onto,
+        onto_commit=rng.against_commit,
+        from_ref=current.upstream.base,
+        from_commit=rng.base_commit,
+        entries=tuple(entries),
+        position=len(outcomes),
+        head=head,
+        outcomes=tuple(outcomes),
+        refs=rdir.refs_prefix(),
+        upstream=str(repo.path.resolve()),
+    )
+    return Plan(state=state, predicted=tuple(v.state for v in verdicts))
 
 
-def _landed_verdicts(
-    ws: Workspace, repo: Repo, current: Series, onto: str, *, progress: bool
-) -> dict[str, tuple[tuple[str, ...], str | None]]:
-    """file -> (evidence, upstream commit) for each patch the status engine calls landed."""
-    try:
-        from patchq import status  # type: ignore[attr-defined]
-    except ImportError:  # the status engine is not merged yet: only empty picks are dropped
-        return {}
-    result = status.evaluate(ws, current, repo, against=onto, progress=progress)
-    return {
-        p.patch.file: (tuple(p.evidence), p.upstream_commit)
-        for p in result.patches
-        if p.state == LANDED
-    }
+def _first_parent_chain(repo: Repo, base: Sha, tip: Sha) -> list[Sha]:
+    if base == tip:
+        return []
+    out = repo.text("rev-list", "--first-parent", "--reverse", f"{base}..{tip}")
+    return [Sha(line) for line in out.split()]
 
 
 # -- the walk -------------------------------------------------------------------------------
@@ -273,9 +270,7 @@ def _walk(repo: Repo, state: RebaseState, *, advance: Advance, durable: bool) ->
             else:
                 head = _recommit(repo, info, tree=result.tree, parent=head)
                 head_tree = result.tree
-                outcomes.append(
-                    Outcome(file=entry.file, subject=entry.subject, action=CARRIED, commit=head)
-                )
+                outcomes.append(_carried(entry, head))
         advance()
         if durable:
             checkpoint(f"picked {entry.file}")
@@ -292,6 +287,10 @@ def _dropped(entry: Entry, evidence: tuple[str, ...], upstream_commit: str | Non
         evidence=evidence,
         upstream_commit=upstream_commit,
     )
+
+
+def _carried(entry: Entry, commit: Sha) -> Outcome:
+    return Outcome(file=entry.file, subject=entry.subject, action=CARRIED, commit=commit)
 
 
 def _recommit(repo: Repo, info: CommitInfo, *, tree: Sha, parent: Sha) -> Sha:
@@ -493,27 +492,30 @@ def _complete(
 # -- dry run --------------------------------------------------------------------------------
 
 
-def _dry_run(
-    ws: Workspace, repo: Repo, rdir: RebaseDir, state: RebaseState, *, progress: bool
-) -> Report:
-    with console.progress(f"planning rebase onto {state.onto}", total=len(state.entries)) as bar:
-        walked = _walk(repo, state, advance=bar.advance, durable=False)
-    carried_state = dataclasses.replace(walked, conflict=None)
-    files = _refreshed_files(repo, carried_state, original=lambda f: ws.patch_path(f).read_bytes())
-    rows = list(_summary_rows(walked, files))
-    if walked.conflict is not None:
-        conflict = walked.conflict
-        rows.append(
-            Row(conflict.file, conflict.subject, CONFLICT, ", ".join(conflict.paths) or "?")
+def _dry_run(ws: Workspace, repo: Repo, plan: Plan) -> Report:
+    state = plan.state
+    files = _refreshed_files(repo, state, original=lambda f: ws.patch_path(f).read_bytes())
+    rows = list(_summary_rows(state, files))
+    conflict = None
+    if state.position < len(state.entries):
+        stop = state.entries[state.position]
+        step = repo.pick(
+            onto_tree=repo.commit_info([state.head])[0].tree,
+            commit=repo.commit_info([stop.old_commit])[0],
         )
-        for entry in walked.entries[walked.position + 1 :]:
-            rows.append(Row(entry.file, entry.subject, NOT_REACHED, _landed_detail(entry)))
+        conflict = Conflict(stop.file, stop.subject, step.conflicts, worktree="")
+        rows.append(Row(stop.file, stop.subject, CONFLICT, ", ".join(step.conflicts)))
+        for entry, predicted in zip(
+            state.entries[state.position + 1 :], plan.predicted[state.position + 1 :], strict=True
+        ):
+            detail = _landed_detail(entry) or f"{predicted} (if the conflict is skipped)"
+            rows.append(Row(entry.file, entry.subject, NOT_REACHED, detail))
     return Report(
         onto=state.onto,
         onto_commit=state.onto_commit,
         rows=tuple(rows),
-        finished=walked.conflict is None,
-        conflict=walked.conflict,
+        finished=conflict is None,
+        conflict=conflict,
         dry_run=True,
     )
 
