@@ -171,6 +171,10 @@ def _plan(
     """The status engine's verdicts against REF, and its in-memory chain up to the first
     conflict: that part of the walk is already done when the rebase starts."""
     rng = status.resolve_range(current, repo, onto)
+    if rng.against_commit == rng.base_commit:
+        raise ConfigError(
+            f"the series is already on {onto} ({rng.base_commit[:12]}): nothing to rebase"
+        )
     assessment = status.assess(ws, current, repo, against=onto, progress=progress)
     verdicts = assessment.result.patches
     old = status.series_commits(repo, rng.base_commit, status.read_series(ws, current))
