@@ -474,6 +474,116 @@ def apply(ctx: Context, onto: str | None, branch: str, force: bool) -> None:
 # == rebase (issue 4) ======================================================================
 
 
+@cli.command()
+@click.option("--onto", metavar="REF", help="Upstream release to carry the series onto.")
+@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
+@click.option("--continue", "continue_", is_flag=True, help="Take the resolved worktree; go on.")
+@click.option("--skip", is_flag=True, help="Leave the conflicting patch out; go on.")
+@click.option("--reason", metavar="TEXT", help="Why the patch is skipped (kept in history).")
+@click.option("--abort", is_flag=True, help="Put series.yaml and patches/ back as they were.")
+@global_options
+@pass_ctx
+def rebase(
+    ctx: Context,
+    onto: str | None,
+    dry_run: bool,
+    continue_: bool,
+    skip: bool,
+    reason: str | None,
+    abort: bool,
+) -> None:
+    """Carry the series onto a new upstream release: drop what landed, refresh the rest.
+
+    A conflicting patch stops the rebase in a patchq-owned worktree (path printed); resolve
+    it there, then --continue, --skip or --abort.
+
+    \b
+    Example:
+      patchq rebase --onto 32.0.0 --dry-run
+      patchq rebase --onto 32.0.0
+      patchq rebase --skip --reason "superseded by upstream rework"
+    """
+    from patchq import rebase as engine
+
+    if sum((onto is not None, continue_, skip, abort)) != 1:
+        raise click.UsageError("give exactly one of --onto REF, --continue, --skip, --abort")
+    if dry_run and onto is None:
+        raise click.UsageError("--dry-run goes with --onto REF")
+    if reason is not None and not skip:
+        raise click.UsageError("--reason goes with --skip")
+    ws = ctx.workspace()
+    if abort:
+        with ws.lock():
+            restored = engine.abort(ws)
+        console.info(f"rebase aborted: series.yaml and patches/ restored ({restored} rewritten)")
+        return
+    if onto is not None and dry_run:
+        report = engine.start(ws, onto, dry_run=True, progress=True)
+    else:
+        with ws.lock():
+            if onto is not None:
+                report = engine.start(ws, onto, progress=True)
+            elif continue_:
+                report = engine.resume(ws, progress=True)
+            else:
+                report = engine.skip(ws, reason=reason, progress=True)
+    _render_rebase(report)
+    if report.conflict is not None and not report.dry_run:
+        sys.exit(1)
+
+
+def _render_rebase(report: Any) -> None:
+    """The plan or summary table on stdout; a stop at a conflict explained on stderr."""
+    from rich.table import Table
+
+    from patchq import rebase as engine
+
+    styles = {
+        engine.DROP: "yellow",
+        engine.REFRESH: "cyan",
+        engine.UNCHANGED: "green",
+        engine.SKIP: "magenta",
+        engine.CONFLICT: "bold red",
+        engine.NOT_REACHED: "dim",
+    }
+    if report.rows:
+        title = "plan (dry run: nothing written)" if report.dry_run else None
+        table = Table(title=title, title_justify="left")
+        for column in ("#", "patch", "subject", "result", "detail"):
+            table.add_column(column, overflow="fold")
+        for i, row in enumerate(report.rows, 1):
+            result = f"[{styles.get(row.result, '')}]{row.result}[/]"
+            table.add_row(str(i), row.file, row.subject, result, row.detail)
+        console.stdout_console().print(table)
+    counts = report.counts()
+    carried = counts[engine.REFRESH] + counts[engine.UNCHANGED]
+    tally = (
+        f"{counts[engine.DROP]} dropped, {counts[engine.REFRESH]} refreshed, "
+        f"{counts[engine.UNCHANGED]} unchanged, {counts[engine.SKIP]} skipped; {carried} carried"
+    )
+    where = f"{report.onto} ({report.onto_commit[:12]})"
+    conflict = report.conflict
+    if report.dry_run:
+        stop = f"; stops at {conflict.file}" if conflict is not None else ""
+        click.echo(f"rebase onto {where} would give: {tally}{stop}")
+        return
+    if conflict is None:
+        click.echo(f"rebased onto {where}: {tally}")
+        return
+    lines = [
+        f"patchq: stopped at {conflict.file} ({conflict.subject}): it conflicts with the new "
+        f"base in {len(conflict.paths)} path(s):",
+        *(f"  {path}" for path in conflict.paths),
+        "the new base, the series so far and this patch's conflict markers are in:",
+        f"  {conflict.worktree}",
+        "resolve the files there (no need to commit), then run one of:",
+        "  patchq rebase --continue              the worktree becomes this patch's new content",
+        "  patchq rebase --skip [--reason TEXT]  leave this patch out of the series",
+        "  patchq rebase --abort                 put series.yaml and patches/ back as they were",
+    ]
+    click.echo("\n".join(lines), err=True)
+
+
 # == report (issue 5) ======================================================================
 
 

@@ -1,0 +1,595 @@
+"""`patchq rebase`: carry the series onto a new upstream release.
+
+The series is first turned into commits on the old base (engine.build_commits). Each patch is
+then walked in order onto the new base: a patch upstream already has (status.evaluate's
+`landed` verdict, or a pick that changes nothing) is dropped; the others are cherry-picked in
+memory (Repo.pick: `git merge-tree` with the fake-parent trick) and written as commits with
+their own author, date and message. No worktree is used unless a pick conflicts; then a
+patchq-owned worktree shows the conflict to a human and the walk waits for --continue, --skip
+or --abort. At the end the carried commits are written back as patch files (refresh.py) and
+series.yaml gets the new base and one history entry, through a journal (rebase_state.py) so a
+crash at any point can be finished or undone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from patchq import console, git, refresh, series, status
+from patchq.edit import now_utc
+from patchq.errors import ConfigError
+from patchq.git import CommitInfo, Repo, Sha
+from patchq.model import Series
+from patchq.rebase_state import (
+    CARRIED,
+    DROPPED,
+    FINISHING,
+    SKIPPED,
+    STOPPED,
+    WALKING,
+    Conflict,
+    Entry,
+    Outcome,
+    Output,
+    RebaseDir,
+    RebaseState,
+    checkpoint,
+)
+from patchq.verdict import CONFLICTS, LANDED, REVERSE_APPLY
+from patchq.workspace import Workspace
+
+# Row results shown in the plan and the summary.
+DROP = "dropped"
+REFRESH = "refreshed"
+UNCHANGED = "unchanged"
+SKIP = "skipped"
+CONFLICT = "conflict"
+NOT_REACHED = "not reached"
+
+
+@dataclass(frozen=True)
+class Row:
+    file: str
+    subject: str
+    result: str  # DROP | REFRESH | UNCHANGED | SKIP | CONFLICT | NOT_REACHED
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a rebase command did (or, for --dry-run, would do)."""
+
+    onto: str
+    onto_commit: str
+    rows: tuple[Row, ...]
+    finished: bool
+    conflict: Conflict | None = None
+    history: dict[str, Any] | None = None
+    dry_run: bool = False
+
+    def counts(self) -> dict[str, int]:
+        out = {DROP: 0, REFRESH: 0, UNCHANGED: 0, SKIP: 0}
+        for row in self.rows:
+            if row.result in out:
+                out[row.result] += 1
+        return out
+
+
+Advance = Callable[[], None]
+
+
+# -- entry points ---------------------------------------------------------------------------
+
+
+def start(ws: Workspace, onto: str, *, dry_run: bool = False, progress: bool = False) -> Report:
+    """`patchq rebase --onto REF [--dry-run]` (the caller holds ws.lock() unless dry_run)."""
+    rdir = RebaseDir(ws)
+    if rdir.exists():
+        raise ConfigError(
+            f"a rebase is already in progress in {ws.root}: run `patchq rebase --continue`, "
+            "`--skip` or `--abort` first"
+        )
+    current = ws.load()
+    with ws.open_repo(current) as repo:
+        plan = _plan(ws, repo, current, onto, rdir, progress=progress)
+        if dry_run:
+            return _dry_run(ws, repo, plan)
+        rdir.begin(plan.state, [p.file for p in current.patches])
+        return _run(ws, repo, rdir, plan.state, progress=progress)
+
+
+def resume(ws: Workspace, *, progress: bool = False) -> Report:
+    """`patchq rebase --continue`: take the resolved worktree (if stopped) and go on."""
+    rdir = _in_progress(ws, "--continue")
+    state = rdir.load()
+    with _open(ws, state) as repo:
+        if state.phase == FINISHING:
+            return _complete(repo, rdir, state, _summary_rows(state, {}))
+        if state.phase == STOPPED and state.conflict is not None:
+            if not state.conflict.ready:
+                return _show_conflict(repo, rdir, state)
+            state = _take_resolution(repo, rdir, state)
+        return _run(ws, repo, rdir, state, progress=progress)
+
+
+def skip(ws: Workspace, *, reason: str | None, progress: bool = False) -> Report:
+    """`patchq rebase --skip [--reason TEXT]`: leave the conflicting patch out and go on."""
+    rdir = _in_progress(ws, "--skip")
+    state = rdir.load()
+    conflict = state.conflict
+    if state.phase != STOPPED or conflict is None:
+        raise ConfigError(
+            "the rebase is not stopped at a conflict, so there is nothing to skip: "
+            "run `patchq rebase --continue`"
+        )
+    why = reason or f"conflict during rebase onto {state.onto}"
+    outcome = Outcome(file=conflict.file, subject=conflict.subject, action=SKIPPED, reason=why)
+    with _open(ws, state) as repo:
+        state = dataclasses.replace(
+            state,
+            position=state.position + 1,
+            outcomes=(*state.outcomes, outcome),
+            conflict=None,
+            phase=WALKING,
+        )
+        rdir.save(state, f"skipped {conflict.file}")
+        return _run(ws, repo, rdir, state, progress=progress)
+
+
+def abort(ws: Workspace) -> int:
+    """`patchq rebase --abort`: series.yaml and every patch file back byte for byte, the
+    worktree and temporary refs gone. Returns how many files had to be restored."""
+    rdir = _in_progress(ws, "--abort")
+    restored = rdir.restore()
+    try:
+        state: RebaseState | None = rdir.load()
+    except ConfigError:
+        state = None
+    repo = _open(ws, state) if state is not None else ws.open_repo(ws.load())
+    with repo:
+        _tidy(repo, rdir, refs=state.refs if state else rdir.refs_prefix())
+    rdir.discard()
+    return restored
+
+
+# -- planning -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    state: RebaseState  # walked up to the first conflict
+    predicted: tuple[str, ...]  # the status engine's state of each entry
+
+
+def _plan(
+    ws: Workspace, repo: Repo, current: Series, onto: str, rdir: RebaseDir, *, progress: bool
+) -> Plan:
+    """The status engine's verdicts against REF, and its in-memory chain up to the first
+    conflict: that part of the walk is already done when the rebase starts."""
+    rng = status.resolve_range(current, repo, onto)
+    if rng.against_commit == rng.base_commit:
+        raise ConfigError(
+            f"the series is already on {onto} ({rng.base_commit[:12]}): nothing to rebase"
+        )
+    assessment = status.assess(ws, current, repo, against=onto, progress=progress)
+    verdicts = assessment.result.patches
+    old = status.series_commits(repo, rng.base_commit, status.read_series(ws, current))
+    chain = _first_parent_chain(repo, rng.against_commit, assessment.head)
+    entries = [
+        Entry(
+            file=pc.patch.file,
+            subject=pc.info.subject,
+            old_commit=pc.commit,
+            landed=v.state == LANDED,
+            evidence=tuple(v.evidence) if v.state == LANDED else (),
+            upstream_commit=v.upstream_commit if v.state == LANDED else None,
+        )
+        for pc, v in zip(old, verdicts, strict=True)
+    ]
+    outcomes: list[Outcome] = []
+    head = rng.against_commit
+    applying = iter(chain)
+    for entry, v in zip(entries, verdicts, strict=True):
+        if v.state == CONFLICTS:
+            break
+        if entry.landed:
+            outcomes.append(_dropped(entry, entry.evidence, entry.upstream_commit))
+        else:
+            head = next(applying)
+            outcomes.append(_carried(entry, head))
+    state = RebaseState(
+        onto=onto,
+        onto_commit=rng.against_commit,
+        from_ref=current.upstream.base,
+        from_commit=rng.base_commit,
+        entries=tuple(entries),
+        position=len(outcomes),
+        head=head,
+        outcomes=tuple(outcomes),
+        refs=rdir.refs_prefix(),
+        upstream=str(repo.path.resolve()),
+    )
+    return Plan(state=state, predicted=tuple(v.state for v in verdicts))
+
+
+def _first_parent_chain(repo: Repo, base: Sha, tip: Sha) -> list[Sha]:
+    if base == tip:
+        return []
+    out = repo.text("rev-list", "--first-parent", "--reverse", f"{base}..{tip}")
+    return [Sha(line) for line in out.split()]
+
+
+# -- the walk -------------------------------------------------------------------------------
+
+
+def _run(
+    ws: Workspace, repo: Repo, rdir: RebaseDir, state: RebaseState, *, progress: bool
+) -> Report:
+    _tidy_worktree(repo, rdir)
+    todo = len(state.entries) - state.position
+    with console.progress(f"rebasing onto {state.onto}", total=todo) as bar:
+        state = _walk(repo, state, advance=bar.advance, durable=True)
+    if state.conflict is not None:
+        return _stop(repo, rdir, state)
+    return _finish(ws, repo, rdir, state)
+
+
+def _walk(repo: Repo, state: RebaseState, *, advance: Advance, durable: bool) -> RebaseState:
+    """Pick the remaining entries onto state.head; stop at the first conflict."""
+    remaining = state.entries[state.position :]
+    infos: dict[str, CommitInfo] = {
+        c.sha: c for c in repo.commit_info([e.old_commit for e in remaining])
+    }
+    head = Sha(state.head)
+    head_tree = repo.commit_info([head])[0].tree
+    outcomes = list(state.outcomes)
+    for offset, entry in enumerate(remaining):
+        if entry.landed:
+            outcomes.append(_dropped(entry, entry.evidence, entry.upstream_commit))
+        else:
+            info = infos[entry.old_commit]
+            result = repo.pick(onto_tree=head_tree, commit=info)
+            if not result.clean:
+                conflict = Conflict(
+                    file=entry.file,
+                    subject=entry.subject,
+                    paths=result.conflicts,
+                    worktree="",
+                )
+                return dataclasses.replace(
+                    state,
+                    position=state.position + offset,
+                    head=head,
+                    outcomes=tuple(outcomes),
+                    conflict=conflict,
+                    phase=STOPPED,
+                )
+            if result.tree == head_tree:
+                # Applying it changes nothing: the change is already in the new base.
+                outcomes.append(_dropped(entry, (REVERSE_APPLY,), None))
+            else:
+                head = _recommit(repo, info, tree=result.tree, parent=head)
+                head_tree = result.tree
+                outcomes.append(_carried(entry, head))
+        advance()
+        if durable:
+            checkpoint(f"picked {entry.file}")
+    return dataclasses.replace(
+        state, position=len(state.entries), head=head, outcomes=tuple(outcomes), phase=WALKING
+    )
+
+
+def _dropped(entry: Entry, evidence: tuple[str, ...], upstream_commit: str | None) -> Outcome:
+    return Outcome(
+        file=entry.file,
+        subject=entry.subject,
+        action=DROPPED,
+        evidence=evidence,
+        upstream_commit=upstream_commit,
+    )
+
+
+def _carried(entry: Entry, commit: Sha) -> Outcome:
+    return Outcome(file=entry.file, subject=entry.subject, action=CARRIED, commit=commit)
+
+
+def _recommit(repo: Repo, info: CommitInfo, *, tree: Sha, parent: Sha) -> Sha:
+    """The patch's commit again on a new parent: same author, date, committer and message,
+    so the same series on the same base always gives the same shas."""
+    return repo.write_commit(
+        tree=tree,
+        parents=[parent],
+        message=info.message,
+        author=f"{info.author_name} <{info.author_email}> {info.author_date}",
+        committer=f"{info.committer_name} <{info.committer_email}> {info.committer_date}",
+    )
+
+
+# -- conflicts ------------------------------------------------------------------------------
+
+
+def _stop(repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
+    assert state.conflict is not None
+    conflict = dataclasses.replace(state.conflict, worktree=str(rdir.worktree), ready=False)
+    state = dataclasses.replace(state, conflict=conflict)
+    # Keep the commits alive while a human works (gc prunes unreachable objects).
+    repo.update_ref(f"{state.refs}/head", Sha(state.head), reason="patchq rebase")
+    repo.update_ref(f"{state.refs}/old", Sha(state.old_tip), reason="patchq rebase")
+    rdir.save(state, f"stopped at {conflict.file}")
+    return _show_conflict(repo, rdir, state)
+
+
+def _show_conflict(repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
+    """(Re)make the worktree: new base + series so far + this patch's conflict markers."""
+    assert state.conflict is not None
+    entry = state.entries[state.position]
+    _tidy_worktree(repo, rdir)
+    git.worktree_add(repo, rdir.worktree, Sha(state.head))
+    checkpoint("worktree created")
+    git.worktree_pick_conflict(rdir.worktree, Sha(entry.old_commit))
+    checkpoint("conflict shown in worktree")
+    state = dataclasses.replace(state, conflict=dataclasses.replace(state.conflict, ready=True))
+    rdir.save(state, "conflict ready")
+    files = _refreshed_files(repo, state, original=rdir.original_patch)
+    return Report(
+        onto=state.onto,
+        onto_commit=state.onto_commit,
+        rows=_summary_rows(state, files),
+        finished=False,
+        conflict=state.conflict,
+    )
+
+
+def _take_resolution(repo: Repo, rdir: RebaseDir, state: RebaseState) -> RebaseState:
+    conflict = state.conflict
+    assert conflict is not None
+    worktree = rdir.worktree
+    if not worktree.is_dir():
+        raise ConfigError(
+            f"the conflict worktree {worktree} is gone: run `patchq rebase --abort`, or "
+            "`--skip` to leave the patch out"
+        )
+    unresolved = [p for p in conflict.paths if _has_markers(worktree / p)]
+    if unresolved:
+        raise ConfigError(
+            f"{conflict.file}: {', '.join(unresolved)} in {worktree} still has conflict "
+            "markers: resolve them, then run `patchq rebase --continue`"
+        )
+    tree = git.worktree_tree(worktree)
+    head = Sha(state.head)
+    if tree == repo.commit_info([head])[0].tree:
+        raise ConfigError(
+            f"{conflict.file}: the resolved worktree has no changes left for this patch: "
+            'run `patchq rebase --skip --reason "..."` to leave it out'
+        )
+    info = repo.commit_info([state.entries[state.position].old_commit])[0]
+    commit = _recommit(repo, info, tree=tree, parent=head)
+    outcome = Outcome(
+        file=conflict.file, subject=conflict.subject, action=CARRIED, commit=commit, resolved=True
+    )
+    state = dataclasses.replace(
+        state,
+        position=state.position + 1,
+        head=commit,
+        outcomes=(*state.outcomes, outcome),
+        conflict=None,
+        phase=WALKING,
+    )
+    rdir.save(state, f"took resolution of {conflict.file}")
+    return state
+
+
+def _has_markers(path: Path) -> bool:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False  # deleted as the resolution
+    return any(line.startswith((b"<<<<<<< ", b">>>>>>> ")) for line in data.split(b"\n"))
+
+
+# -- finishing ------------------------------------------------------------------------------
+
+
+def _finish(ws: Workspace, repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
+    original = rdir.original_series()
+    if ws.series_path.read_bytes() != original:
+        raise ConfigError(
+            f"{ws.series_path} changed while the rebase was in progress: undo the edit and run "
+            "`patchq rebase --continue`, or `patchq rebase --abort`"
+        )
+    current = ws.load()
+    files, entry = _result(repo, rdir, state)
+    kept = {o.file for o in state.outcomes if o.action == CARRIED}
+    new = dataclasses.replace(
+        current,
+        upstream=dataclasses.replace(
+            current.upstream, base=state.onto, base_commit=state.onto_commit
+        ),
+        patches=tuple(p for p in current.patches if p.file in kept),
+        history=(*current.history, entry),
+    )
+    text = series.render(original.decode("utf-8"), new).encode("utf-8")
+    deletes = tuple(o.file for o in state.outcomes if o.action in (DROPPED, SKIPPED))
+    changed = {f: data for f, data in files.items() if data is not None}
+    rdir.write_output(Output(writes=changed, deletes=deletes, series_text=text))
+    state = dataclasses.replace(state, phase=FINISHING)
+    rdir.save(state, "finishing")
+    return _complete(repo, rdir, state, _summary_rows(state, files), history=entry)
+
+
+def _result(
+    repo: Repo, rdir: RebaseDir, state: RebaseState
+) -> tuple[dict[str, bytes | None], dict[str, Any]]:
+    """file -> new bytes (None: unchanged) for each carried patch, and the history entry."""
+    files = _refreshed_files(repo, state, original=rdir.original_patch)
+    outcomes = state.outcomes
+    entry: dict[str, Any] = {
+        "date": now_utc(),
+        "from": state.from_ref,
+        "from_commit": state.from_commit,
+        "to": state.onto,
+        "to_commit": state.onto_commit,
+        "dropped": [
+            {
+                "file": o.file,
+                "subject": o.subject,
+                "evidence": list(o.evidence),
+                "upstream_commit": o.upstream_commit,
+            }
+            for o in outcomes
+            if o.action == DROPPED
+        ],
+        "skipped": [
+            {"file": o.file, "subject": o.subject, "reason": o.reason}
+            for o in outcomes
+            if o.action == SKIPPED
+        ],
+        "refreshed": sum(1 for data in files.values() if data is not None),
+        "carried": sum(1 for o in outcomes if o.action == CARRIED),
+    }
+    return files, entry
+
+
+def _refreshed_files(
+    repo: Repo, state: RebaseState, *, original: Callable[[str], bytes]
+) -> dict[str, bytes | None]:
+    carried = [o for o in state.outcomes if o.action == CARRIED and o.commit]
+    if not carried:
+        return {}
+    new_texts = refresh.format_chain(
+        repo, base=Sha(state.onto_commit), commits=[Sha(o.commit or "") for o in carried]
+    )
+    old_texts = refresh.format_chain(
+        repo, base=Sha(state.from_commit), commits=[Sha(e.old_commit) for e in state.entries]
+    )
+    old_by_file = {e.file: text for e, text in zip(state.entries, old_texts, strict=True)}
+    out: dict[str, bytes | None] = {}
+    for outcome, text in zip(carried, new_texts, strict=True):
+        before = original(outcome.file)
+        after = refresh.refreshed_bytes(
+            original=before, old_text=old_by_file.get(outcome.file), new_text=text
+        )
+        out[outcome.file] = None if after == before else after
+    return out
+
+
+def _complete(
+    repo: Repo,
+    rdir: RebaseDir,
+    state: RebaseState,
+    rows: tuple[Row, ...],
+    *,
+    history: dict[str, Any] | None = None,
+) -> Report:
+    rdir.replay_output()
+    _tidy(repo, rdir, refs=state.refs)
+    rdir.discard()
+    return Report(
+        onto=state.onto, onto_commit=state.onto_commit, rows=rows, finished=True, history=history
+    )
+
+
+# -- dry run --------------------------------------------------------------------------------
+
+
+def _dry_run(ws: Workspace, repo: Repo, plan: Plan) -> Report:
+    state = plan.state
+    files = _refreshed_files(repo, state, original=lambda f: ws.patch_path(f).read_bytes())
+    rows = list(_summary_rows(state, files))
+    conflict = None
+    if state.position < len(state.entries):
+        stop = state.entries[state.position]
+        step = repo.pick(
+            onto_tree=repo.commit_info([state.head])[0].tree,
+            commit=repo.commit_info([stop.old_commit])[0],
+        )
+        conflict = Conflict(stop.file, stop.subject, step.conflicts, worktree="")
+        rows.append(Row(stop.file, stop.subject, CONFLICT, ", ".join(step.conflicts)))
+        for entry, predicted in zip(
+            state.entries[state.position + 1 :], plan.predicted[state.position + 1 :], strict=True
+        ):
+            detail = _landed_detail(entry) or f"{predicted} (if the conflict is skipped)"
+            rows.append(Row(entry.file, entry.subject, NOT_REACHED, detail))
+    return Report(
+        onto=state.onto,
+        onto_commit=state.onto_commit,
+        rows=tuple(rows),
+        finished=conflict is None,
+        conflict=conflict,
+        dry_run=True,
+    )
+
+
+def _landed_detail(entry: Entry) -> str:
+    if not entry.landed:
+        return ""
+    commit = (entry.upstream_commit or "")[:12]
+    return f"landed: {', '.join(entry.evidence)}" + (f" ({commit})" if commit else "")
+
+
+# -- summary --------------------------------------------------------------------------------
+
+
+def _summary_rows(state: RebaseState, files: dict[str, bytes | None]) -> tuple[Row, ...]:
+    rows = []
+    for o in state.outcomes:
+        if o.action == DROPPED:
+            commit = (o.upstream_commit or "")[:12]
+            detail = ", ".join(o.evidence) + (f" ({commit})" if commit else "")
+            rows.append(Row(o.file, o.subject, DROP, detail))
+        elif o.action == SKIPPED:
+            rows.append(Row(o.file, o.subject, SKIP, o.reason or ""))
+        else:
+            changed = files.get(o.file) is not None
+            detail = "conflict resolved" if o.resolved else ""
+            rows.append(Row(o.file, o.subject, REFRESH if changed else UNCHANGED, detail))
+    return tuple(rows)
+
+
+# -- housekeeping ---------------------------------------------------------------------------
+
+
+def _in_progress(ws: Workspace, flag: str) -> RebaseDir:
+    rdir = RebaseDir(ws)
+    if not rdir.exists():
+        raise ConfigError(f"no rebase in progress in {ws.root}: nothing to {flag[2:]}")
+    return rdir
+
+
+def _open(ws: Workspace, state: RebaseState) -> Repo:
+    if ws.upstream_override:
+        return ws.open_repo()
+    return Repo(Path(state.upstream))
+
+
+def _tidy_worktree(repo: Repo, rdir: RebaseDir) -> None:
+    if rdir.worktree.exists() or _worktree_registered(repo, rdir):
+        git.worktree_remove(repo, rdir.worktree)
+        checkpoint("worktree removed")
+
+
+def _worktree_registered(repo: Repo, rdir: RebaseDir) -> bool:
+    admin = repo.git_dir / "worktrees"
+    if not admin.is_dir():
+        return False
+    wanted = str(rdir.worktree / ".git")
+    for entry in admin.iterdir():
+        try:
+            if (entry / "gitdir").read_text().strip() == wanted:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _tidy(repo: Repo, rdir: RebaseDir, *, refs: str) -> None:
+    """Remove the conflict worktree and the temporary refs (refs/patchq/... only)."""
+    _tidy_worktree(repo, rdir)
+    for name in ("head", "old"):
+        if repo.resolve(f"{refs}/{name}") is not None:
+            repo.delete_ref(f"{refs}/{name}")
+    checkpoint("temporary refs removed")

@@ -1,0 +1,307 @@
+"""A rebase in progress, on disk under `.patchq/rebase/`, so that kill -9 at any moment leaves a
+state from which `--abort` restores the original byte for byte and `--continue` goes on.
+
+Layout of `.patchq/rebase/`:
+  backup/manifest.json, backup/series.yaml, backup/patches/<file>   the originals, complete
+      before the directory exists under its final name (it is built as `rebase.new/` and
+      renamed), so "a rebase is in progress" always implies "the originals are safe";
+  state.json    where the walk stands (written atomically at each durable step);
+  out/          the finished result (patch bytes, series.yaml text, deletions), journalled
+      before any user file is touched, so an interrupted finish is simply replayed;
+  worktree/     the patchq-owned git worktree that shows a conflict to a human.
+
+The user's files change only while the out/ journal is replayed; before that the rebase lives
+in the state file and in commits in the upstream object store (kept alive by refs under
+`refs/patchq/rebase/<id>/` while the rebase waits for a human).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from patchq.errors import ConfigError
+from patchq.fsutil import atomic_write, fsync_dir
+from patchq.workspace import REBASE_STATE, Workspace
+
+CRASH_ENV = "PATCHQ_TEST_CRASH_AFTER"
+STATE_VERSION = 1
+
+WALKING = "walking"  # picking patches onto the new base
+STOPPED = "stopped"  # waiting for a human to resolve a conflict
+FINISHING = "finishing"  # out/ is complete; replaying it onto the user's files
+
+DROPPED = "dropped"
+CARRIED = "carried"
+SKIPPED = "skipped"
+
+
+class _CrashHook:
+    """Test-only: PATCHQ_TEST_CRASH_AFTER=k ends the process like kill -9 after durable step k."""
+
+    def __init__(self) -> None:
+        self.steps = 0
+
+    def __call__(self, label: str) -> None:
+        self.steps += 1
+        wanted = os.environ.get(CRASH_ENV, "")
+        if os.environ.get("PATCHQ_TEST_CRASH_TRACE"):
+            print(f"patchq: step {self.steps}: {label}", flush=True)
+        if wanted.isdigit() and int(wanted) == self.steps:
+            os._exit(137)
+
+
+checkpoint = _CrashHook()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One patch of the series as planned at the start."""
+
+    file: str
+    subject: str
+    old_commit: str  # the patch as a commit on the old base
+    landed: bool = False
+    evidence: tuple[str, ...] = ()
+    upstream_commit: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    file: str
+    subject: str
+    action: str  # DROPPED | CARRIED | SKIPPED
+    commit: str | None = None  # the new commit of a carried patch
+    evidence: tuple[str, ...] = ()
+    upstream_commit: str | None = None
+    reason: str | None = None
+    resolved: bool = False  # carried after a human resolved a conflict
+
+
+@dataclass(frozen=True)
+class Conflict:
+    file: str
+    subject: str
+    paths: tuple[str, ...]
+    worktree: str
+    ready: bool = False  # the worktree exists and shows the conflict
+
+
+@dataclass(frozen=True)
+class RebaseState:
+    onto: str
+    onto_commit: str
+    from_ref: str
+    from_commit: str
+    entries: tuple[Entry, ...]
+    position: int  # index of the next entry to walk
+    head: str  # tip of the new chain so far
+    outcomes: tuple[Outcome, ...] = ()
+    conflict: Conflict | None = None
+    phase: str = WALKING
+    refs: str = ""  # prefix of this rebase's temporary refs
+    upstream: str = ""  # absolute path of the upstream clone
+
+    @property
+    def old_tip(self) -> str:
+        return self.entries[-1].old_commit if self.entries else self.from_commit
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["version"] = STATE_VERSION
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RebaseState:
+        if data.get("version") != STATE_VERSION:
+            raise ValueError("unknown state version")
+        conflict = data.get("conflict")
+        return cls(
+            onto=data["onto"],
+            onto_commit=data["onto_commit"],
+            from_ref=data["from_ref"],
+            from_commit=data["from_commit"],
+            entries=tuple(
+                Entry(**{**e, "evidence": tuple(e["evidence"])}) for e in data["entries"]
+            ),
+            position=int(data["position"]),
+            head=data["head"],
+            outcomes=tuple(
+                Outcome(**{**o, "evidence": tuple(o["evidence"])}) for o in data["outcomes"]
+            ),
+            conflict=None
+            if conflict is None
+            else Conflict(**{**conflict, "paths": tuple(conflict["paths"])}),
+            phase=data["phase"],
+            refs=data["refs"],
+            upstream=data["upstream"],
+        )
+
+
+@dataclass(frozen=True)
+class Output:
+    """The finished rebase, as the user's files should look."""
+
+    writes: dict[str, bytes]  # patch file -> new bytes
+    deletes: tuple[str, ...]
+    series_text: bytes
+
+
+class RebaseDir:
+    """`.patchq/rebase/` of one workspace."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.path = ws.state_dir / REBASE_STATE
+
+    @property
+    def state_file(self) -> Path:
+        return self.path / "state.json"
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.path / "backup"
+
+    @property
+    def out_dir(self) -> Path:
+        return self.path / "out"
+
+    @property
+    def worktree(self) -> Path:
+        return self.path / "worktree"
+
+    def refs_prefix(self) -> str:
+        digest = hashlib.sha1(str(self.ws.root.resolve()).encode()).hexdigest()[:16]
+        return f"refs/patchq/rebase/{digest}"
+
+    def exists(self) -> bool:
+        return self.path.is_dir()
+
+    # -- starting: back up everything, then appear atomically ------------------------------
+
+    def begin(self, state: RebaseState, files: list[str]) -> None:
+        self.clear_leftovers()
+        staging = self.path.with_name(REBASE_STATE + ".new")
+        backup = staging / "backup"
+        (backup / "patches").mkdir(parents=True)
+        _copy(self.ws.series_path, backup / "series.yaml")
+        checkpoint("backed up series.yaml")
+        for file in files:
+            source = self.ws.patch_path(file)
+            if source.is_file():
+                _copy(source, backup / "patches" / file)
+                checkpoint(f"backed up {file}")
+        present = [f for f in files if (backup / "patches" / f).is_file()]
+        atomic_write(backup / "manifest.json", _dump({"patches": present}))
+        atomic_write(staging / "state.json", _dump(state.to_json()))
+        os.replace(staging, self.path)
+        fsync_dir(self.path.parent)
+        checkpoint("rebase started")
+
+    def clear_leftovers(self) -> None:
+        """Remove what an interrupted start or finish left behind (never a live rebase)."""
+        for name in (REBASE_STATE + ".new", REBASE_STATE + ".done"):
+            leftover = self.ws.state_dir / name
+            if leftover.exists():
+                shutil.rmtree(leftover)
+
+    # -- the walk ---------------------------------------------------------------------------
+
+    def load(self) -> RebaseState:
+        try:
+            return RebaseState.from_json(json.loads(self.state_file.read_text("utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(
+                f"{self.state_file} is unreadable ({type(exc).__name__}): "
+                "run `patchq rebase --abort` to restore the series"
+            ) from None
+
+    def save(self, state: RebaseState, label: str) -> None:
+        atomic_write(self.state_file, _dump(state.to_json()))
+        checkpoint(label)
+
+    def original_patch(self, file: str) -> bytes:
+        return (self.backup_dir / "patches" / file).read_bytes()
+
+    def original_series(self) -> bytes:
+        return (self.backup_dir / "series.yaml").read_bytes()
+
+    # -- finishing: journal the result, then replay it ------------------------------------
+
+    def write_output(self, output: Output) -> None:
+        out = self.out_dir
+        if out.exists():
+            shutil.rmtree(out)
+        out.mkdir()
+        names: dict[str, str] = {}
+        for i, (file, data) in enumerate(sorted(output.writes.items())):
+            name = f"{i:05d}.patch"
+            atomic_write(out / name, data)
+            names[file] = name
+        atomic_write(out / "series.yaml", output.series_text)
+        atomic_write(
+            out / "manifest.json", _dump({"writes": names, "deletes": list(output.deletes)})
+        )
+        checkpoint("result journalled")
+
+    def replay_output(self) -> None:
+        """Make the user's files match out/ (idempotent: safe to repeat after a crash)."""
+        manifest = json.loads((self.out_dir / "manifest.json").read_text("utf-8"))
+        for file, name in manifest["writes"].items():
+            data = (self.out_dir / name).read_bytes()
+            path = self.ws.patch_path(file)
+            if not path.is_file() or path.read_bytes() != data:
+                self.ws.write_patch(file, data)
+            checkpoint(f"wrote {file}")
+        for file in manifest["deletes"]:
+            self.ws.patch_path(file).unlink(missing_ok=True)
+            checkpoint(f"removed {file}")
+        atomic_write(self.ws.series_path, (self.out_dir / "series.yaml").read_bytes())
+        checkpoint("wrote series.yaml")
+
+    # -- aborting ---------------------------------------------------------------------------
+
+    def restore(self) -> int:
+        """Put series.yaml and every backed-up patch file back, byte for byte; returns how
+        many files had to be rewritten."""
+        manifest = json.loads((self.backup_dir / "manifest.json").read_text("utf-8"))
+        changed = 0
+        originals = [(self.ws.series_path, self.backup_dir / "series.yaml")]
+        originals += [
+            (self.ws.patch_path(f), self.backup_dir / "patches" / f) for f in manifest["patches"]
+        ]
+        for target, source in originals:
+            data = source.read_bytes()
+            if not target.is_file() or target.read_bytes() != data:
+                atomic_write(target, data)
+                changed += 1
+                checkpoint(f"restored {target.name}")
+        return changed
+
+    def discard(self) -> None:
+        """Forget the rebase: rename first (atomic: no longer in progress), then delete."""
+        done = self.path.with_name(REBASE_STATE + ".done")
+        if done.exists():
+            shutil.rmtree(done)
+        os.replace(self.path, done)
+        fsync_dir(self.path.parent)
+        checkpoint("rebase state removed")
+        shutil.rmtree(done, ignore_errors=True)
+
+
+def _copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with source.open("rb") as src, target.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+        dst.flush()
+        os.fsync(dst.fileno())
+
+
+def _dump(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()

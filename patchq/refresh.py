@@ -1,0 +1,71 @@
+"""Regenerated patch files: carried commits written back in pinned `git format-patch` form.
+
+A patch whose diff did not change keeps its file byte for byte, whatever tool wrote it; "did
+not change" is judged by formatting the patch's commit on the old base and on the new base the
+same way and comparing the diffstat and diff. Regenerated files depend only on the commit
+(git.format_patch_range pins every format and diff option), so the same input gives the same
+bytes and the packaging repository's diff after a rebase shows only what really moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from patchq import git
+from patchq.errors import GitError
+from patchq.git import Repo, Sha
+from patchq.patchfile import ZERO_FROM
+
+_SEPARATOR = b"\n---\n"
+
+
+def format_chain(repo: Repo, *, base: Sha, commits: Sequence[Sha]) -> list[bytes]:
+    """One format-patch text per commit of the linear chain base..commits[-1], in order."""
+    if not commits:
+        return []
+    texts = split_mbox(git.format_patch_range(repo, base, commits[-1]))
+    if len(texts) == len(commits):
+        return texts
+    # A message line that looks like a patch separator, or an empty commit format-patch
+    # left out: format the commits one by one instead.
+    out = []
+    parent = base
+    for commit in commits:
+        one = split_mbox(git.format_patch_range(repo, parent, commit))
+        if len(one) != 1:
+            raise GitError(f"git format-patch gave no patch for commit {commit}")
+        out.append(one[0])
+        parent = commit
+    return out
+
+
+def split_mbox(data: bytes) -> list[bytes]:
+    """Split format-patch --stdout output at its zero-commit "From " lines."""
+    if not data:
+        return []
+    if not data.startswith(ZERO_FROM):
+        raise GitError("git format-patch output does not start with a From line")
+    starts = [0]
+    at = data.find(b"\n" + ZERO_FROM)
+    while at >= 0:
+        starts.append(at + 1)
+        at = data.find(b"\n" + ZERO_FROM, at + 1)
+    # git writes one "\n" between patches (log-tree's separator): it belongs to no patch.
+    ends = [s - 1 for s in starts[1:]] + [len(data)]
+    return [data[s:e] for s, e in zip(starts, ends, strict=True)]
+
+
+def diff_part(text: bytes) -> bytes:
+    """The diffstat and diff of a format-patch text (everything after the `---` line)."""
+    at = text.find(_SEPARATOR)
+    return text[at + len(_SEPARATOR) :] if at >= 0 else text
+
+
+def refreshed_bytes(*, original: bytes, old_text: bytes | None, new_text: bytes) -> bytes:
+    """What the patch file holds after the rebase: the original bytes when the diff did not
+    change, else the regenerated format-patch text."""
+    if new_text == original:
+        return original
+    if old_text is not None and diff_part(old_text) == diff_part(new_text):
+        return original
+    return new_text
