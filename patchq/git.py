@@ -637,7 +637,7 @@ _FORMAT_PATCH_CONFIG = (
     "format.forceInBodyFrom=false",
     "i18n.logOutputEncoding=UTF-8",
 )
-_FORMAT_PATCH_FLAGS = (
+_REFRESH_FORMAT_FLAGS = (
     "--stdout",
     "--zero-commit",
     "--no-signature",
@@ -670,7 +670,7 @@ def format_patch_range(repo: Repo, base: Sha, tip: Sha) -> bytes:
     args: list[str] = []
     for item in _FORMAT_PATCH_CONFIG:
         args += ["-c", item]
-    return repo.run(*args, "format-patch", *_FORMAT_PATCH_FLAGS, f"{base}..{tip}").stdout
+    return repo.run(*args, "format-patch", *_REFRESH_FORMAT_FLAGS, f"{base}..{tip}").stdout
 
 
 def worktree_add(repo: Repo, path: Path, commit: Sha) -> None:
