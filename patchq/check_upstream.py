@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from patchq import console
 from patchq.check import SERIES_FILE, Entry, Finding, Inputs, error, skipped
 from patchq.errors import ConfigError
-from patchq.git import PrivateIndex, Repo, Sha
+from patchq.git import ApplyResult, PrivateIndex, Repo, Sha
 
 
 def run(
@@ -127,34 +127,45 @@ def _base_commit(inputs: Inputs, repo: Repo) -> tuple[Sha | None, list[Finding]]
 def check_applies(inputs: Inputs, repo: Repo, base: Sha) -> Iterator[Finding]:
     """PQ008: every patch applies, in order, to base (3-way merges allowed, as in rebase).
 
-    The whole series is tried in one `git apply` first; only when that fails is it applied
-    patch by patch, skipping the ones that fail, so that every failing patch is reported.
+    The whole series goes through one `git apply` (all or nothing). When that fails, the
+    first failing patch is found by bisection, each successful run moving the index forward,
+    reported and skipped, and the rest is tried again: about log2(N) processes per failing
+    patch instead of one per patch.
     """
     assert inputs.series is not None
     entries = _diffs(inputs)
+    files = [inputs.ws.patches_dir / e.file for e in entries]
     tree = repo.commit_info([base])[0].tree
-    if PrivateIndex(repo, tree).apply_all([inputs.ws.patches_dir / e.file for e in entries]):
-        return
     index = PrivateIndex(repo, tree)
-    where = inputs.series.upstream.base
     failed: list[str] = []
+    done = 0  # entries[:done] are applied to the index or reported
     with console.progress("checking that the series applies", len(entries)) as bar:
-        for entry in entries:
-            result = index.apply(entry.raw or b"")
+        while done < len(entries) and not index.apply_all(files[done:]):
+            low, high = done, len(entries)  # applying entries[low:high] fails
+            while high - low > 1:
+                middle = (low + high) // 2
+                if index.apply_all(files[low:middle]):
+                    bar.advance(middle - low)
+                    low = middle
+                else:
+                    high = middle
+            entry = entries[low]
+            result = index.apply(entry.raw or b"")  # alone, with the 3-way fallback
+            if not result.clean:
+                yield _not_applying(inputs, entry, result, failed)
+                failed.append(entry.file)
             bar.advance()
-            if result.clean:
-                continue
-            paths = ", ".join(result.conflicts) or result.detail or "see `git apply`"
-            after = f" (after skipping {', '.join(failed)})" if failed else ""
-            subject = entry.parsed.subject if entry.parsed else ""
-            yield error(
-                "PQ008",
-                entry.file,
-                entry.rel,
-                None,
-                f"{entry.file} ({subject}) does not apply to {where}{after}: {paths}",
-            )
-            failed.append(entry.file)
+            done = low + 1
+
+
+def _not_applying(inputs: Inputs, entry: Entry, result: ApplyResult, failed: list[str]) -> Finding:
+    assert inputs.series is not None
+    paths = ", ".join(result.conflicts) or result.detail or "see `git apply`"
+    after = f" (after skipping {', '.join(failed)})" if failed else ""
+    subject = entry.parsed.subject if entry.parsed else ""
+    where = inputs.series.upstream.base
+    message = f"{entry.file} ({subject}) does not apply to {where}{after}: {paths}"
+    return error("PQ008", entry.file, entry.rel, None, message)
 
 
 def check_against(
