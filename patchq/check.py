@@ -144,7 +144,7 @@ def run(
                 loaded, upstream_wanted, against=against, require_upstream=require_upstream
             )
         )
-    findings = [_with_policy(f, warn) for f in findings if f.id not in ignore]
+    findings = [_printable(_with_policy(f, warn)) for f in findings if f.id not in ignore]
     # Series-wide findings first, then each listed patch in order, then unlisted files.
     order = {e.file: i for i, e in enumerate(loaded.entries)}
     order[""] = -1
@@ -161,6 +161,23 @@ def error(check_id: str, patch: str | None, file: str, line: int | None, message
 def skipped(check_id: str, reason: str) -> Finding:
     return Finding(
         check_id, SKIPPED, None, SERIES_FILE, None, f"{CHECKS[check_id]}: skipped: {reason}"
+    )
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(finding: Finding) -> Finding:
+    """Bytes that are not UTF-8 (a Latin-1 subject, an odd file name) and control characters
+    become U+FFFD, so every output format can be written and parsed."""
+
+    def clean(text: str) -> str:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return _CONTROL.sub("\ufffd", text)  # XML 1.0 cannot carry them
+
+    patch = None if finding.patch is None else clean(finding.patch)
+    return dataclasses.replace(
+        finding, patch=patch, file=clean(finding.file), message=clean(finding.message)
     )
 
 

@@ -653,3 +653,20 @@ def test_against_without_upstream_is_skipped(
     assert code == 0
     assert [f["id"] for f in found] == ["PQ005", "PQ007", "PQ008", "PQ009", "PQ010"]
     assert {f["severity"] for f in found} == {"skipped"}
+
+
+def test_non_utf8_subject_renders_in_every_format(builder: SeriesBuilder, tmp_path: Path) -> None:
+    git(builder.scratch, "checkout", "-q", "--detach", "1.0")
+    builder.commit({"nova/api.py": NOVA_API.replace("rebooting", "REBOOTING")}, "Elsewhere")
+    data = builder.commit({"nova/api.py": NOVA_API.replace("rebooting", "r")}, "Fix cafe\x01")
+    data = data.replace(b"Fix cafe\x01", b"Fix caf\xe9 \x01")  # Latin-1, and a control byte
+    builder.add_raw("0001-latin1.patch", data)
+    for fmt in ("text", "json", "junit", "github"):
+        out = tmp_path / f"out.{fmt}"
+        result = run("check", "--format", fmt, "--output", str(out))
+        assert result.exit_code == 1, (fmt, result.stderr)
+        text = out.read_text("utf-8")
+        if fmt == "json":
+            text = json.loads(text)[0]["message"]
+        assert "Fix caf\ufffd \ufffd" in text, fmt
+    parse_junit((tmp_path / "out.junit").read_text())
