@@ -670,3 +670,68 @@ def test_non_utf8_subject_renders_in_every_format(builder: SeriesBuilder, tmp_pa
             text = json.loads(text)[0]["message"]
         assert "Fix caf\ufffd \ufffd" in text, fmt
     parse_junit((tmp_path / "out.junit").read_text())
+
+
+def test_pq008_bisection_finds_first_and_last(builder: SeriesBuilder) -> None:
+    git(builder.scratch, "checkout", "-q", "--detach", "1.0")
+    builder.commit({"nova/api.py": NOVA_API.replace("rebooting", "REBOOTING")}, "Elsewhere")
+    builder.add("0001-bad.patch", {"nova/api.py": NOVA_API.replace("rebooting", "r")}, "Bad 1")
+    git(builder.scratch, "checkout", "-q", "--detach", "1.0")
+    for i in range(2, 9):  # a chain: each patch edits the file the previous one wrote
+        builder.add(f"000{i}-chain.patch", {"nova/chain.py": f"step = {i}\n"}, f"Chain {i}")
+    git(builder.scratch, "checkout", "-q", "--detach", "HEAD~3")
+    builder.add("0009-bad.patch", {"nova/chain.py": "step = -1\n"}, "Bad 9")
+    code, found = check_json()
+    assert code == 1
+    assert [(f["id"], f["patch"]) for f in found] == [
+        ("PQ008", "0001-bad.patch"),
+        ("PQ008", "0009-bad.patch"),
+    ]
+    assert (
+        "does not apply to 1.0 (after skipping 0001-bad.patch): nova/chain.py"
+        in (found[1]["message"])
+    )
+
+
+def test_docs_examples_are_valid(builder: SeriesBuilder) -> None:
+    import re
+
+    import yaml
+
+    from patchq.cli import check as check_command
+
+    docs = (Path(__file__).parent.parent / "docs" / "ci.md").read_text()
+    for block in re.findall(r"```yaml\n(.*?)```", docs, re.S):
+        assert yaml.safe_load(block)
+    options = {opt for p in check_command.params for opt in p.opts}
+    joined = re.sub(r"\n\s+(?=--)", " ", docs)  # folded YAML command lines
+    used = set(re.findall(r"patchq check[^\n`|]*", joined))
+    assert any("--require-upstream" in line and "--against" in line for line in used)
+    for line in used:
+        for flag in re.findall(r"(?<=\s)(--?[a-z][a-z-]*)", line):
+            assert flag in options, (flag, line)
+    for check_id in check.CHECKS:
+        assert f"| {check_id} |" in docs
+    # the documented JSON schema accepts real output
+    schema = json.loads(re.findall(r"```json\n(.*?)```", docs, re.S)[0])
+    two_good_patches(builder)
+    builder.entries[0]["status"] = "merged"
+    builder.write()
+    _, found = check_json()
+    assert found
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(found, schema)
+
+
+def test_pre_commit_hook_definition() -> None:
+    import re
+
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text())
+    [hook] = hooks
+    assert hook["id"] == "patchq-check" and hook["entry"] == "patchq check"
+    assert hook["pass_filenames"] is False
+    pattern = re.compile(hook["files"])
+    assert pattern.search("series.yaml") and pattern.search("patches/0001-x.patch")
+    assert not pattern.search("debian/control")
