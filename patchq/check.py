@@ -95,14 +95,14 @@ class Entry:
         return f"{series.PATCHES_DIR}/{self.file}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Inputs:
     """Everything the checks read, loaded once."""
 
     ws: Workspace
     series: Series | None
-    raw: dict[str, Any]
-    entries: list[Entry]
+    raw: dict[str, Any]  # series.yaml as plain data, for what validation rejected
+    entries: tuple[Entry, ...]
     lines: Callable[[Sequence[str | int]], int | None]
     policy: dict[str, Any]
     today: dt.date
@@ -204,8 +204,8 @@ def _load(ws: Workspace, findings: list[Finding], today: dt.date) -> Inputs | No
     finder = series._LineFinder(text)  # the line of a document path, composed on demand
     policy = raw.get("policy")
     policy = policy if isinstance(policy, dict) else {}
-    inputs = Inputs(ws, current, raw, [], finder.line_of, policy, today)
-    inputs.entries = _entries(ws, current, raw)
+    entries = tuple(_entries(ws, current, raw))
+    inputs = Inputs(ws, current, raw, entries, finder.line_of, policy, today)
     findings.extend(_policy_problems(inputs))
     return inputs
 

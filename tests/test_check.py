@@ -573,6 +573,15 @@ def test_json_schema(builder: SeriesBuilder, tmp_path: Path) -> None:
     }
 
 
+def test_unwritable_output_is_a_usage_error(builder: SeriesBuilder, tmp_path: Path) -> None:
+    two_good_patches(builder)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = run("check", "--output", str(blocker / "report.xml"))
+    assert result.exit_code == 2
+    assert f"cannot write --output {blocker / 'report.xml'}" in result.stderr
+
+
 def test_help_has_example() -> None:
     result = run("check", "--help")
     assert result.exit_code == 0
