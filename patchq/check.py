@@ -239,7 +239,7 @@ def _entries(ws: Workspace, current: Series | None, raw: dict[str, Any]) -> list
         if not isinstance(item, dict) or not item.get("file"):
             continue
         file = str(item["file"])
-        if file in seen or series.unsafe_patch_name(file, ws.root):
+        if file in seen or (file not in valid and series.unsafe_patch_name(file, ws.root)):
             continue  # PQ001 already says why
         seen.add(file)
         data = _read(ws.patches_dir / file)
@@ -410,10 +410,8 @@ def check_metadata(inputs: Inputs) -> Iterator[Finding]:
         patch = entry.patch
         if patch is None:
             continue
-        line = inputs.lines(("patches", entry.index, "status")) or inputs.lines(
-            ("patches", entry.index)
-        )
         for message in _missing_metadata(patch, entry.parsed, require_owner=require_owner):
+            line = inputs.lines(("patches", entry.index, "status"))
             yield error("PQ006", patch.file, SERIES_FILE, line, f"{patch.file}: {message}")
 
 

@@ -102,13 +102,14 @@ def _base_commit(inputs: Inputs, repo: Repo) -> tuple[Sha | None, list[Finding]]
     upstream = inputs.series.upstream
     pinned = repo.resolve(upstream.base_commit)
     resolved = repo.resolve(upstream.base)
-    line = inputs.lines(("upstream", "base_commit"))
-    message = None
+    key, message = "base_commit", None
     if resolved is None:
-        line = inputs.lines(("upstream", "base"))
-        message = (
-            f"upstream.base {upstream.base!r} is not a commit in {repo.path}: fetch it "
-            "or fix upstream.base"
+        key, message = (
+            "base",
+            (
+                f"upstream.base {upstream.base!r} is not a commit in {repo.path}: fetch it "
+                "or fix upstream.base"
+            ),
         )
     elif pinned is None:
         message = (
@@ -120,8 +121,10 @@ def _base_commit(inputs: Inputs, repo: Repo) -> tuple[Sha | None, list[Finding]]
             f"upstream.base_commit is {pinned[:12]} but {upstream.base} resolves to "
             f"{resolved[:12]}: the tag moved or base_commit is stale; fix one of them"
         )
-    found = [] if message is None else [error("PQ007", None, SERIES_FILE, line, message)]
-    return pinned or resolved, found
+    if message is None:
+        return pinned or resolved, []
+    line = inputs.lines(("upstream", key))
+    return pinned or resolved, [error("PQ007", None, SERIES_FILE, line, message)]
 
 
 def check_applies(inputs: Inputs, repo: Repo, base: Sha) -> Iterator[Finding]:
