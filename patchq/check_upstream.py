@@ -130,35 +130,42 @@ def _base_commit(inputs: Inputs, repo: Repo) -> tuple[Sha | None, list[Finding]]
 def check_applies(inputs: Inputs, repo: Repo, base: Sha) -> Iterator[Finding]:
     """PQ008: every patch applies, in order, to base (3-way merges allowed, as in rebase).
 
-    The whole series goes through one `git apply` (all or nothing). When that fails, the
-    first failing patch is found by bisection, each successful run moving the index forward,
-    reported and skipped, and the rest is tried again: about log2(N) processes per failing
-    patch instead of one per patch.
+    The whole series goes through one `git apply` (all or nothing). When that fails, runs of
+    1, 2, 4, ... patches are applied from the last failure on (each success moves the private
+    index forward) until one fails; bisecting that run finds the next failing patch, which
+    is tried alone with the 3-way fallback and reported if it still fails. That is about
+    2*log2(gap) `git apply` runs per failing patch instead of one run per patch.
     """
     assert inputs.series is not None
     entries = _diffs(inputs)
     files = [inputs.ws.patches_dir / e.file for e in entries]
-    tree = repo.commit_info([base])[0].tree
-    index = PrivateIndex(repo, tree)
+    index = PrivateIndex(repo, repo.commit_info([base])[0].tree)
+    if index.apply_all(files):
+        return
     failed: list[str] = []
-    done = 0  # entries[:done] are applied to the index or reported
+    low = 0  # entries[:low] are applied to the index, or reported
     with console.progress("checking that the series applies", len(entries)) as bar:
-        while done < len(entries) and not index.apply_all(files[done:]):
-            low, high = done, len(entries)  # applying entries[low:high] fails
-            while high - low > 1:
+        while low < len(entries):
+            size, high = 1, low + 1
+            while index.apply_all(files[low:high]):
+                bar.advance(high - low)
+                if high == len(entries):
+                    return
+                size, low = size * 2, high
+                high = min(low + size, len(entries))
+            while high - low > 1:  # applying entries[low:high] fails
                 middle = (low + high) // 2
                 if index.apply_all(files[low:middle]):
                     bar.advance(middle - low)
                     low = middle
                 else:
                     high = middle
-            entry = entries[low]
-            result = index.apply(entry.raw or b"")  # alone, with the 3-way fallback
+            result = index.apply(entries[low].raw or b"")  # alone, with the 3-way fallback
             if not result.clean:
-                yield _not_applying(inputs, entry, result, failed)
-                failed.append(entry.file)
+                yield _not_applying(inputs, entries[low], result, failed)
+                failed.append(entries[low].file)
             bar.advance()
-            done = low + 1
+            low += 1
 
 
 def _not_applying(inputs: Inputs, entry: Entry, result: ApplyResult, failed: list[str]) -> Finding:
