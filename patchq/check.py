@@ -297,7 +297,7 @@ def _policy_problems(inputs: Inputs) -> list[Finding]:
                 if str(item) not in CHECKS:
                     problem(key, f"{key}: unknown check id {item!r}; ids run PQ001..PQ012")
                 elif str(item) == "PQ001":
-                    problem(key, f"{key}: PQ001 cannot be turned off: fix {SERIES_FILE}")
+                    problem(key, f"{key}: PQ001 cannot be ignored or made a warning")
     both = _policy_lists(inputs.policy)
     for check_id in sorted(both[0] & both[1]):
         problem("warn", f"{check_id} is in both ignore and warn: keep one")

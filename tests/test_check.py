@@ -121,7 +121,7 @@ def test_pq001_policy_is_validated(builder: SeriesBuilder) -> None:
     assert "must be a list of check ids" in messages[builder.line_of("warn:")]
     ignore = [f["message"] for f in found if f["line"] == builder.line_of("ignore:")]
     assert any("unknown check id 'PQ999'" in m for m in ignore)
-    assert any("PQ001 cannot be turned off" in m for m in ignore)
+    assert any("PQ001 cannot be ignored or made a warning" in m for m in ignore)
 
 
 # -- PQ002, PQ003, PQ004 ----------------------------------------------------------------
