@@ -17,8 +17,9 @@ cold subprocess):
   runs in all instead of 200);
 * a plain-git baseline on the same data: one `git apply --cached` of all the patch files.
 
-`rows(data, quick=...)` returns the same rows for a harness; it builds its own series and ignores
-`data`.
+`rows(data, quick=...)` returns the same rows for a harness. It builds its own series; when
+`data` is a synth.Synth (the harness's synthetic upstream), it also times `check` and
+`check --against <new release>` on that series (first run, then the median of the rest).
 """
 
 from __future__ import annotations
@@ -134,21 +135,48 @@ def build_series(root: Path, patches: int, files: int) -> list[Path]:
     return paths
 
 
-def time_check(root: Path, runs: int, *, expect: int) -> float:
+def time_check(root: Path, runs: int, *, failing: int) -> float:
+    samples = []
+    for _ in range(runs):
+        seconds, found = run_check(root)
+        samples.append(seconds)
+        assert len(found) == failing and all(f["id"] == "PQ008" for f in found), found
+    return statistics.median(samples)
+
+
+def run_check(root: Path, *args: str) -> tuple[float, list[dict[str, Any]]]:
     from click.testing import CliRunner
 
     from patchq.cli import cli
 
-    runner = CliRunner()
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = runner.invoke(cli, ["-C", str(root), "check", "--format", "json"])
-        samples.append(time.perf_counter() - start)
-        assert result.exit_code == expect, result.output
-        found = [(f["id"], f["patch"]) for f in json.loads(result.stdout)]
-        assert found == ([] if expect == 0 else [("PQ008", found[0][1])]), found
-    return statistics.median(samples)
+    start = time.perf_counter()
+    result = CliRunner().invoke(cli, ["-C", str(root), "check", "--format", "json", *args])
+    seconds = time.perf_counter() - start
+    assert result.exit_code in (0, 1), result.output
+    return seconds, json.loads(result.stdout)
+
+
+def synth_rows(data: Any, runs: int) -> list[dict[str, Any]]:
+    """`check` and `check --against` on the harness's synthetic series."""
+    out = []
+    label = f"{data.patches} patches, {data.commits} upstream commits"
+    for args, what in (((), "check"), (("--against", data.new), f"check --against {data.new}")):
+        first, found = run_check(data.series_dir, *args)
+        rest = [run_check(data.series_dir, *args)[0] for _ in range(runs - 1)]
+        counts = ", ".join(f"{n} {i}" for i, n in sorted(_count(found).items())) or "clean"
+        out.append(_row(f"{what} on harness data ({label}), first run: {counts}", first))
+        out.append(_row(f"{what} on harness data ({label}), median", statistics.median(rest)))
+        if args:  # the 2 s target is for check without --against
+            for row in out[-2:]:
+                row.update(target_seconds=None, ok=None)
+    return out
+
+
+def _count(found: list[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for finding in found:
+        counts[finding["id"]] = counts.get(finding["id"], 0) + 1
+    return counts
 
 
 def time_cold(root: Path) -> float:
@@ -178,16 +206,15 @@ def time_git_apply(upstream: Path, paths: list[Path], runs: int) -> float:
 def rows(
     data: Any = None, *, quick: bool = False, patches: int = 200, files: int = 2000
 ) -> list[dict[str, Any]]:
-    del data  # this benchmark makes its own upstream and series
     runs = 3 if quick else 7
-    out = []
+    out = synth_rows(data, runs) if hasattr(data, "series_dir") else []
     with tempfile.TemporaryDirectory(prefix="patchq-bench-check-") as tmp:
         upstream, root = Path(tmp) / "upstream", Path(tmp) / "pkg"
         build_upstream(upstream, files)
         paths = build_series(root, patches, files)
         label = f"{patches} patches, {files}-file upstream"
         out.append(
-            _row(f"check, clean series ({label}, in-process)", time_check(root, runs, expect=0))
+            _row(f"check, clean series ({label}, in-process)", time_check(root, runs, failing=0))
         )
         out.append(_row(f"check, clean series ({label}, cold process)", time_cold(root)))
         baseline = time_git_apply(upstream, paths, runs)
@@ -195,7 +222,7 @@ def rows(
         out[-1].update(target_seconds=None, ok=None)
         first = paths[0].read_text().replace("-value_0_40 =", "-value_0_40 = broken", 1)
         paths[0].write_text(first)
-        seconds = time_check(root, runs, expect=1)
+        seconds = time_check(root, runs, failing=1)
         out.append(_row(f"check, first patch broken: galloping apply ({label})", seconds))
     return out
 
