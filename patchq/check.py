@@ -95,14 +95,14 @@ class Entry:
         return f"{series.PATCHES_DIR}/{self.file}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Inputs:
     """Everything the checks read, loaded once."""
 
     ws: Workspace
     series: Series | None
-    raw: dict[str, Any]
-    entries: list[Entry]
+    raw: dict[str, Any]  # series.yaml as plain data, for what validation rejected
+    entries: tuple[Entry, ...]
     lines: Callable[[Sequence[str | int]], int | None]
     policy: dict[str, Any]
     today: dt.date
@@ -144,7 +144,7 @@ def run(
                 loaded, upstream_wanted, against=against, require_upstream=require_upstream
             )
         )
-    findings = [_with_policy(f, warn) for f in findings if f.id not in ignore]
+    findings = [_printable(_with_policy(f, warn)) for f in findings if f.id not in ignore]
     # Series-wide findings first, then each listed patch in order, then unlisted files.
     order = {e.file: i for i, e in enumerate(loaded.entries)}
     order[""] = -1
@@ -161,6 +161,23 @@ def error(check_id: str, patch: str | None, file: str, line: int | None, message
 def skipped(check_id: str, reason: str) -> Finding:
     return Finding(
         check_id, SKIPPED, None, SERIES_FILE, None, f"{CHECKS[check_id]}: skipped: {reason}"
+    )
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(finding: Finding) -> Finding:
+    """Bytes that are not UTF-8 (a Latin-1 subject, an odd file name) and control characters
+    become U+FFFD, so every output format can be written and parsed."""
+
+    def clean(text: str) -> str:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return _CONTROL.sub("\ufffd", text)  # XML 1.0 cannot carry them
+
+    patch = None if finding.patch is None else clean(finding.patch)
+    return dataclasses.replace(
+        finding, patch=patch, file=clean(finding.file), message=clean(finding.message)
     )
 
 
@@ -187,8 +204,8 @@ def _load(ws: Workspace, findings: list[Finding], today: dt.date) -> Inputs | No
     finder = series._LineFinder(text)  # the line of a document path, composed on demand
     policy = raw.get("policy")
     policy = policy if isinstance(policy, dict) else {}
-    inputs = Inputs(ws, current, raw, [], finder.line_of, policy, today)
-    inputs.entries = _entries(ws, current, raw)
+    entries = tuple(_entries(ws, current, raw))
+    inputs = Inputs(ws, current, raw, entries, finder.line_of, policy, today)
     findings.extend(_policy_problems(inputs))
     return inputs
 
@@ -222,7 +239,7 @@ def _entries(ws: Workspace, current: Series | None, raw: dict[str, Any]) -> list
         if not isinstance(item, dict) or not item.get("file"):
             continue
         file = str(item["file"])
-        if file in seen or series.unsafe_patch_name(file, ws.root):
+        if file in seen or (file not in valid and series.unsafe_patch_name(file, ws.root)):
             continue  # PQ001 already says why
         seen.add(file)
         data = _read(ws.patches_dir / file)
@@ -280,7 +297,7 @@ def _policy_problems(inputs: Inputs) -> list[Finding]:
                 if str(item) not in CHECKS:
                     problem(key, f"{key}: unknown check id {item!r}; ids run PQ001..PQ012")
                 elif str(item) == "PQ001":
-                    problem(key, f"{key}: PQ001 cannot be turned off: fix {SERIES_FILE}")
+                    problem(key, f"{key}: PQ001 cannot be ignored or made a warning")
     both = _policy_lists(inputs.policy)
     for check_id in sorted(both[0] & both[1]):
         problem("warn", f"{check_id} is in both ignore and warn: keep one")
@@ -393,10 +410,8 @@ def check_metadata(inputs: Inputs) -> Iterator[Finding]:
         patch = entry.patch
         if patch is None:
             continue
-        line = inputs.lines(("patches", entry.index, "status")) or inputs.lines(
-            ("patches", entry.index)
-        )
         for message in _missing_metadata(patch, entry.parsed, require_owner=require_owner):
+            line = inputs.lines(("patches", entry.index, "status"))
             yield error("PQ006", patch.file, SERIES_FILE, line, f"{patch.file}: {message}")
 
 

@@ -699,7 +699,10 @@ def check(
     if output is None:
         click.echo(rendered, nl=False)
     else:
-        atomic_write(Path(output), rendered.encode("utf-8"))
+        try:
+            atomic_write(Path(output), rendered.encode("utf-8"))
+        except OSError as exc:
+            raise PatchqError(f"cannot write --output {output}: {exc.strerror}") from None
         console.info(f"{check_output.summary(report)}; wrote {output}")
     if report.failed:
         sys.exit(EXIT_FINDINGS)
