@@ -201,7 +201,7 @@ def _load(ws: Workspace, findings: list[Finding], today: dt.date) -> Inputs | No
     text = ws.series_path.read_text("utf-8")
     raw = yaml.load(text, Loader=series._Loader)  # safe; the loader that validated it
     raw = raw if isinstance(raw, dict) else {}
-    finder = series._LineFinder(text)  # the line of a document path, composed on demand
+    finder = series.LineFinder(text)  # the line of a document path, composed on demand
     policy = raw.get("policy")
     policy = policy if isinstance(policy, dict) else {}
     entries = tuple(_entries(ws, current, raw))
@@ -282,7 +282,7 @@ def _policy_problems(inputs: Inputs) -> list[Finding]:
 
     for key, value in inputs.policy.items():
         if key not in POLICY_KEYS:
-            problem(key, series._unknown_key(key, POLICY_KEYS, ""))
+            problem(key, series.unknown_key(key, POLICY_KEYS, ""))
         elif key == "require_owner" and not isinstance(value, bool):
             problem(key, f"require_owner must be true or false, not {value!r}")
         elif key in ("max_pending_days", "max_carried_releases") and (

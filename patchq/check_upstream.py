@@ -69,7 +69,7 @@ def _diffs(inputs: Inputs) -> list[Entry]:
 def check_duplicates(inputs: Inputs, repo: Repo) -> Iterator[Finding]:
     """PQ005: two patch files carry the same change (equal `git patch-id --stable`)."""
     entries = _diffs(inputs)
-    ids = repo.patch_ids(_without_mbox_line(e.raw or b"") for e in entries)
+    ids = repo.patch_ids((e.raw or b"") for e in entries)
     first: dict[str, Entry] = {}
     for entry, pid in zip(entries, ids, strict=True):
         if pid is None:
@@ -85,14 +85,6 @@ def check_duplicates(inputs: Inputs, repo: Repo) -> Iterator[Finding]:
             f"{entry.file} carries the same change as {first[pid].file} "
             f"(patch-id {pid[:12]}): drop one of them",
         )
-
-
-def _without_mbox_line(raw: bytes) -> bytes:
-    # `git patch-id` starts a new patch at every "From <sha>" line: format-patch's mbox line
-    # (all zeros with --zero-commit) would override the tag Repo.patch_ids puts before it.
-    if raw.startswith(b"From ") and b" Mon Sep 17 00:00:00 2001" in raw.split(b"\n", 1)[0]:
-        return raw.split(b"\n", 1)[1] if b"\n" in raw else b""
-    return raw
 
 
 def _base_commit(inputs: Inputs, repo: Repo) -> tuple[Sha | None, list[Finding]]:

@@ -372,7 +372,9 @@ class Repo:
         texts = list(patches)
         if not texts:
             return []
-        # Tag each patch with a fake commit line so the output maps back to its input.
+        # Tag each patch with a fake commit line so the output maps back to its input. git
+        # patch-id also starts a new patch at a "From <sha>" mbox line, so that line goes.
+        texts = [_without_mbox_line(t) for t in texts]
         joined = b"".join(
             b"commit %040x\n" % (i + 1) + t + (b"" if t.endswith(b"\n") else b"\n")
             for i, t in enumerate(texts)
@@ -383,6 +385,13 @@ class Repo:
             pid, tag = line.split()
             ids[int(tag, 16) - 1] = pid
         return ids
+
+
+def _without_mbox_line(raw: bytes) -> bytes:
+    first, _, rest = raw.partition(b"\n")
+    if first.startswith(b"From ") and first.endswith(b" Mon Sep 17 00:00:00 2001"):
+        return rest
+    return raw
 
 
 _CONFLICT_RE = re.compile(

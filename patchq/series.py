@@ -82,7 +82,7 @@ def load_with_problems(
         raise ConfigError(f"{where}: YAML syntax error: {problem}: fix the file") from None
     series, problems = _validate(data, root, check_files=check_files)
     if problems:
-        lines = _LineFinder(text)
+        lines = LineFinder(text)
         problems = [
             Problem(p.path, p.message, p.check_id, p.patch, lines.line_of(p.path)) for p in problems
         ]
@@ -103,7 +103,7 @@ _Loader.add_constructor(
 )
 
 
-class _LineFinder:
+class LineFinder:
     """Maps a document path to a 1-based line, composing the YAML only when asked."""
 
     def __init__(self, text: str) -> None:
@@ -133,7 +133,7 @@ class _LineFinder:
         return line
 
 
-def _unknown_key(key: object, allowed: Sequence[str], where: str) -> str:
+def unknown_key(key: object, allowed: Sequence[str], where: str) -> str:
     hint = difflib.get_close_matches(str(key), allowed, n=1)
     suggestion = f"; did you mean '{hint[0]}'?" if hint else f"; allowed: {', '.join(allowed)}"
     return f"{where}unknown key '{key}'{suggestion}"
@@ -153,7 +153,7 @@ def _validate(data: Any, root: Path, *, check_files: bool) -> tuple[Series | Non
         return None, [Problem((), "expected a mapping with version, upstream and patches")]
     for key in data:
         if key not in TOP_KEYS:
-            problems.append(Problem((key,), _unknown_key(key, TOP_KEYS, "")))
+            problems.append(Problem((key,), unknown_key(key, TOP_KEYS, "")))
     if data.get("version") != 1:
         problems.append(
             Problem(
@@ -190,7 +190,7 @@ def _validate_upstream(node: Any, problems: list[Problem]) -> Upstream | None:
     for key in node:
         if key not in UPSTREAM_KEYS:
             problems.append(
-                Problem(("upstream", key), _unknown_key(key, UPSTREAM_KEYS, "upstream: "))
+                Problem(("upstream", key), unknown_key(key, UPSTREAM_KEYS, "upstream: "))
             )
     missing = [k for k in ("name", "base", "base_commit") if not node.get(k)]
     for key in missing:
@@ -247,7 +247,7 @@ def _validate_patch(
     before = len(problems)
     for key in entry:
         if key not in PATCH_KEYS:
-            problems.append(Problem((*at, key), _unknown_key(key, PATCH_KEYS, where), patch=file))
+            problems.append(Problem((*at, key), unknown_key(key, PATCH_KEYS, where), patch=file))
     escape = unsafe_patch_name(file, root)
     if escape:
         problems.append(Problem((*at, "file"), f"{where}{escape}", patch=file))
@@ -272,7 +272,7 @@ def _validate_patch(
             problems.append(
                 Problem(
                     (*at, "upstream", key),
-                    _unknown_key(key, LINK_KEYS, f"{where}upstream: "),
+                    unknown_key(key, LINK_KEYS, f"{where}upstream: "),
                     patch=file,
                 )
             )

@@ -196,3 +196,15 @@ def test_global_options_after_command(series_dir: Path, tmp_path: Path) -> None:
     result = run("list", "-C", str(series_dir), "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {"patches": []}
+
+
+def test_patch_ids_of_format_patch_files_map_to_their_inputs(upstream: UpstreamRepo) -> None:
+    from patchq.git import Repo
+
+    one = PATCH.format(subject="One", cid="1" * 40, path="one.txt").encode()
+    two = PATCH.format(subject="Two", cid="2" * 40, path="two.txt").encode()
+    with Repo(upstream.path) as repo:
+        ids = repo.patch_ids([one, two, one])
+    assert ids[0] is not None and ids[1] is not None
+    assert ids[0] != ids[1]
+    assert ids[2] == ids[0]
