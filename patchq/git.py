@@ -431,7 +431,7 @@ def init_repo(path: Path) -> None:
 # == import and demo (issue 2) =============================================================
 
 # format-patch flags that pin its output whatever the user's format.* config says.
-_FORMAT_PATCH_FLAGS = (
+FORMAT_PATCH_FLAGS = (
     "--no-numbered",
     "--no-signature",
     "--no-cover-letter",
@@ -458,7 +458,7 @@ def format_patches(repo: Repo, start: Sha, end: Sha) -> dict[Sha, bytes]:
         "--numbered-files",
         "-o",
         str(out_dir),
-        *_FORMAT_PATCH_FLAGS,
+        *FORMAT_PATCH_FLAGS,
         f"{start}..{end}",
     )
     found: dict[Sha, bytes] = {}
