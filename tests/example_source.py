@@ -107,7 +107,7 @@ def downstream(shas: dict[str, str]) -> tuple[Commit, ...]:
             f"Change-Id: {STATE_CID}\n",
             PACKAGERS,
             T0 + 31 * DAY,
-            (Edit("nova/conf/compute.py", 'default="$pybasedir",\n', 'default="/var/lib/nova",\n'),),
+            (Edit("nova/conf/compute.py", '"$pybasedir",\n', '"/var/lib/nova",\n'),),
         ),
         Commit(
             "cpu_ratio",
@@ -172,8 +172,15 @@ def export(upstream: Path, out: Path) -> list[Path]:
             parent=shas["mem_page"],
         )
         git.fast_import(repo, stream)
-        repo.run("format-patch", "-q", "--zero-commit", *git.FORMAT_PATCH_FLAGS, "-o", str(out),
-                 "31.0.0..downstream")
+        repo.run(
+            "format-patch",
+            "-q",
+            "--zero-commit",
+            *git.FORMAT_PATCH_FLAGS,
+            "-o",
+            str(out),
+            "31.0.0..downstream",
+        )
     return sorted(out.iterdir())
 
 
