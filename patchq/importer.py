@@ -154,22 +154,21 @@ def normalise(
         raise ConfigError(f"{source}: no diff found: not a patch")
     head = raw[: len(raw) - len(parsed.diff)].decode("utf-8", "surrogateescape")
     paras = dep3.paragraphs(_strip_diffstat(_without_unix_from(head)))
-    first = dep3.parse_block(paras[0]) if paras else None
-    is_mail = first is not None and first.get("from") is not None and not first.is_dep3
-    is_mail = is_mail and first is not None and first.get("subject") is not None
-    diff = quilt.restrip(parsed.diff, strip, source=source)
-    if is_mail and first is not None and first.get("date") and diff is parsed.diff:
-        return _incoming(raw, source=source, message=parsed.message)
-    if is_mail:
-        author, date = parsed.author, parsed.date if first and first.get("date") else fallback_date
+    header = dep3.parse_block(paras[0]) if paras else None
+    if header is not None and header.is_dep3:
+        author, date, subject, body = _from_dep3(header, paras[1:], fallback_date)
+    elif header is not None and header.get("from") and header.get("subject"):
+        if header.get("date") and strip == 1:
+            # Already what git format-patch writes: keep every byte (CRLF, encodings, ...).
+            return _incoming(raw, source=source, message=parsed.message)
+        author, date = parsed.author, header.get("date") or fallback_date
         subject, body = parsed.subject, parsed.body
-    elif first is not None and first.is_dep3:
-        author, date, subject, body = _from_dep3(first, paras[1:], fallback_date)
     else:
-        free = _strip_diffstat("\n\n".join("\n".join(p) for p in paras))
+        free = "\n\n".join("\n".join(p) for p in paras)
         subject, _, body = free.strip().partition("\n\n")
         subject = " ".join(subject.split())
         author, date = "Unknown <unknown@localhost>", fallback_date
+    diff = quilt.restrip(parsed.diff, strip, source=source)
     subject = subject or fallback_subject or ""
     if not subject:
         raise ConfigError(f"{source}: no subject (no Subject, Description or message text)")
@@ -197,7 +196,7 @@ def _from_dep3(
     kept += [f"Co-authored-by: {_with_email(a)}" for a in authors[1:]]
     body = "\n\n".join(part.strip("\n") for part in (long, free, "\n".join(kept)) if part.strip())
     last_update = fields.get("last-update")
-    date = _iso_to_rfc2822(last_update) if last_update else None
+    date = fields.get("date") or (_iso_to_rfc2822(last_update) if last_update else None)
     author = authors[0] if authors else "Unknown <unknown@localhost>"
     return author, date or fallback_date, " ".join(subject.split()), body
 
