@@ -155,7 +155,9 @@ def normalise(
     head = raw[: len(raw) - len(parsed.diff)].decode("utf-8", "surrogateescape")
     paras = dep3.paragraphs(_strip_diffstat(_without_unix_from(head)))
     header = dep3.parse_block(paras[0]) if paras else None
+    fields = dep3.Fields()
     if header is not None and header.is_dep3:
+        fields = header
         author, date, subject, body = _from_dep3(header, paras[1:], fallback_date)
     elif header is not None and header.get("from") and header.get("subject"):
         if header.get("date") and strip == 1:
@@ -178,7 +180,7 @@ def normalise(
     if not body.strip():
         # patchfile.render omits the blank line that ends the mail header when there is no body.
         data = data.replace(b"\n---\n", b"\n\n---\n", 1)
-    return _incoming(data, source=source, message=subject + "\n\n" + body)
+    return _incoming(data, source=source, message=subject + "\n\n" + body, fields=fields)
 
 
 def _from_dep3(
@@ -201,18 +203,13 @@ def _from_dep3(
     return author, date or fallback_date, " ".join(subject.split()), body
 
 
-def _incoming(data: bytes, *, source: str, message: str) -> Incoming:
-    """Status and links from a commit message: DEP-3 fields first, then trailers."""
+def _incoming(
+    data: bytes, *, source: str, message: str, fields: dep3.Fields | None = None
+) -> Incoming:
+    """Status and links: DEP-3 fields (the header, or message paragraphs) first, then trailers."""
     parsed = patchfile.parse(data, source=source)
     text = message if message.strip() else parsed.message
-    fields = dep3.pseudo_headers(text)
-    head = dep3.paragraphs(text)
-    if head:
-        # A DEP-3 header turned into a message keeps its fields in the body; so does gbp pq.
-        first = dep3.parse_block(head[0])
-        if first is not None and first.is_dep3:
-            fields = first + fields
-    said = dep3.verdict(fields, text)
+    said = dep3.verdict((fields or dep3.Fields()) + dep3.pseudo_headers(text), text)
     notes: list[str] = []
     change_id = None
     for candidate in _CHANGE_ID_LINE.findall(text):
