@@ -32,7 +32,8 @@ class Step:
     ok_codes: tuple[int, ...] = (0,)  # status/check exit 1 when they find something
 
 
-STEPS: list[Step] = [
+# The tour of the foundation commands (issue 2); tests check the series they leave behind.
+FOUNDATION_STEPS: tuple[Step, ...] = (
     Step("The example series: 8 patches carried on nova 31.0.0.", ("list",)),
     Step(
         "Pull the fixes upstream backported to the stable branch (patchq never changes the clone).",
@@ -66,8 +67,12 @@ STEPS: list[Step] = [
         ),
     ),
     Step("The series now.", ("list",)),
-    # Later issues add their steps here, e.g.:
-    #   Step("What happens on 32.0.0?", ("status", "--against", "32.0.0"), ok_codes=(0, 1)),
+)
+
+# Everything `patchq demo` runs, in order. Later issues add one Step each here, e.g.
+#   Step("What would 32.0.0 do?", ("status", "--against", "32.0.0"), ok_codes=(0, 1)),
+STEPS: list[Step] = [
+    *FOUNDATION_STEPS,
 ]
 
 QUILT_SERIES = "# Debian's patches for nova\nadd-nova-status-entry-point.patch\n"

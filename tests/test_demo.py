@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import tempfile
 import time
 from pathlib import Path
@@ -32,13 +33,29 @@ def test_demo_runs_every_step(tmp_path: Path) -> None:
     assert elapsed < 10
     out = result.stdout
     # Every step is announced, in order, before its output.
-    positions = [out.index(f"$ patchq {' '.join(step.args[:2])}") for step in demo.STEPS[1:-1]]
-    assert positions == sorted(positions)
+    at = 0
+    for step in demo.STEPS:
+        at = out.index(f"$ patchq {shlex.join(step.args)}\n", at) + 1
     assert out.index("$ patchq list") < out.index("0001-libvirt-Ret")
     assert "imported 2 patches" in result.stderr and "imported 1 patch " in result.stderr
     assert "dropped 0009-Update-.gitreview-for-stable-2025.1.patch" in result.stderr
-    # The tour really changed the copied series.
-    packaging = target / "packaging"
+    assert f"# Done. Explore: cd {target / 'packaging'} && patchq list" in out
+    # The demo's upstream clone is left as built: master checked out, clean.
+    assert git(target / "nova", "status", "--porcelain") == ""
+    assert git(target / "nova", "symbolic-ref", "HEAD").strip() == "refs/heads/master"
+
+
+def test_foundation_steps_change_the_series(tmp_path: Path) -> None:
+    layout = demo.prepare(tmp_path / "demo")
+    said: list[str] = []
+    done = demo.run_steps(layout, demo.FOUNDATION_STEPS, say=said.append)
+    assert [code for _, code in done] == [0] * len(demo.FOUNDATION_STEPS)
+    assert (
+        said[1] == "\n# Pull the fixes upstream backported to the stable branch (patchq "
+        "never changes the clone).\n$ patchq import --range 31.0.0..stable/2025.1"
+    )
+    target = layout.root
+    packaging = layout.packaging
     final = series.load(packaging)
     assert [p.file[:4] for p in final.patches] == [
         "0001",
@@ -63,9 +80,6 @@ def test_demo_runs_every_step(tmp_path: Path) -> None:
     assert debian.upstream.bug == "https://bugs.debian.org/1098765"
     assert final.history[-1]["dropped"][0]["reason"] == "stable-branch housekeeping"
     assert not (packaging / "patches" / "0009-Update-.gitreview-for-stable-2025.1.patch").exists()
-    # The demo's upstream clone is left as built: master checked out, clean.
-    assert git(target / "nova", "status", "--porcelain") == ""
-    assert git(target / "nova", "symbolic-ref", "HEAD").strip() == "refs/heads/master"
 
 
 def test_demo_default_dir_is_new_and_printed(
