@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from patchq import dep3, patchfile, quilt
+from patchq import console, dep3, patchfile, quilt
 from patchq.errors import ConfigError, GitError
 from patchq.git import Repo, format_patches
 from patchq.model import CHANGE_ID_RE, Patch, Series, Status, UpstreamLinks
@@ -276,12 +276,14 @@ def write(ws: Workspace, new: Plan) -> None:
     created_dir = not ws.patches_dir.exists()
     written: list[Path] = []
     try:
-        for name, data in new.files:
-            path = ws.patch_path(name)
-            if path.exists():
-                raise ConfigError(f"{path} already exists: remove it or rename it first")
-            ws.write_patch(name, data)
-            written.append(path)
+        with console.progress("writing patches", len(new.files)) as bar:
+            for name, data in new.files:
+                path = ws.patch_path(name)
+                if path.exists():
+                    raise ConfigError(f"{path} already exists: remove it or rename it first")
+                ws.write_patch(name, data)
+                written.append(path)
+                bar.advance()
         ws.save(new.series)
     except BaseException as exc:
         for path in written:

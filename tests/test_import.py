@@ -334,6 +334,10 @@ def _bad_sources(tmp_path: Path, upstream: UpstreamRepo) -> dict[str, tuple[list
     quilt_escape = tmp_path / "q3"
     quilt_escape.mkdir()
     (quilt_escape / "series").write_text("../../etc/passwd\n")
+    quilt_twice = tmp_path / "q5"
+    quilt_twice.mkdir()
+    (quilt_twice / "series").write_text("a.patch\r\n\r\na.patch -p1 # again\r\n")
+    (quilt_twice / "a.patch").write_text("x")
     quilt_strip = tmp_path / "q4"
     quilt_strip.mkdir()
     (quilt_strip / "series").write_text("a.patch -p3\n")
@@ -356,6 +360,7 @@ def _bad_sources(tmp_path: Path, upstream: UpstreamRepo) -> dict[str, tuple[list
         "quilt -R": (["--quilt", str(quilt_reverse)], "-R (reversed) is not supported"),
         "quilt escape": (["--quilt", str(quilt_escape)], "is outside"),
         "quilt strip": (["--quilt", str(quilt_strip)], "cannot strip 3 components"),
+        "quilt twice": (["--quilt", str(quilt_twice)], "series:3: a.patch is listed twice"),
         "no source": ([], "give exactly one source"),
         "two sources": (["--mbox", str(two), str(notpatch)], "give exactly one source"),
     }
