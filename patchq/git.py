@@ -464,6 +464,8 @@ def format_patches(repo: Repo, start: Sha, end: Sha) -> dict[Sha, bytes]:
     found: dict[Sha, bytes] = {}
     for item in out_dir.iterdir():
         data = item.read_bytes()
+        if not data:  # a commit that changes nothing: format-patch leaves its file empty
+            continue
         first = data.split(b"\n", 1)[0].split(b" ")
         if len(first) < 2 or first[0] != b"From":
             raise GitError(f"`git format-patch` wrote an unexpected file in {repo.path}")

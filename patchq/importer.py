@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from patchq import console, dep3, patchfile, quilt
-from patchq.errors import ConfigError, GitError
+from patchq.errors import ConfigError
 from patchq.git import Repo, format_patches
 from patchq.model import CHANGE_ID_RE, Patch, Series, Status, UpstreamLinks
 from patchq.workspace import Workspace
@@ -73,8 +73,11 @@ def from_range(repo: Repo, spec: str) -> list[Incoming]:
     out = []
     for commit in commits:
         data = texts.get(commit.sha)
-        if data is None:
-            raise GitError(f"`git format-patch` wrote no patch for {commit.sha} in {repo.path}")
+        if data is None:  # format-patch leaves out commits that change nothing
+            raise ConfigError(
+                f"--range {spec}: {commit.sha[:12]} ({commit.subject}) changes no file: "
+                "an empty patch cannot be carried; import a range without it"
+            )
         out.append(_incoming(data, source=commit.sha[:12], message=commit.message))
     return out
 

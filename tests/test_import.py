@@ -318,6 +318,9 @@ def _bad_sources(tmp_path: Path, upstream: UpstreamRepo) -> dict[str, tuple[list
     upstream.commit("side", {"side.txt": "x"})
     git(upstream.path, "merge", "-q", "--no-ff", "-m", "Merge down", "down")
     git(upstream.path, "checkout", "-q", "master")
+    git(upstream.path, "checkout", "-q", "-b", "empty", "down")
+    upstream.commit("Nothing at all")
+    git(upstream.path, "checkout", "-q", "master")
     notpatch = tmp_path / "notes.txt"
     notpatch.write_text("Just some text\n\nwith no diff\n")
     two = tmp_path / "two.mbox"
@@ -350,6 +353,7 @@ def _bad_sources(tmp_path: Path, upstream: UpstreamRepo) -> dict[str, tuple[list
         "range unknown ref": (["--range", "1.0..nope"], "range end 'nope' is not a commit"),
         "range empty": (["--range", "down..1.0"], "--range down..1.0: no commits"),
         "range merge": (["--range", "1.0..merged"], "is a merge: linearise the branch"),
+        "range empty commit": (["--range", "1.0..empty"], "(Nothing at all) changes no file"),
         "file missing": ([str(tmp_path / "missing.patch")], "cannot read"),
         "file not a patch": ([str(notpatch)], "no diff found: not a patch"),
         "file is an mbox": ([str(two)], "holds several patches: import it with --mbox"),
