@@ -146,7 +146,8 @@ def run_steps(
     for step in steps:
         say(f"\n# {step.say}\n$ patchq {shlex.join(step.args)}")
         sys.stdout.flush()
-        code = invoke(["-C", str(layout.packaging), *step.args])
+        # --upstream: a PATCHQ_UPSTREAM in the caller's environment must not redirect the tour.
+        code = invoke(["-C", str(layout.packaging), "--upstream", str(layout.upstream), *step.args])
         if code not in step.ok_codes:
             raise PatchqError(
                 f"demo step `patchq {shlex.join(step.args)}` exited with {code}: "

@@ -24,7 +24,8 @@ def patch_id(repo: Path, rev_or_patch: str | bytes) -> str:
     return git(repo, "patch-id", "--stable", input=rev_or_patch).split()[0]
 
 
-def test_demo_runs_every_step(tmp_path: Path) -> None:
+def test_demo_runs_every_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATCHQ_UPSTREAM", str(tmp_path / "someone-elses-nova"))
     target = tmp_path / "demo"
     started = time.monotonic()
     result = run("demo", str(target))
