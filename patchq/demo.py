@@ -147,7 +147,9 @@ def run_steps(
         say(f"\n# {step.say}\n$ patchq {shlex.join(step.args)}")
         sys.stdout.flush()
         # --upstream: a PATCHQ_UPSTREAM in the caller's environment must not redirect the tour.
-        code = invoke(["-C", str(layout.packaging), "--upstream", str(layout.upstream), *step.args])
+        # (After the command: given before it, the command-level envvar would override it.)
+        where = ["-C", str(layout.packaging), "--upstream", str(layout.upstream)]
+        code = invoke([*step.args, *where])
         if code not in step.ok_codes:
             raise PatchqError(
                 f"demo step `patchq {shlex.join(step.args)}` exited with {code}: "
