@@ -416,6 +416,30 @@ def import_(
     console.info(f"imported {count} patch{'es' if count != 1 else ''} into {ws.series_path}")
 
 
+@cli.command()
+@click.argument("directory", required=False, metavar="[DIR]")
+@global_options
+def demo(directory: str | None) -> None:
+    """Build a small synthetic nova and walk the example series through every command.
+
+    DIR (default: a new temp dir) gets nova/ (the upstream, tags 31.0.0 and 32.0.0),
+    packaging/ (the example series.yaml and patches/) and debian/patches/ (a quilt series).
+    Each command is printed before its output; the directory is kept for you to explore.
+
+    \b
+    Example:
+      patchq demo /tmp/patchq-demo && cd /tmp/patchq-demo/packaging && patchq list
+    """
+    from patchq import demo as tour
+
+    layout = tour.prepare(Path(directory) if directory else None)
+    click.echo(f"# Demo directory: {layout.root}")
+    click.echo(f"# Built the upstream in {layout.upstream} (tags 31.0.0, 32.0.0, stable/2025.1)")
+    click.echo(f"$ cd {layout.packaging}")
+    tour.run_steps(layout, tour.STEPS, say=click.echo)
+    click.echo(f"\n# Done. Explore: cd {layout.packaging} && patchq list")
+
+
 # == status and apply (issue 3) ============================================================
 
 

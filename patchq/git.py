@@ -607,7 +607,7 @@ def commit_diffs(repo: Repo, shas: Sequence[str]) -> dict[str, bytes]:
 # == import and demo (issue 2) =============================================================
 
 # format-patch flags that pin its output whatever the user's format.* config says.
-_FORMAT_PATCH_FLAGS = (
+FORMAT_PATCH_FLAGS = (
     "--no-numbered",
     "--no-signature",
     "--no-cover-letter",
@@ -634,12 +634,14 @@ def format_patches(repo: Repo, start: Sha, end: Sha) -> dict[Sha, bytes]:
         "--numbered-files",
         "-o",
         str(out_dir),
-        *_FORMAT_PATCH_FLAGS,
+        *FORMAT_PATCH_FLAGS,
         f"{start}..{end}",
     )
     found: dict[Sha, bytes] = {}
     for item in out_dir.iterdir():
         data = item.read_bytes()
+        if not data:  # a commit that changes nothing: format-patch leaves its file empty
+            continue
         first = data.split(b"\n", 1)[0].split(b" ")
         if len(first) < 2 or first[0] != b"From":
             raise GitError(f"`git format-patch` wrote an unexpected file in {repo.path}")

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from patchq import dep3, patchfile, quilt
-from patchq.errors import ConfigError, GitError
+from patchq import console, dep3, patchfile, quilt
+from patchq.errors import ConfigError
 from patchq.git import Repo, format_patches
 from patchq.model import CHANGE_ID_RE, Patch, Series, Status, UpstreamLinks
 from patchq.workspace import Workspace
@@ -73,8 +73,11 @@ def from_range(repo: Repo, spec: str) -> list[Incoming]:
     out = []
     for commit in commits:
         data = texts.get(commit.sha)
-        if data is None:
-            raise GitError(f"`git format-patch` wrote no patch for {commit.sha} in {repo.path}")
+        if data is None:  # format-patch leaves out commits that change nothing
+            raise ConfigError(
+                f"--range {spec}: {commit.sha[:12]} ({commit.subject}) changes no file: "
+                "an empty patch cannot be carried; import a range without it"
+            )
         out.append(_incoming(data, source=commit.sha[:12], message=commit.message))
     return out
 
@@ -154,22 +157,23 @@ def normalise(
         raise ConfigError(f"{source}: no diff found: not a patch")
     head = raw[: len(raw) - len(parsed.diff)].decode("utf-8", "surrogateescape")
     paras = dep3.paragraphs(_strip_diffstat(_without_unix_from(head)))
-    first = dep3.parse_block(paras[0]) if paras else None
-    is_mail = first is not None and first.get("from") is not None and not first.is_dep3
-    is_mail = is_mail and first is not None and first.get("subject") is not None
-    diff = quilt.restrip(parsed.diff, strip, source=source)
-    if is_mail and first is not None and first.get("date") and diff is parsed.diff:
-        return _incoming(raw, source=source, message=parsed.message)
-    if is_mail:
-        author, date = parsed.author, parsed.date if first and first.get("date") else fallback_date
+    header = dep3.parse_block(paras[0]) if paras else None
+    fields = dep3.Fields()
+    if header is not None and header.is_dep3:
+        fields = header
+        author, date, subject, body = _from_dep3(header, paras[1:], fallback_date)
+    elif header is not None and header.get("from") and header.get("subject"):
+        if header.get("date") and strip == 1:
+            # Already what git format-patch writes: keep every byte (CRLF, encodings, ...).
+            return _incoming(raw, source=source, message=parsed.message)
+        author, date = parsed.author, header.get("date") or fallback_date
         subject, body = parsed.subject, parsed.body
-    elif first is not None and first.is_dep3:
-        author, date, subject, body = _from_dep3(first, paras[1:], fallback_date)
     else:
-        free = _strip_diffstat("\n\n".join("\n".join(p) for p in paras))
+        free = "\n\n".join("\n".join(p) for p in paras)
         subject, _, body = free.strip().partition("\n\n")
         subject = " ".join(subject.split())
         author, date = "Unknown <unknown@localhost>", fallback_date
+    diff = quilt.restrip(parsed.diff, strip, source=source)
     subject = subject or fallback_subject or ""
     if not subject:
         raise ConfigError(f"{source}: no subject (no Subject, Description or message text)")
@@ -179,7 +183,7 @@ def normalise(
     if not body.strip():
         # patchfile.render omits the blank line that ends the mail header when there is no body.
         data = data.replace(b"\n---\n", b"\n\n---\n", 1)
-    return _incoming(data, source=source, message=subject + "\n\n" + body)
+    return _incoming(data, source=source, message=subject + "\n\n" + body, fields=fields)
 
 
 def _from_dep3(
@@ -197,23 +201,18 @@ def _from_dep3(
     kept += [f"Co-authored-by: {_with_email(a)}" for a in authors[1:]]
     body = "\n\n".join(part.strip("\n") for part in (long, free, "\n".join(kept)) if part.strip())
     last_update = fields.get("last-update")
-    date = _iso_to_rfc2822(last_update) if last_update else None
+    date = fields.get("date") or (_iso_to_rfc2822(last_update) if last_update else None)
     author = authors[0] if authors else "Unknown <unknown@localhost>"
     return author, date or fallback_date, " ".join(subject.split()), body
 
 
-def _incoming(data: bytes, *, source: str, message: str) -> Incoming:
-    """Status and links from a commit message: DEP-3 fields first, then trailers."""
+def _incoming(
+    data: bytes, *, source: str, message: str, fields: dep3.Fields | None = None
+) -> Incoming:
+    """Status and links: DEP-3 fields (the header, or message paragraphs) first, then trailers."""
     parsed = patchfile.parse(data, source=source)
     text = message if message.strip() else parsed.message
-    fields = dep3.pseudo_headers(text)
-    head = dep3.paragraphs(text)
-    if head:
-        # A DEP-3 header turned into a message keeps its fields in the body; so does gbp pq.
-        first = dep3.parse_block(head[0])
-        if first is not None and first.is_dep3:
-            fields = first + fields
-    said = dep3.verdict(fields, text)
+    said = dep3.verdict((fields or dep3.Fields()) + dep3.pseudo_headers(text), text)
     notes: list[str] = []
     change_id = None
     for candidate in _CHANGE_ID_LINE.findall(text):
@@ -280,12 +279,14 @@ def write(ws: Workspace, new: Plan) -> None:
     created_dir = not ws.patches_dir.exists()
     written: list[Path] = []
     try:
-        for name, data in new.files:
-            path = ws.patch_path(name)
-            if path.exists():
-                raise ConfigError(f"{path} already exists: remove it or rename it first")
-            ws.write_patch(name, data)
-            written.append(path)
+        with console.progress("writing patches", len(new.files)) as bar:
+            for name, data in new.files:
+                path = ws.patch_path(name)
+                if path.exists():
+                    raise ConfigError(f"{path} already exists: remove it or rename it first")
+                ws.write_patch(name, data)
+                written.append(path)
+                bar.advance()
         ws.save(new.series)
     except BaseException as exc:
         for path in written:

@@ -60,6 +60,8 @@ def read_series(series_file: Path) -> list[Entry]:
         if pure.is_absolute() or ".." in pure.parts:
             raise ConfigError(f"{where}: {name} is outside {base}: use a relative name")
         path = base / name
+        if any(e.path == path for e in entries):
+            raise ConfigError(f"{where}: {name} is listed twice: keep one line")
         if not path.is_file():
             raise ConfigError(f"{where}: {name} does not exist: fix the series file")
         entries.append(Entry(path=path, strip=strip, line=number))

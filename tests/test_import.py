@@ -318,6 +318,9 @@ def _bad_sources(tmp_path: Path, upstream: UpstreamRepo) -> dict[str, tuple[list
     upstream.commit("side", {"side.txt": "x"})
     git(upstream.path, "merge", "-q", "--no-ff", "-m", "Merge down", "down")
     git(upstream.path, "checkout", "-q", "master")
+    git(upstream.path, "checkout", "-q", "-b", "empty", "down")
+    upstream.commit("Nothing at all")
+    git(upstream.path, "checkout", "-q", "master")
     notpatch = tmp_path / "notes.txt"
     notpatch.write_text("Just some text\n\nwith no diff\n")
     two = tmp_path / "two.mbox"
@@ -334,6 +337,10 @@ def _bad_sources(tmp_path: Path, upstream: UpstreamRepo) -> dict[str, tuple[list
     quilt_escape = tmp_path / "q3"
     quilt_escape.mkdir()
     (quilt_escape / "series").write_text("../../etc/passwd\n")
+    quilt_twice = tmp_path / "q5"
+    quilt_twice.mkdir()
+    (quilt_twice / "series").write_text("a.patch\r\n\r\na.patch -p1 # again\r\n")
+    (quilt_twice / "a.patch").write_text("x")
     quilt_strip = tmp_path / "q4"
     quilt_strip.mkdir()
     (quilt_strip / "series").write_text("a.patch -p3\n")
@@ -346,6 +353,7 @@ def _bad_sources(tmp_path: Path, upstream: UpstreamRepo) -> dict[str, tuple[list
         "range unknown ref": (["--range", "1.0..nope"], "range end 'nope' is not a commit"),
         "range empty": (["--range", "down..1.0"], "--range down..1.0: no commits"),
         "range merge": (["--range", "1.0..merged"], "is a merge: linearise the branch"),
+        "range empty commit": (["--range", "1.0..empty"], "(Nothing at all) changes no file"),
         "file missing": ([str(tmp_path / "missing.patch")], "cannot read"),
         "file not a patch": ([str(notpatch)], "no diff found: not a patch"),
         "file is an mbox": ([str(two)], "holds several patches: import it with --mbox"),
@@ -356,6 +364,7 @@ def _bad_sources(tmp_path: Path, upstream: UpstreamRepo) -> dict[str, tuple[list
         "quilt -R": (["--quilt", str(quilt_reverse)], "-R (reversed) is not supported"),
         "quilt escape": (["--quilt", str(quilt_escape)], "is outside"),
         "quilt strip": (["--quilt", str(quilt_strip)], "cannot strip 3 components"),
+        "quilt twice": (["--quilt", str(quilt_twice)], "series:3: a.patch is listed twice"),
         "no source": ([], "give exactly one source"),
         "two sources": (["--mbox", str(two), str(notpatch)], "give exactly one source"),
     }
@@ -381,3 +390,94 @@ def test_import_help_has_example() -> None:
     result = run("import", "--help")
     assert result.exit_code == 0
     assert "Example:" in result.stdout and "--quilt DIR" in result.stdout
+
+
+DIFF = "--- a/README.rst\n+++ b/README.rst\n@@ -1 +1,2 @@\n nova\n+{n}\n"
+
+
+@pytest.mark.parametrize(
+    ("header", "status", "links"),
+    [
+        ("Applied-Upstream: 2.0, commit:abcdef1234567", Status.MERGED, {"commit": "abcdef1234567"}),
+        (
+            "Bug: https://bugs.launchpad.net/nova/+bug/1",
+            Status.SUBMITTED,
+            {"bug": "https://bugs.launchpad.net/nova/+bug/1"},
+        ),
+        (
+            "Forwarded: no\nBug-Ubuntu: https://launchpad.net/bugs/7",
+            Status.PENDING,
+            {"bug": "https://launchpad.net/bugs/7"},
+        ),
+        (
+            "Origin: vendor, https://example.org/x\nForwarded: not-needed",
+            Status.DOWNSTREAM_ONLY,
+            {},
+        ),
+        (
+            "Origin: backport, https://opendev.org/openstack/nova/commit/0123abcd",
+            Status.BACKPORT,
+            {"commit": "0123abcd"},
+        ),
+        ("Forwarded: yes", Status.SUBMITTED, {}),
+    ],
+)
+def test_dep3_fields_decide_the_status(
+    series_dir: Path, tmp_path: Path, header: str, status: Status, links: dict[str, str]
+) -> None:
+    path = tmp_path / "p.patch"
+    # The cherry-pick line would say backport: DEP-3, where it speaks, decides instead.
+    path.write_text(
+        f"Description: A fix\n Long text.\n .\n (cherry picked from commit "
+        f"{PICKED})\n{header}\n---\n" + DIFF.format(n=1)
+    )
+    result = run("import", str(path))
+    assert result.exit_code == 0, result.stderr
+    (patch,) = series.load(series_dir).patches
+    assert patch.status is status
+    expected = {"commit": PICKED, **links}
+    got = {k: v for k, v in patch.upstream.as_dict().items() if k != "review"}
+    assert got == expected
+
+
+def test_trailers_without_dep3(series_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "p.patch"
+    path.write_text(
+        f"Fix it\n\nChange-Id: Ibad\nCloses-Bug: #2024680\n(cherry picked from commit "
+        f"{PICKED[:12]})\n\n" + DIFF.format(n=2)
+    )
+    result = run("import", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert "ignored malformed Change-Id 'Ibad'" in result.stderr
+    (patch,) = series.load(series_dir).patches
+    assert patch.status is Status.BACKPORT
+    assert patch.upstream.as_dict() == {
+        "commit": PICKED[:12],
+        "bug": "https://bugs.launchpad.net/bugs/2024680",
+    }
+
+
+def test_restrip_leaves_hunk_lines_alone() -> None:
+    from patchq import quilt
+
+    diff = (
+        b"--- db/schema.sql\n+++ db/schema.sql\n@@ -1,2 +1 @@\n-- comment\n"
+        b"--- removed line that looks like a header\n+++ added line that looks like one\n"
+        b"--- db/other.sql\t2025-01-01\n+++ db/other.sql\t2025-01-02\n@@ -1 +1 @@\n-a\n+b\n"
+    )
+    out = quilt.restrip(diff, 0, source="x")
+    assert out.splitlines() == [
+        b"--- a/db/schema.sql",
+        b"+++ b/db/schema.sql",
+        b"@@ -1,2 +1 @@",
+        b"-- comment",
+        b"--- removed line that looks like a header",
+        b"+++ added line that looks like one",
+        b"--- a/db/other.sql\t2025-01-01",
+        b"+++ b/db/other.sql\t2025-01-02",
+        b"@@ -1 +1 @@",
+        b"-a",
+        b"+b",
+    ]
+    two = quilt.restrip(b"--- x/y/db/a.sql\n+++ x/y/db/a.sql\n@@ -1 +1 @@\n-a\n+b\n", 2, source="x")
+    assert two.startswith(b"--- a/db/a.sql\n+++ b/db/a.sql\n")
