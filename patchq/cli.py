@@ -76,7 +76,11 @@ def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
     if param.name == "directory":
         obj.directory = value
     elif param.name == "upstream":
-        obj.upstream = value
+        # PATCHQ_UPSTREAM is read again by each command: it must not beat an explicit flag
+        # given before the command name.
+        from_env = value == os.environ.get("PATCHQ_UPSTREAM")
+        if not (from_env and obj.upstream):
+            obj.upstream = value
     elif param.name == "no_color":
         console.settings.no_color = True
     elif param.name == "quiet":

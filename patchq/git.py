@@ -262,7 +262,13 @@ class Repo:
             "--stdin",
             input="\n".join(shas).encode() + b"\n",
         ).stdout
-        return [_parse_commit_record(rec) for rec in out.split(b"\x01")[1:]]
+        printed = [_parse_commit_record(rec) for rec in out.split(b"\x01")[1:]]
+        # git shows a commit once however often it is asked for: map full shas back to the
+        # request (duplicates included); other names keep the order git printed.
+        found = {c.sha: c for c in printed}
+        if all(sha in found for sha in shas):
+            return [found[Sha(sha)] for sha in shas]
+        return printed
 
     def log_range(self, rev_range: str, *extra: str) -> list[CommitInfo]:
         fmt = "%x01%H%x00%P%x00%T%x00%an%x00%ae%x00%ad%x00%cn%x00%ce%x00%cd%x00%B"

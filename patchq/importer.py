@@ -180,9 +180,6 @@ def normalise(
     data = patchfile.render(
         author=_with_email(author), date=date, subject=subject, body=body, diff=diff
     )
-    if not body.strip():
-        # patchfile.render omits the blank line that ends the mail header when there is no body.
-        data = data.replace(b"\n---\n", b"\n\n---\n", 1)
     return _incoming(data, source=source, message=subject + "\n\n" + body, fields=fields)
 
 

@@ -178,7 +178,8 @@ def render(*, author: str, date: str, subject: str, body: str, diff: bytes) -> b
             f"From: {author}\nDate: {date}\nSubject: [PATCH] {subject}\nMIME-Version: 1.0\n"
             "Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n"
         )
-    message = f"\n{body.strip()}\n" if body.strip() else ""
+    # The blank line ends the mail header, body or not.
+    message = f"\n{body.strip()}\n" if body.strip() else "\n"
     text = header + message + "---\n"
     if not diff.endswith(b"\n"):
         diff += b"\n"

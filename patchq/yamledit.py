@@ -8,11 +8,15 @@ it stays where the user wrote it.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def reconcile_document(doc: CommentedMap, new: dict[str, Any]) -> None:
@@ -137,6 +141,9 @@ def _fresh(value: Any) -> Any:
         if all(not isinstance(v, (dict, list)) for v in value):
             seq.fa.set_flow_style()
         return seq
+    if isinstance(value, str) and _ISO_DAY.match(value):
+        # A date written as a date (2025-10-02), not as a quoted string.
+        return dt.date.fromisoformat(value)
     return value
 
 

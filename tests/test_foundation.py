@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import UpstreamRepo, git, run
 
 from patchq import series
@@ -208,3 +209,31 @@ def test_patch_ids_of_format_patch_files_map_to_their_inputs(upstream: UpstreamR
     assert ids[0] is not None and ids[1] is not None
     assert ids[0] != ids[1]
     assert ids[2] == ids[0]
+
+
+def test_upstream_flag_beats_environment(
+    series_dir: Path, upstream: UpstreamRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATCHQ_UPSTREAM", "/nonexistent")
+    result = run("--upstream", str(upstream.path), "import", "--range", "1.0..1.0")
+    assert "/nonexistent" not in result.stderr
+
+
+def test_commit_info_keeps_repeated_requests(upstream: UpstreamRepo) -> None:
+    from patchq.git import Repo
+
+    head = upstream.head()
+    with Repo(upstream.path) as repo:
+        infos = repo.commit_info([head, head])
+    assert [i.sha for i in infos] == [head, head]
+
+
+def test_new_dates_are_written_as_plain_dates(series_dir: Path) -> None:
+    add_patch(series_dir, "0001-a.patch", "First")
+    import dataclasses
+
+    current = series.load(series_dir)
+    patched = dataclasses.replace(current.patches[0], added="2026-01-02")
+    series.save(series_dir, dataclasses.replace(current, patches=(patched,)))
+    assert "    added: 2026-01-02\n" in (series_dir / "series.yaml").read_text()
+    assert series.load(series_dir).patches[0].added == "2026-01-02"
