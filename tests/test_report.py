@@ -446,3 +446,46 @@ def test_schema_doc_names_every_key(pkg: Path) -> None:
     keys += [*data["chart"][0], *(f"links.{k}" for k in row["links"])]
     documented = set(re.findall(r"`([a-z_.]+)`", doc))
     assert sorted(set(keys) - documented) == []
+
+
+def test_report_after_a_real_rebase(
+    series_dir: Path, upstream: UpstreamRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The history `patchq rebase` writes is what the report reads (runs once rebase is merged)."""
+    from patchq.cli import cli
+
+    if "rebase" not in cli.commands:
+        pytest.skip("`patchq rebase` (issue 4) is not in this tree yet")
+    from conftest import NOVA_API, NOVA_CONF
+    from status_helpers import Downstream, cherry_pick
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    down = Downstream(upstream, tmp_path / "down")
+    landed = down.commit(
+        "Add rbd timeout",
+        {"nova/conf.py": NOVA_CONF.replace('"vms",', '"vms",\n    "rbd_timeout": 60,')},
+    )
+    down.commit(
+        "Log reboots louder",
+        {"nova/api.py": NOVA_API.replace('LOG.info("rebooting', 'LOG.warning("rebooting')},
+    )
+    down.export(series_dir)
+    cherry_pick(upstream, down, landed)
+    upstream.tag("2.0")
+    rebased = run("rebase", "--onto", "2.0")
+    assert rebased.exit_code == 0, rebased.stderr
+    data = report_json()
+    assert [p["subject"] for p in data["patches"]] == ["Log reboots louder"]
+    (entry,) = data["history"]
+    assert (entry["kind"], entry["from"], entry["to"], entry["carried"]) == (
+        "rebase",
+        "1.0",
+        "2.0",
+        1,
+    )
+    assert entry["dropped"][0]["subject"] == "Add rbd timeout"
+    assert "patch-id" in entry["dropped"][0]["evidence"]
+    assert entry["dropped"][0]["upstream_commit"] == upstream.head()
+    assert data["chart"] == [{"release": "1.0", "carried": 2}, {"release": "2.0", "carried": 1}]
+    md = run("report", "--format", "markdown").stdout
+    assert "### " in md and "rebase 1.0 → 2.0" in md and "| Add rbd timeout | patch-id" in md
