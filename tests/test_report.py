@@ -489,3 +489,11 @@ def test_report_after_a_real_rebase(
     assert data["chart"] == [{"release": "1.0", "carried": 2}, {"release": "2.0", "carried": 1}]
     md = run("report", "--format", "markdown").stdout
     assert "### " in md and "rebase 1.0 → 2.0" in md and "| Add rbd timeout | patch-id" in md
+
+
+def test_report_during_a_rebase_says_so(pkg: Path) -> None:
+    (pkg / ".patchq" / "rebase").mkdir(parents=True)
+    result = run("report", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "a rebase is in progress" in result.stderr
+    assert json.loads(result.stdout)["summary"]["patches"] == 4
