@@ -497,3 +497,16 @@ def test_report_during_a_rebase_says_so(pkg: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "a rebase is in progress" in result.stderr
     assert json.loads(result.stdout)["summary"]["patches"] == 4
+
+
+def test_paths_are_relative_to_dash_c(
+    pkg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (pkg / "mine.md.j2").write_text("{{ report.summary.patches }} patches")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = run("-C", str(pkg), "report", "--template", "mine.md.j2", "-o", "out.md")
+    assert result.exit_code == 0, result.stderr
+    assert (pkg / "out.md").read_text() == "4 patches\n"
+    assert list(elsewhere.iterdir()) == []
