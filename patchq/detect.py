@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from patchq.git import ScannedCommit
 
-# `similar` needs the same files (path-set Jaccard) and most changed lines alike.
-SIMILAR_MIN_PATHS = 0.5
+# `similar` needs the same files and most changed lines alike.
 SIMILAR_MIN_SCORE = 0.5
 
 
@@ -27,7 +26,7 @@ class Carried:
     index: int  # position in the series
     change_ids: frozenset[str]  # trailer and metadata
     picked_from: tuple[str, ...]  # metadata upstream.commit and "(cherry picked from commit X)"
-    paths: frozenset[str]
+    path_key: str  # git.path_key of the paths it touches
     patch_id: str | None
 
 
@@ -102,8 +101,8 @@ def unresolved_picks(carried: Sequence[Carried], scanned: Sequence[ScannedCommit
 
 def patch_id_candidates(carried: Sequence[Carried], live: Sequence[ScannedCommit]) -> list[str]:
     """Upstream commits worth diffing: equal patch-ids need equal path sets."""
-    wanted = {p.paths for p in carried if p.paths}
-    return [c.sha for c in live if c.paths in wanted]
+    wanted = {p.path_key for p in carried if p.path_key}
+    return [c.sha for c in live if c.path_key in wanted]
 
 
 def by_patch_id(
@@ -121,24 +120,15 @@ def by_patch_id(
 # -- similar: a hint for patches that did not land -----------------------------------------
 
 
-def path_similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 0.0
-
-
 def similar_candidates(
     carried: Sequence[Carried], live: Sequence[ScannedCommit]
 ) -> dict[int, list[str]]:
-    """Patch index -> upstream commits touching mostly the same files."""
-    out: dict[int, list[str]] = {}
-    for patch in carried:
-        if not patch.paths:
-            continue
-        hits: list[str] = [
-            c.sha for c in live if path_similarity(patch.paths, c.paths) >= SIMILAR_MIN_PATHS
-        ]
-        if hits:
-            out[patch.index] = hits
-    return out
+    """Patch index -> upstream commits that touch the same files (the commits diffed for
+    patch-ids anyway)."""
+    by_paths: dict[str, list[str]] = {}
+    for commit in live:
+        by_paths.setdefault(commit.path_key, []).append(commit.sha)
+    return {p.index: by_paths[p.path_key] for p in carried if p.path_key in by_paths}
 
 
 def changed_lines(diff: bytes) -> list[str]:
