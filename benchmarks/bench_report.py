@@ -2,13 +2,14 @@
 
 Target (issue 5): a 500-patch series renders in under a second, in every format.
 
-    python benchmarks/bench_report.py [--quick] [--patches N]
+    python benchmarks/bench_report.py [--quick] [--patches N] [--against]
 
 Each row is the median of several runs of the whole command in-process (load series.yaml, read
 every patch file, build the model, render, write the file atomically), plus one cold run of
 `python -m patchq report --format html` as a subprocess (interpreter start-up and imports
-included). `rows(data, quick=...)` returns the same rows for a harness; it builds its own series
-and ignores `data`.
+included). With --against, it also times `report --against` on the shared synthetic upstream
+(benchmarks/synth.py) next to the `status --against` it runs. `rows(data, quick=...)` returns
+the same rows for a harness (`data`: a synth.Synth, or None).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 TARGET_SECONDS = 1.0
 STATUSES = ("pending", "submitted", "merged", "backport", "rejected", "downstream-only")
@@ -124,10 +126,43 @@ def time_cold_subprocess(root: Path) -> float:
     return time.perf_counter() - start
 
 
+def time_against(data: Any, runs: int) -> list[dict[str, Any]]:
+    """On the harness's synthetic upstream (synth.Synth): `report --against` next to the
+    `status --against` it runs, so the difference is what the report itself costs."""
+    from click.testing import CliRunner
+
+    from patchq.cli import cli
+
+    runner = CliRunner()
+    where = ["-C", str(data.series_dir), "--upstream", str(data.upstream)]
+    page = str(data.root / "report-against.html")
+    commands = {
+        "status": [*where, "status", "--against", data.new, "--format", "json"],
+        "report": [*where, "report", "--against", data.new, "--format", "html", "-o", page],
+    }
+    medians = {}
+    for name, argv in commands.items():
+        samples = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            result = runner.invoke(cli, argv)
+            samples.append(time.perf_counter() - start)
+            assert result.exit_code == 0, result.output
+        medians[name] = statistics.median(samples)
+    label = f"{data.patches} patches, {data.commits} upstream commits, warm cache"
+    return [
+        {"name": f"status --against ({label})", "seconds": round(medians["status"], 4)},
+        _row(f"report --against --format html ({label})", medians["report"]),
+    ]
+
+
 def rows(data: Any = None, *, quick: bool = False, patches: int = 500) -> list[dict[str, Any]]:
-    del data  # this benchmark makes its own series
+    """The 500-patch rows (own series); with the harness's synth.Synth as `data`, also
+    `report --against` on it."""
     runs = 3 if quick else 7
     out = []
+    if data is not None and hasattr(data, "series_dir"):
+        out += time_against(data, runs)
     with tempfile.TemporaryDirectory(prefix="patchq-bench-report-") as tmp:
         root = Path(tmp)
         build_series(root, patches)
@@ -141,7 +176,7 @@ def rows(data: Any = None, *, quick: bool = False, patches: int = 500) -> list[d
             )
         )
         size = (root / "report.html").stat().st_size
-        out[0]["bytes"] = size
+    out.append({"name": "report.html size (bytes)", "seconds": None, "bytes": size})
     return out
 
 
@@ -158,14 +193,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs")
     parser.add_argument("--patches", type=int, default=500)
+    parser.add_argument(
+        "--against",
+        action="store_true",
+        help="also time report --against on a synthetic upstream (benchmarks/synth.py)",
+    )
     args = parser.parse_args()
-    table = rows(quick=args.quick, patches=args.patches)
+    with tempfile.TemporaryDirectory(prefix="patchq-bench-synth-") as tmp:
+        data = None
+        if args.against:
+            import synth
+
+            size = {"commits": 2_000, "patches": 50, "landed": 10} if args.quick else {}
+            data = synth.make_upstream(Path(tmp) / "synth", **size)
+            time_against(data, 1)  # fill the status cache: the rows are warm runs
+        table = rows(data, quick=args.quick, patches=args.patches)
     width = max(len(r["name"]) for r in table)
     print(f"{'benchmark':<{width}}  {'seconds':>8}  target  ok")
     for r in table:
-        verdict = "yes" if r["ok"] else "NO"
-        print(f"{r['name']:<{width}}  {r['seconds']:>8.3f}  <{r['target_seconds']:.1f}s  {verdict}")
-    print(f"html report size: {table[0]['bytes'] / 1024:.0f} KiB")
+        if r["seconds"] is None:
+            print(f"{r['name']:<{width}}  {r['bytes'] / 1024:>7.0f}K")
+            continue
+        target = f"<{r['target_seconds']:.1f}s" if "target_seconds" in r else ""
+        verdict = ("yes" if r["ok"] else "NO") if "ok" in r else ""
+        print(f"{r['name']:<{width}}  {r['seconds']:>8.3f}  {target:>6}  {verdict}")
 
 
 if __name__ == "__main__":
