@@ -40,24 +40,43 @@ def render(model: dict[str, Any], fmt: str, *, template: Path | None = None) -> 
 
 
 def render_template_file(model: dict[str, Any], template: Path) -> str:
+    """Render the user's template in jinja2's sandbox; every failure is one line naming it."""
     import jinja2
 
     if not template.is_file():
         raise ConfigError(
             f"--template {template}: no such file: give the path of a jinja2 template"
         )
-    env = environment(jinja2.FileSystemLoader(str(template.parent)), autoescape=escapes(template))
+    loader = jinja2.FileSystemLoader(str(template.parent))
+    env = environment(loader, autoescape=escapes(template), sandboxed=True)
     try:
         return env.get_template(template.name).render(template_context(model))
     except jinja2.TemplateSyntaxError as exc:
-        raise ConfigError(
-            f"--template {template}:{exc.lineno}: {exc.message}: fix the template"
-        ) from None
+        where = f"{template}:{exc.lineno}"
+        raise ConfigError(f"--template {where}: {exc.message}: fix the template") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"--template {template}: not UTF-8 (byte {exc.start})") from None
     except jinja2.TemplateError as exc:
         raise ConfigError(
-            f"--template {template}: {exc.message or exc}: it can use `report` "
+            f"--template {_where(template, exc)}: {str(exc.message or exc).rstrip('.')}: "
+            "it can use `report` "
             "(see docs/report-schema.md) and `chart_svg`"
         ) from None
+    except Exception as exc:  # the template is the user's code: report its bug in one line
+        name = type(exc).__name__
+        raise ConfigError(f"--template {_where(template, exc)}: {name}: {exc}") from None
+
+
+def _where(template: Path, exc: BaseException) -> str:
+    """FILE:LINE of the innermost frame in the template (jinja2 maps them to template lines)."""
+    line, path = None, template.resolve()
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(template.name) and Path(name).resolve() == path:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return f"{template}:{line}" if line else str(template)
 
 
 def escapes(template: Path) -> bool:
@@ -74,10 +93,14 @@ def _package_loader() -> jinja2.BaseLoader:
     return jinja2.PackageLoader("patchq", "templates")
 
 
-def environment(loader: jinja2.BaseLoader, *, autoescape: bool) -> jinja2.Environment:
+def environment(
+    loader: jinja2.BaseLoader, *, autoescape: bool, sandboxed: bool = False
+) -> jinja2.Environment:
     import jinja2
+    import jinja2.sandbox
 
-    env = jinja2.Environment(
+    kind = jinja2.sandbox.SandboxedEnvironment if sandboxed else jinja2.Environment
+    env = kind(
         loader=loader,
         autoescape=autoescape,
         undefined=jinja2.StrictUndefined,

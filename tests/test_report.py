@@ -297,10 +297,17 @@ def test_user_template_sees_chart_geometry_and_can_include(pkg: Path) -> None:
         ("{% for p in report.patches %}", "mine.j2:1: Unexpected end of template"),
         ("{{ report.nope.deeper }}", "'dict object' has no attribute 'nope'"),
         ("{{ nothing }}", "'nothing' is undefined"),
+        ("ok\n{{ report.summary.patches / 0 }}", "mine.j2:2: ZeroDivisionError: division by zero"),
+        ("{{ report.__class__.__mro__ }}", "mine.j2:1: access to attribute '__class__' of"),
+        (b"\xff\xfe{{ x }}", "mine.j2: not UTF-8 (byte 0)"),
     ],
 )
-def test_bad_template_is_one_line_exit_2(pkg: Path, content: str | None, message: str) -> None:
-    if content is not None:
+def test_bad_template_is_one_line_exit_2(
+    pkg: Path, content: str | bytes | None, message: str
+) -> None:
+    if isinstance(content, bytes):
+        (pkg / "mine.j2").write_bytes(content)
+    elif content is not None:
         (pkg / "mine.j2").write_text(content)
     result = run("report", "--template", "mine.j2")
     assert result.exit_code == 2
