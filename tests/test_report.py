@@ -517,3 +517,26 @@ def test_paths_are_relative_to_dash_c(
     assert result.exit_code == 0, result.stderr
     assert (pkg / "out.md").read_text() == "4 patches\n"
     assert list(elsewhere.iterdir()) == []
+
+
+def test_text_folds_long_cells_without_losing_characters(workdir: Path) -> None:
+    url = "https://review.example.org/c/" + "/".join(f"segment{i:03d}" for i in range(30))
+    body = f"    status: submitted\n    upstream:\n      review: {url}\n"
+    write_series(workdir, patches=[("0001-a.patch", "Short", body)], history="history: []\n")
+    assert run("report", "-o", "r.txt").exit_code == 0
+    lines = (workdir / "r.txt").read_text().splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("1  Short"))
+    block = lines[first : lines.index("", first)]
+    assert all(len(line) <= 120 for line in block) and len(block) > 2
+    column = block[0].index("https://")
+    assert "".join(line[column:].strip() for line in block) == url
+
+
+def test_column_widths_share_the_room_by_weight() -> None:
+    columns = ["#", "subject", "status", "links"]
+    short = [["1", "Fix", "pending", "x"]]
+    assert report_render.column_widths(columns, short, 120) == [1, 7, 7, 5]  # natural widths
+    wide = [["10", "s" * 200, "downstream-only", "l" * 200]]
+    widths = report_render.column_widths(columns, wide, 120)
+    assert widths[0] == 2 and widths[2] == len("downstream-only")
+    assert sum(widths) + 2 * 3 <= 120 and widths[1] > widths[3]  # subject weighs 3, links 2
