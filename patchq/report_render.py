@@ -204,7 +204,8 @@ def text_renderables(model: dict[str, Any], *, width: int) -> list[RenderableTyp
     if against:
         lines.append(f"checked against {against['ref']} ({against['commit'][:12]})")
     counts = ", ".join(f"{n} {s}" for s, n in summ["by_status"].items() if n)
-    lines.append(f"{summ['patches']} patches" + (f": {counts}" if counts else ""))
+    noun = "patch" if summ["patches"] == 1 else "patches"
+    lines.append(f"{summ['patches']} {noun}" + (f": {counts}" if counts else ""))
     if summ["by_state"] is not None:
         lines.append("against: " + ", ".join(f"{n} {s}" for s, n in summ["by_state"].items()))
     out: list[RenderableType] = [head, Text("\n".join(lines))]
