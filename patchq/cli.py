@@ -472,7 +472,7 @@ def report(
         click.echo(text, nl=False)
         return
     reporting.write(text, output)
-    console.info(f"wrote {output}")
+    console.info(f"wrote {output.resolve()}")
 
 
 def _status_against(ws: Workspace, current: Series, against: str) -> StatusResult:

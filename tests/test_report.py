@@ -540,3 +540,9 @@ def test_column_widths_share_the_room_by_weight() -> None:
     widths = report_render.column_widths(columns, wide, 120)
     assert widths[0] == 2 and widths[2] == len("downstream-only")
     assert sum(widths) + 2 * 3 <= 120 and widths[1] > widths[3]  # subject weighs 3, links 2
+
+
+def test_wrote_message_names_the_absolute_path(pkg: Path) -> None:
+    result = run("report", "-o", "r.html")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"wrote {(pkg / 'r.html').resolve()}\n"
