@@ -546,3 +546,15 @@ def test_wrote_message_names_the_absolute_path(pkg: Path) -> None:
     result = run("report", "-o", "r.html")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == f"wrote {(pkg / 'r.html').resolve()}\n"
+
+
+def test_docs_show_real_output(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from report_helpers import DOC_HISTORY, DOC_PATCHES
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    write_series(workdir, patches=DOC_PATCHES, history=DOC_HISTORY)
+    doc = (Path(__file__).parent.parent / "docs" / "report.md").read_text()
+    text_block = doc.split("$ patchq report | cat\n", 1)[1].split("```", 1)[0]
+    assert run("report").stdout == text_block
+    md_block = doc.split("in Markdown (`patchq report --format markdown`):\n\n```markdown\n", 1)[1]
+    assert run("report", "--format", "markdown").stdout == md_block.split("```\n", 1)[0]
