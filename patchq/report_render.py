@@ -211,16 +211,7 @@ def text_renderables(model: dict[str, Any], *, width: int) -> list[RenderableTyp
     out: list[RenderableType] = [head, Text("\n".join(lines))]
 
     out.append(_heading("Patches"))
-    columns = ["#", "subject", "status", "reason", "owner", "age", "releases", "links"]
-    if against:
-        columns += ["state", "evidence"]
-    cells = [_text_cells(row, against=against is not None) for row in model["patches"]]
-    table = Table(box=None, pad_edge=False)
-    for column, fixed in zip(columns, column_widths(columns, cells, width), strict=True):
-        table.add_column(column, overflow="fold", width=fixed)
-    for row_cells in cells:
-        table.add_row(*(Text(cell) for cell in row_cells))
-    out.append(table)
+    out += _patch_table(model, width=width)
 
     out.append(_heading("Landed upstream"))
     landed = Table(box=None, pad_edge=False)
@@ -264,6 +255,62 @@ def text_renderables(model: dict[str, Any], *, width: int) -> list[RenderableTyp
     return out
 
 
+def _patch_table(model: dict[str, Any], *, width: int) -> list[RenderableType]:
+    from rich.table import Table
+    from rich.text import Text
+
+    against = model["against"] is not None
+    columns = ["#", "subject", "status", "reason", "owner", "age", "releases", "links"]
+    if against:
+        columns += ["state", "evidence"]
+    rows = [_text_cells(row, against=against) for row in model["patches"]]
+    keep = columns_that_fit(columns, rows, width)
+    columns = [columns[i] for i in keep]
+    rows = [[row[i] for i in keep] for row in rows]
+    table = Table(box=None, pad_edge=False)
+    for column, fixed in zip(columns, column_widths(columns, rows, width), strict=True):
+        table.add_column(column, overflow="fold", width=fixed)
+    for row in rows:
+        styles = [
+            _STYLES.get(cell, "") if name in ("status", "state") else ""
+            for name, cell in zip(columns, row, strict=True)
+        ]
+        table.add_row(*(Text(cell, style=style) for cell, style in zip(row, styles, strict=True)))
+    if len(keep) == (10 if against else 8):
+        return [table]
+    hidden = ", ".join(c for c in _DROPPABLE if c not in columns)
+    note = f"({hidden} hidden: the terminal is narrow; --format markdown or html has them all)"
+    return [table, Text(note, style="dim")]
+
+
+_DROPPABLE = ("owner", "reason", "links", "releases")  # first to go on a narrow terminal
+_FLEX_MIN = 10
+
+
+def columns_that_fit(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], width: int
+) -> list[int]:
+    """Indexes of the columns to show: drop the least useful ones until the flexible columns
+    can have _FLEX_MIN cells each."""
+    from rich.cells import cell_len
+
+    natural = [
+        max([cell_len(name)] + [cell_len(row[i]) for row in rows]) for i, name in enumerate(columns)
+    ]
+    keep = list(range(len(columns)))
+
+    def needed() -> int:
+        return sum(_FLEX_MIN if columns[i] in _FLEX else natural[i] for i in keep) + 2 * (
+            len(keep) - 1
+        )
+
+    for name in _DROPPABLE:
+        if needed() <= width:
+            break
+        keep.remove(columns.index(name))
+    return keep
+
+
 def _text_cells(row: dict[str, Any], *, against: bool) -> list[str]:
     cells = [
         str(row["position"]),
@@ -280,6 +327,17 @@ def _text_cells(row: dict[str, Any], *, against: bool) -> list[str]:
     return cells
 
 
+_STYLES = {
+    "pending": "yellow",
+    "submitted": "blue",
+    "merged": "green",
+    "backport": "cyan",
+    "rejected": "red",
+    "downstream-only": "dim",
+    "landed": "green",
+    "applies": "blue",
+    "conflicts": "red",
+}
 _FLEX = {"subject": 3, "reason": 2, "owner": 1, "links": 2, "evidence": 2}
 
 

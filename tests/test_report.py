@@ -558,3 +558,23 @@ def test_docs_show_real_output(workdir: Path, monkeypatch: pytest.MonkeyPatch) -
     assert run("report").stdout == text_block
     md_block = doc.split("in Markdown (`patchq report --format markdown`):\n\n```markdown\n", 1)[1]
     assert run("report", "--format", "markdown").stdout == md_block.split("```\n", 1)[0]
+
+
+def test_narrow_terminal_hides_columns_and_says_so(pkg: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from patchq.workspace import Workspace
+
+    ws = Workspace(pkg)
+    model = report.build(ws, ws.load(), clock=report.Clock.from_env())
+    outputs = {}
+    for width in (80, 120):
+        buffer = io.StringIO()
+        report_render.print_text(model, Console(file=buffer, width=width, no_color=True))
+        outputs[width] = buffer.getvalue()
+        assert all(len(line) <= width for line in outputs[width].splitlines())
+    assert "owner hidden: the terminal is narrow" in outputs[80]
+    assert "jane" not in outputs[80] and "Add rbd timeout" in outputs[80]
+    assert "hidden" not in outputs[120] and "jane" in outputs[120]
