@@ -27,7 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-LINES_PER_FILE = 80
+# nova's tree averages about 10 KB per file (50 MB / 4,798 files at 31.0.0); a line here is
+# about 40 bytes, so 250 lines is an average nova file. Smaller files make diffs (and so the
+# plain-git baseline) unrealistically cheap next to the metadata work both sides share.
+LINES_PER_FILE = 250
 EPOCH = 1_600_000_000
 
 
@@ -45,6 +48,7 @@ class Synth:
     patches: int
     landed: int
     files: int
+    lines: int
 
 
 def git(repo: Path, *args: str, input: bytes | None = None) -> bytes:
@@ -57,13 +61,17 @@ def git(repo: Path, *args: str, input: bytes | None = None) -> bytes:
 class _Stream:
     """A fast-import stream: files kept as line lists, commits emitted with inline blobs."""
 
-    def __init__(self, rng: random.Random, files: int) -> None:
+    def __init__(self, rng: random.Random, files: int, lines: int) -> None:
         self.rng = rng
+        self.lines = lines
         self.chunks: list[bytes] = []
         self.mark = 0
         self.tick = EPOCH
         self.paths = [f"nova/mod{i // 50:02d}/file{i:04d}.py" for i in range(files)]
-        self.content = {p: [f"line {n} of {p}" for n in range(LINES_PER_FILE)] for p in self.paths}
+        self.content = {
+            p: [f"    value_{n:04d} = compute({n}, '{p}')" for n in range(lines)]
+            for p in self.paths
+        }
 
     def blob_text(self, path: str) -> bytes:
         return ("\n".join(self.content[path]) + "\n").encode()
@@ -93,8 +101,8 @@ class _Stream:
 
     def edit(self, path: str, *, half: str, label: str) -> None:
         lines = self.content[path]
-        mid = LINES_PER_FILE // 2
-        lo, hi = (0, mid - 2) if half == "top" else (mid + 2, LINES_PER_FILE - 1)
+        mid = self.lines // 2
+        lo, hi = (0, mid - 5) if half == "top" else (mid + 5, self.lines - 1)
         n = self.rng.randint(lo, hi)
         lines[n] = f"{lines[n]} # {label}"
 
@@ -110,6 +118,7 @@ def make_upstream(
     patches: int = 200,
     landed: int = 40,
     files: int | None = None,
+    lines: int = LINES_PER_FILE,
     seed: int = 1,
 ) -> Synth:
     """Build the synthetic upstream and series under `root` (created; must not exist)."""
@@ -119,7 +128,7 @@ def make_upstream(
     upstream = root / "upstream"
     git(root, "init", "-q", "-b", "master", str(upstream))
     git(upstream, "config", "gc.auto", "0")
-    stream = _Stream(rng, files)
+    stream = _Stream(rng, files, lines)
     base_mark = stream.commit("refs/heads/master", "Initial import\n", list(stream.paths))
     stream.tag("1.0", base_mark)
 
@@ -193,6 +202,7 @@ def make_upstream(
         patches=patches,
         landed=min(landed, patches),
         files=files,
+        lines=lines,
     )
 
 
@@ -224,7 +234,10 @@ if __name__ == "__main__":
     parser.add_argument("--commits", type=int, default=20_000)
     parser.add_argument("--patches", type=int, default=200)
     parser.add_argument("--landed", type=int, default=40)
+    parser.add_argument("--lines", type=int, default=LINES_PER_FILE)
     args = parser.parse_args()
     start = time.perf_counter()
-    made = make_upstream(args.dir, commits=args.commits, patches=args.patches, landed=args.landed)
+    made = make_upstream(
+        args.dir, commits=args.commits, patches=args.patches, landed=args.landed, lines=args.lines
+    )
     print(f"built {made} in {time.perf_counter() - start:.1f}s")

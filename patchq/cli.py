@@ -655,6 +655,9 @@ def report(
     if template is not None and fmt in ("json", "text"):
         raise click.UsageError(f"--template renders its own output: drop --format {fmt}")
     chosen = reporting.format_for(fmt, output)
+    if ctx.directory:  # "as if started in DIR": relative paths are relative to DIR
+        output = ctx.start / output if output is not None else None
+        template = ctx.start / template if template is not None else None
     ws, current = _series_for(ctx)
     if ws.rebase_in_progress():
         console.info("patchq: a rebase is in progress: the report shows series.yaml as it is now")
@@ -668,7 +671,7 @@ def report(
         click.echo(text, nl=False)
         return
     reporting.write(text, output)
-    console.info(f"wrote {output}")
+    console.info(f"wrote {output.resolve()}")
 
 
 def _status_against(ws: Workspace, current: Series, against: str) -> StatusResult:

@@ -40,24 +40,43 @@ def render(model: dict[str, Any], fmt: str, *, template: Path | None = None) -> 
 
 
 def render_template_file(model: dict[str, Any], template: Path) -> str:
+    """Render the user's template in jinja2's sandbox; every failure is one line naming it."""
     import jinja2
 
     if not template.is_file():
         raise ConfigError(
             f"--template {template}: no such file: give the path of a jinja2 template"
         )
-    env = environment(jinja2.FileSystemLoader(str(template.parent)), autoescape=escapes(template))
+    loader = jinja2.FileSystemLoader(str(template.parent))
+    env = environment(loader, autoescape=escapes(template), sandboxed=True)
     try:
         return env.get_template(template.name).render(template_context(model))
     except jinja2.TemplateSyntaxError as exc:
-        raise ConfigError(
-            f"--template {template}:{exc.lineno}: {exc.message}: fix the template"
-        ) from None
+        where = f"{template}:{exc.lineno}"
+        raise ConfigError(f"--template {where}: {exc.message}: fix the template") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"--template {template}: not UTF-8 (byte {exc.start})") from None
     except jinja2.TemplateError as exc:
         raise ConfigError(
-            f"--template {template}: {exc.message or exc}: it can use `report` "
+            f"--template {_where(template, exc)}: {str(exc.message or exc).rstrip('.')}: "
+            "it can use `report` "
             "(see docs/report-schema.md) and `chart_svg`"
         ) from None
+    except Exception as exc:  # the template is the user's code: report its bug in one line
+        name = type(exc).__name__
+        raise ConfigError(f"--template {_where(template, exc)}: {name}: {exc}") from None
+
+
+def _where(template: Path, exc: BaseException) -> str:
+    """FILE:LINE of the innermost frame in the template (jinja2 maps them to template lines)."""
+    line, path = None, template.resolve()
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(template.name) and Path(name).resolve() == path:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return f"{template}:{line}" if line else str(template)
 
 
 def escapes(template: Path) -> bool:
@@ -74,10 +93,14 @@ def _package_loader() -> jinja2.BaseLoader:
     return jinja2.PackageLoader("patchq", "templates")
 
 
-def environment(loader: jinja2.BaseLoader, *, autoescape: bool) -> jinja2.Environment:
+def environment(
+    loader: jinja2.BaseLoader, *, autoescape: bool, sandboxed: bool = False
+) -> jinja2.Environment:
     import jinja2
+    import jinja2.sandbox
 
-    env = jinja2.Environment(
+    kind = jinja2.sandbox.SandboxedEnvironment if sandboxed else jinja2.Environment
+    env = kind(
         loader=loader,
         autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
@@ -163,11 +186,11 @@ def chart_geometry(points: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def print_text(model: dict[str, Any], out: Console) -> None:
-    for renderable in text_renderables(model):
+    for renderable in text_renderables(model, width=out.width):
         out.print(renderable)
 
 
-def text_renderables(model: dict[str, Any]) -> list[RenderableType]:
+def text_renderables(model: dict[str, Any], *, width: int) -> list[RenderableType]:
     from rich.table import Table
     from rich.text import Text
 
@@ -181,36 +204,14 @@ def text_renderables(model: dict[str, Any]) -> list[RenderableType]:
     if against:
         lines.append(f"checked against {against['ref']} ({against['commit'][:12]})")
     counts = ", ".join(f"{n} {s}" for s, n in summ["by_status"].items() if n)
-    lines.append(f"{summ['patches']} patches" + (f": {counts}" if counts else ""))
+    noun = "patch" if summ["patches"] == 1 else "patches"
+    lines.append(f"{summ['patches']} {noun}" + (f": {counts}" if counts else ""))
     if summ["by_state"] is not None:
         lines.append("against: " + ", ".join(f"{n} {s}" for s, n in summ["by_state"].items()))
     out: list[RenderableType] = [head, Text("\n".join(lines))]
 
     out.append(_heading("Patches"))
-    table = Table(box=None, pad_edge=False)
-    columns = ["#", "subject", "status", "reason", "owner", "age", "releases", "links"]
-    if against:
-        columns += ["state", "evidence"]
-    for column in columns:
-        # Ratios, not min_width: rich 15 drops a character at each fold with min_width.
-        ratio = {"subject": 3, "reason": 2, "links": 2, "evidence": 2}.get(column)
-        fixed = column in ("#", "status", "age", "releases", "state")
-        table.add_column(column, overflow="fold", ratio=ratio, no_wrap=fixed)
-    for row in model["patches"]:
-        cells = [
-            str(row["position"]),
-            Text(row["subject"]),
-            row["status"],
-            Text(row["reason"] or ""),
-            Text(row["owner"] or ""),
-            "" if row["age_days"] is None else f"{row['age_days']}d",
-            "" if row["releases_carried"] is None else str(row["releases_carried"]),
-            Text(_text_links(row["links"])),
-        ]
-        if against:
-            cells += [row["state"] or "", Text(_text_evidence(row))]
-        table.add_row(*cells)
-    out.append(table)
+    out += _patch_table(model, width=width)
 
     out.append(_heading("Landed upstream"))
     landed = Table(box=None, pad_edge=False)
@@ -252,6 +253,120 @@ def text_renderables(model: dict[str, Any]) -> list[RenderableType]:
         chart.add_row(Text(point["release"]), str(point["carried"]), Text(bar, style="cyan"))
     out.append(chart)
     return out
+
+
+def _patch_table(model: dict[str, Any], *, width: int) -> list[RenderableType]:
+    from rich.table import Table
+    from rich.text import Text
+
+    against = model["against"] is not None
+    columns = ["#", "subject", "status", "reason", "owner", "age", "releases", "links"]
+    if against:
+        columns += ["state", "evidence"]
+    rows = [_text_cells(row, against=against) for row in model["patches"]]
+    keep = columns_that_fit(columns, rows, width)
+    columns = [columns[i] for i in keep]
+    rows = [[row[i] for i in keep] for row in rows]
+    table = Table(box=None, pad_edge=False)
+    for column, fixed in zip(columns, column_widths(columns, rows, width), strict=True):
+        table.add_column(column, overflow="fold", width=fixed)
+    for row in rows:
+        styles = [
+            _STYLES.get(cell, "") if name in ("status", "state") else ""
+            for name, cell in zip(columns, row, strict=True)
+        ]
+        table.add_row(*(Text(cell, style=style) for cell, style in zip(row, styles, strict=True)))
+    if len(keep) == (10 if against else 8):
+        return [table]
+    hidden = ", ".join(c for c in _DROPPABLE if c not in columns)
+    note = f"({hidden} hidden: the terminal is narrow; --format markdown or html has them all)"
+    return [table, Text(note, style="dim")]
+
+
+_DROPPABLE = ("owner", "reason", "links", "releases")  # first to go on a narrow terminal
+_FLEX_MIN = 10
+
+
+def columns_that_fit(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], width: int
+) -> list[int]:
+    """Indexes of the columns to show: drop the least useful ones until the flexible columns
+    can have _FLEX_MIN cells each."""
+    from rich.cells import cell_len
+
+    natural = [
+        max([cell_len(name)] + [cell_len(row[i]) for row in rows]) for i, name in enumerate(columns)
+    ]
+    keep = list(range(len(columns)))
+
+    def needed() -> int:
+        return sum(_FLEX_MIN if columns[i] in _FLEX else natural[i] for i in keep) + 2 * (
+            len(keep) - 1
+        )
+
+    for name in _DROPPABLE:
+        if needed() <= width:
+            break
+        keep.remove(columns.index(name))
+    return keep
+
+
+def _text_cells(row: dict[str, Any], *, against: bool) -> list[str]:
+    cells = [
+        str(row["position"]),
+        row["subject"],
+        row["status"],
+        row["reason"] or "",
+        row["owner"] or "",
+        "" if row["age_days"] is None else f"{row['age_days']}d",
+        "" if row["releases_carried"] is None else str(row["releases_carried"]),
+        _text_links(row["links"]),
+    ]
+    if against:
+        cells += [row["state"] or "", _text_evidence(row)]
+    return cells
+
+
+_STYLES = {
+    "pending": "yellow",
+    "submitted": "blue",
+    "merged": "green",
+    "backport": "cyan",
+    "rejected": "red",
+    "downstream-only": "dim",
+    "landed": "green",
+    "applies": "blue",
+    "conflicts": "red",
+}
+_FLEX = {"subject": 3, "reason": 2, "owner": 1, "links": 2, "evidence": 2}
+
+
+def column_widths(columns: Sequence[str], rows: Sequence[Sequence[str]], total: int) -> list[int]:
+    """Fixed columns get their longest cell; the flexible ones share the rest by weight, none
+    wider than its longest cell. Computed here so rich need not measure every cell (a third of
+    its time on 500 rows) and never takes the min_width path that drops folded characters."""
+    from rich.cells import cell_len
+
+    natural = [
+        max([cell_len(name)] + [cell_len(line) for row in rows for line in row[i].splitlines()])
+        for i, name in enumerate(columns)
+    ]
+    widths = list(natural)
+    pending = [i for i, name in enumerate(columns) if name in _FLEX]
+    room = (
+        total - 2 * (len(columns) - 1) - sum(n for i, n in enumerate(natural) if i not in pending)
+    )
+    while pending:
+        weight = sum(_FLEX[columns[i]] for i in pending)
+        share = {i: max(room * _FLEX[columns[i]] // weight, len(columns[i]), 6) for i in pending}
+        fits = [i for i in pending if natural[i] <= share[i]]
+        if not fits:
+            for i in pending:
+                widths[i] = share[i]
+            break
+        room -= sum(natural[i] for i in fits)
+        pending = [i for i in pending if i not in fits]
+    return widths
 
 
 def _heading(title: str) -> RenderableType:

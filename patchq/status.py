@@ -316,6 +316,8 @@ def print_status(result: verdict.StatusResult, *, rebase_in_progress: bool) -> N
     from rich.text import Text
 
     out = console.stdout_console()
+    if not out.is_terminal:
+        out.width = max(out.width, 200)  # piped: one patch per line, for grep
     out.print(
         f"against {result.against} ({result.against_commit[:12]}), "
         f"base {result.base} ({result.base_commit[:12]})"
@@ -324,8 +326,9 @@ def print_status(result: verdict.StatusResult, *, rebase_in_progress: bool) -> N
         out.print("a rebase is in progress: this is the series as last saved")
     colours = {verdict.LANDED: "green", verdict.APPLIES: "cyan", verdict.CONFLICTS: "red"}
     table = Table(box=None, pad_edge=False)
-    for column in ("#", "patch", "state", "evidence", "upstream", "notes"):
-        table.add_column(column, overflow="fold")
+    for column in ("#", "patch", "state", "evidence", "upstream"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("notes", overflow="fold")
     for position, state in enumerate(result.patches, 1):
         notes = ""
         if state.conflicts:

@@ -123,3 +123,24 @@ def write_series(
     )
     (root / "series.yaml").write_text(text)
     return root
+
+
+# The series docs/report.md shows; tests/test_report.py checks the doc's output is real.
+DOC_PATCHES: list[tuple[str, str, str]] = [
+    PATCHES[0],
+    (
+        "0002-libvirt-mtu.patch",
+        "Honour the MTU of OVS ports in libvirt",
+        "    status: pending\n    reason: fixes jumbo frames on our SDN\n    owner: net-team\n"
+        "    added: '2025-09-01'\n    upstream:\n"
+        "      bug: https://bugs.launchpad.net/nova/+bug/2109876\n",
+    ),
+    (
+        "0003-branding.patch",
+        "Distro branding",
+        "    status: downstream-only\n    reason: our logo\n    owner: ops\n"
+        "    added: '2024-03-01'\n",
+    ),
+    PATCHES[3],
+]
+DOC_HISTORY = HISTORY.replace("'Security fix <b>bold</b> | piped'", "Validate image properties")

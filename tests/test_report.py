@@ -297,10 +297,17 @@ def test_user_template_sees_chart_geometry_and_can_include(pkg: Path) -> None:
         ("{% for p in report.patches %}", "mine.j2:1: Unexpected end of template"),
         ("{{ report.nope.deeper }}", "'dict object' has no attribute 'nope'"),
         ("{{ nothing }}", "'nothing' is undefined"),
+        ("ok\n{{ report.summary.patches / 0 }}", "mine.j2:2: ZeroDivisionError: division by zero"),
+        ("{{ report.__class__.__mro__ }}", "mine.j2:1: access to attribute '__class__' of"),
+        (b"\xff\xfe{{ x }}", "mine.j2: not UTF-8 (byte 0)"),
     ],
 )
-def test_bad_template_is_one_line_exit_2(pkg: Path, content: str | None, message: str) -> None:
-    if content is not None:
+def test_bad_template_is_one_line_exit_2(
+    pkg: Path, content: str | bytes | None, message: str
+) -> None:
+    if isinstance(content, bytes):
+        (pkg / "mine.j2").write_bytes(content)
+    elif content is not None:
         (pkg / "mine.j2").write_text(content)
     result = run("report", "--template", "mine.j2")
     assert result.exit_code == 2
@@ -446,3 +453,128 @@ def test_schema_doc_names_every_key(pkg: Path) -> None:
     keys += [*data["chart"][0], *(f"links.{k}" for k in row["links"])]
     documented = set(re.findall(r"`([a-z_.]+)`", doc))
     assert sorted(set(keys) - documented) == []
+
+
+def test_report_after_a_real_rebase(
+    series_dir: Path, upstream: UpstreamRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The history `patchq rebase` writes is what the report reads (runs once rebase is merged)."""
+    from patchq.cli import cli
+
+    if "rebase" not in cli.commands:
+        pytest.skip("`patchq rebase` (issue 4) is not in this tree yet")
+    from conftest import NOVA_API, NOVA_CONF
+    from status_helpers import Downstream, cherry_pick
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    down = Downstream(upstream, tmp_path / "down")
+    landed = down.commit(
+        "Add rbd timeout",
+        {"nova/conf.py": NOVA_CONF.replace('"vms",', '"vms",\n    "rbd_timeout": 60,')},
+    )
+    down.commit(
+        "Log reboots louder",
+        {"nova/api.py": NOVA_API.replace('LOG.info("rebooting', 'LOG.warning("rebooting')},
+    )
+    down.export(series_dir)
+    cherry_pick(upstream, down, landed)
+    upstream.tag("2.0")
+    rebased = run("rebase", "--onto", "2.0")
+    assert rebased.exit_code == 0, rebased.stderr
+    data = report_json()
+    assert [p["subject"] for p in data["patches"]] == ["Log reboots louder"]
+    (entry,) = data["history"]
+    assert (entry["kind"], entry["from"], entry["to"], entry["carried"]) == (
+        "rebase",
+        "1.0",
+        "2.0",
+        1,
+    )
+    assert entry["dropped"][0]["subject"] == "Add rbd timeout"
+    assert "patch-id" in entry["dropped"][0]["evidence"]
+    assert entry["dropped"][0]["upstream_commit"] == upstream.head()
+    assert data["chart"] == [{"release": "1.0", "carried": 2}, {"release": "2.0", "carried": 1}]
+    md = run("report", "--format", "markdown").stdout
+    assert "### " in md and "rebase 1.0 → 2.0" in md and "| Add rbd timeout | patch-id" in md
+
+
+def test_report_during_a_rebase_says_so(pkg: Path) -> None:
+    (pkg / ".patchq" / "rebase").mkdir(parents=True)
+    result = run("report", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "a rebase is in progress" in result.stderr
+    assert json.loads(result.stdout)["summary"]["patches"] == 4
+
+
+def test_paths_are_relative_to_dash_c(
+    pkg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (pkg / "mine.md.j2").write_text("{{ report.summary.patches }} patches")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = run("-C", str(pkg), "report", "--template", "mine.md.j2", "-o", "out.md")
+    assert result.exit_code == 0, result.stderr
+    assert (pkg / "out.md").read_text() == "4 patches\n"
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_text_folds_long_cells_without_losing_characters(workdir: Path) -> None:
+    url = "https://review.example.org/c/" + "/".join(f"segment{i:03d}" for i in range(30))
+    body = f"    status: submitted\n    upstream:\n      review: {url}\n"
+    write_series(workdir, patches=[("0001-a.patch", "Short", body)], history="history: []\n")
+    assert run("report", "-o", "r.txt").exit_code == 0
+    lines = (workdir / "r.txt").read_text().splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("1  Short"))
+    block = lines[first : lines.index("", first)]
+    assert all(len(line) <= 120 for line in block) and len(block) > 2
+    column = block[0].index("https://")
+    assert "".join(line[column:].strip() for line in block) == url
+
+
+def test_column_widths_share_the_room_by_weight() -> None:
+    columns = ["#", "subject", "status", "links"]
+    short = [["1", "Fix", "pending", "x"]]
+    assert report_render.column_widths(columns, short, 120) == [1, 7, 7, 5]  # natural widths
+    wide = [["10", "s" * 200, "downstream-only", "l" * 200]]
+    widths = report_render.column_widths(columns, wide, 120)
+    assert widths[0] == 2 and widths[2] == len("downstream-only")
+    assert sum(widths) + 2 * 3 <= 120 and widths[1] > widths[3]  # subject weighs 3, links 2
+
+
+def test_wrote_message_names_the_absolute_path(pkg: Path) -> None:
+    result = run("report", "-o", "r.html")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"wrote {(pkg / 'r.html').resolve()}\n"
+
+
+def test_docs_show_real_output(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from report_helpers import DOC_HISTORY, DOC_PATCHES
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    write_series(workdir, patches=DOC_PATCHES, history=DOC_HISTORY)
+    doc = (Path(__file__).parent.parent / "docs" / "report.md").read_text()
+    text_block = doc.split("$ patchq report | cat\n", 1)[1].split("```", 1)[0]
+    assert run("report").stdout == text_block
+    md_block = doc.split("in Markdown (`patchq report --format markdown`):\n\n```markdown\n", 1)[1]
+    assert run("report", "--format", "markdown").stdout == md_block.split("```\n", 1)[0]
+
+
+def test_narrow_terminal_hides_columns_and_says_so(pkg: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from patchq.workspace import Workspace
+
+    ws = Workspace(pkg)
+    model = report.build(ws, ws.load(), clock=report.Clock.from_env())
+    outputs = {}
+    for width in (80, 120):
+        buffer = io.StringIO()
+        report_render.print_text(model, Console(file=buffer, width=width, no_color=True))
+        outputs[width] = buffer.getvalue()
+        assert all(len(line) <= width for line in outputs[width].splitlines())
+    assert "owner hidden: the terminal is narrow" in outputs[80]
+    assert "jane" not in outputs[80] and "Add rbd timeout" in outputs[80]
+    assert "hidden" not in outputs[120] and "jane" in outputs[120]

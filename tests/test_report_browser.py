@@ -117,3 +117,17 @@ def test_screenshot_is_kept(page: Path, tmp_path: Path, name: str, size: str) ->
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
     width = int.from_bytes(data[16:20], "big")
     assert width == int(size.split(",")[0])
+
+
+def test_complete_without_javascript(page: Path, tmp_path: Path) -> None:
+    # A copy whose Content-Security-Policy blocks every script: what a reader without JS sees.
+    csp = '<meta http-equiv="Content-Security-Policy" content="script-src \'none\'">'
+    nojs = tmp_path / "nojs.html"
+    nojs.write_text(page.read_text().replace("<head>", "<head>" + csp, 1))
+    dom = browse(nojs, tmp_path / "profile", "--dump-dom")
+    assert len(rows_in(dom)) == 5 and not re.search(r"<tr [^>]*hidden", dom)
+    filters = re.search(r"<fieldset class=\"filters\" id=\"filters\"([^>]*)>", dom)
+    assert filters and "hidden" in filters.group(1)  # controls that would do nothing stay hidden
+    assert "<th" in dom and "<button" not in dom  # plain headers, no sort buttons
+    assert '<span id="shown" class="muted" aria-live="polite"></span>' in dom
+    assert re.search(r"<svg id=\"carried-chart\"", dom) and "Landed upstream" in dom
