@@ -32,11 +32,14 @@ def color_enabled(stream: Any) -> bool:
 def stdout_console() -> Console:
     from rich.console import Console
 
+    tty = sys.stdout.isatty()
     return Console(
         file=sys.stdout,
         no_color=not color_enabled(sys.stdout),
         highlight=False,
-        soft_wrap=not sys.stdout.isatty(),
+        # Piped output is for grep and logs: one line per row, never folded at 80 columns.
+        width=None if tty else 400,
+        soft_wrap=not tty,
     )
 
 
