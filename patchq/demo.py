@@ -73,6 +73,31 @@ FOUNDATION_STEPS: tuple[Step, ...] = (
 #   Step("What would 32.0.0 do?", ("status", "--against", "32.0.0"), ok_codes=(0, 1)),
 STEPS: list[Step] = [
     *FOUNDATION_STEPS,
+    Step("The CI gate: every check that needs no newer release.", ("check",)),
+    Step(
+        "32.0.0 is out. What has landed there, with evidence, and what still applies?",
+        ("status", "--against", "32.0.0"),
+    ),
+    Step(
+        "The same question as a CI gate: landed patches should be dropped (exit 1).",
+        ("check", "--against", "32.0.0"),
+        ok_codes=(1,),
+    ),
+    Step(
+        "Carry the series to 32.0.0; it drops what landed and stops where a patch conflicts.",
+        ("rebase", "--onto", "32.0.0"),
+        ok_codes=(1,),
+    ),
+    Step(
+        "32.0.0 lowered the default itself; leave our 8.0 out.",
+        ("rebase", "--skip", "--reason", "upstream lowered the default to 4.0 in 32.0.0"),
+    ),
+    Step("The series on 32.0.0.", ("list",)),
+    Step(
+        "The carried-patch report release engineers publish: one self-contained HTML page.",
+        ("report", "--format", "html", "--output", "report.html"),
+    ),
+    Step("The same report as Markdown, for the release notes.", ("report", "--format", "markdown")),
 ]
 
 QUILT_SERIES = "# Debian's patches for nova\nadd-nova-status-entry-point.patch\n"
