@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,9 +86,12 @@ class CommitCache:
 
     # -- range scans --------------------------------------------------------------------
 
-    def scan(self, base: Sha, ref: Sha) -> RangeScan:
+    def scan(
+        self, base: Sha, ref: Sha, *, on_new: Callable[[ScannedCommit], None] | None = None
+    ) -> RangeScan:
         """git.scan_range, cached: a range seen before costs no git at all, and a new range
-        over known commits costs one `git rev-list`."""
+        over known commits costs one `git rev-list`. `on_new` sees each commit scanned from
+        git as it arrives."""
         key = f"{base}..{ref}"
         known = self.ranges.get(key)
         if known is not None:
@@ -99,8 +102,11 @@ class CommitCache:
         if self.commits:
             shas, ancestor = git.rev_list(self.repo, base, ref)
             fresh = git.scan_shas(self.repo, [s for s in shas if s not in self.commits])
+            for commit in fresh:
+                if on_new is not None:
+                    on_new(commit)
         else:
-            found = git.scan_range(self.repo, base, ref)
+            found = git.scan_range(self.repo, base, ref, on_commit=on_new)
             shas, ancestor, fresh = (
                 [c.sha for c in found.commits],
                 found.base_is_ancestor,
@@ -128,21 +134,23 @@ class CommitCache:
 
     def _scanned(self, sha: str) -> ScannedCommit:
         subject, cids, reverts, paths, _, _ = self.commits[sha]
-        if not all(isinstance(v, str) for v in (subject, cids, reverts, paths)):
+        if type(subject) is not str or type(paths) is not str or type(reverts) is not str:
             raise CorruptCache(sha)
-        return ScannedCommit(
-            sha=Sha(sha),
-            subject=subject,
-            change_ids=tuple(cids.split(",")) if cids else (),
-            reverts=reverts or None,
-            path_key=paths,
-        )
+        return ScannedCommit(Sha(sha), subject, tuple(cids.split(",")) if cids else (),
+                             reverts or None, paths)  # fmt: skip
 
     # -- diffs --------------------------------------------------------------------------
 
-    def diff_facts(self, shas: Sequence[str]) -> dict[str, DiffFacts]:
+    def has_facts(self, sha: str) -> bool:
+        record = self.commits.get(sha)
+        return record is not None and _facts(record) is not None
+
+    def diff_facts(
+        self, shas: Sequence[str], diffs: dict[str, bytes] | None = None
+    ) -> dict[str, DiffFacts]:
         """Patch-id and changed-line fingerprint of each commit; only the commits not seen
-        before are diffed (ONE `git diff-tree --stdin`, ONE `git patch-id`)."""
+        before are diffed (ONE `git diff-tree --stdin`, ONE `git patch-id`). `diffs` holds
+        diffs already fetched (git.DiffFeed)."""
         out: dict[str, DiffFacts] = {}
         missing = []
         for sha in shas:
@@ -154,7 +162,8 @@ class CommitCache:
                 out[sha] = facts
         if not missing:
             return out
-        diffs = git.commit_diffs(self.repo, missing)
+        diffs = dict(diffs or {})
+        diffs.update(git.commit_diffs(self.repo, [s for s in missing if s not in diffs]))
         order = [s for s in missing if diffs.get(s, b"").strip()]
         ids = self.repo.patch_ids([diffs[s] for s in order])
         by_sha = dict(zip(order, ids, strict=True))

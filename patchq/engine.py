@@ -247,6 +247,10 @@ class Carrier:
         self._staged: Staged | None = None
         self._merged: Sha | None = None
 
+    def prefetch(self, infos: Sequence[PatchFile]) -> None:
+        """Read every file the patches touch, in one batch."""
+        self.tree.prefetch({path for info in infos for path in info.paths})
+
     def attempt(self, index: int, info: PatchFile) -> CarryStep:
         self._staged = self._merged = None
         files = diffapply.parse(info.diff)

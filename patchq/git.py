@@ -12,7 +12,7 @@ import re
 import shlex
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, ClassVar, NamedTuple, NewType
@@ -464,7 +464,9 @@ _SCAN_FORMAT = (
 _SCAN_ARGS = ("log", "-z", "--no-renames", "--name-only", _SCAN_FORMAT)
 
 
-def scan_range(repo: Repo, base: Sha, ref: Sha) -> RangeScan:
+def scan_range(
+    repo: Repo, base: Sha, ref: Sha, *, on_commit: Callable[[ScannedCommit], None] | None = None
+) -> RangeScan:
     """base..ref in ONE `git log` with no blob diffs: each non-merge commit's Change-Ids,
     revert target and path set, and whether base is an ancestor of ref (which costs nothing
     here, unlike a separate `git merge-base --is-ancestor`)."""
@@ -474,6 +476,8 @@ def scan_range(repo: Repo, base: Sha, ref: Sha) -> RangeScan:
         ancestor = ancestor or base in parents
         if len(parents) <= 1:
             commits.append(commit)
+            if on_commit is not None:
+                on_commit(commit)
     return RangeScan(commits, ancestor)
 
 
@@ -534,23 +538,59 @@ def _parse_scan(rec: bytes) -> tuple[ScannedCommit, list[str]]:
     return commit, parents.split()
 
 
+_DIFF_ARGS = ("diff-tree", "--stdin", "-p", "-M", "--binary", "--no-color", "-r")
+
+
 def commit_diffs(repo: Repo, shas: Sequence[str]) -> dict[str, bytes]:
     """Each commit's diff against its first parent, in the form `git format-patch` writes it
     (renames, binary), from ONE `git diff-tree --stdin` process."""
     if not shas:
         return {}
-    out = repo.run(
-        "diff-tree",
-        "--stdin",
-        "-p",
-        "-M",
-        "--binary",
-        "--no-color",
-        "-r",
-        input="\n".join(shas).encode() + b"\n",
-    ).stdout
+    out = repo.run(*_DIFF_ARGS, input="\n".join(shas).encode() + b"\n").stdout
+    return split_diffs(out, set(shas))
+
+
+class DiffFeed:
+    """A `git diff-tree --stdin` fed commit by commit while other work runs (e.g. while the
+    range scan is still streaming), so diffing overlaps scanning instead of following it."""
+
+    def __init__(self, repo: Repo) -> None:
+        import threading
+
+        self.proc = repo.popen(*_DIFF_ARGS)
+        self.sent: set[str] = set()
+        self._out: list[bytes] = []
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+        self._args = [str(a) for a in self.proc.args]  # type: ignore[union-attr]
+        self._repo = repo
+
+    def _drain(self) -> None:
+        assert self.proc.stdout is not None
+        while chunk := self.proc.stdout.read(1 << 16):
+            self._out.append(chunk)
+
+    def add(self, sha: str) -> None:
+        if sha in self.sent:
+            return
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(sha.encode() + b"\n")
+        self.proc.stdin.flush()
+        self.sent.add(sha)
+
+    def result(self) -> dict[str, bytes]:
+        assert self.proc.stdin is not None and self.proc.stderr is not None
+        self.proc.stdin.close()
+        self._reader.join()
+        stderr = self.proc.stderr.read()
+        if self.proc.wait() != 0:
+            raise self._repo.error(self._args, self.proc.returncode, stderr)
+        return split_diffs(b"".join(self._out), self.sent)
+
+
+def split_diffs(out: bytes, wanted: set[str]) -> dict[str, bytes]:
+    """`git diff-tree --stdin` output cut at the "<sha>" line it prints before each commit."""
     found: dict[str, bytes] = {}
-    wanted = set(shas)
     current: str | None = None
     chunks: list[bytes] = []
     for line in out.splitlines(keepends=True):
@@ -635,3 +675,34 @@ def object_writer(repo: Repo) -> ObjectWriter:
         known = (repo, ObjectWriter(repo))
         _WRITERS[id(repo)] = known
     return known[1]
+
+
+def read_objects(repo: Repo, shas: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+    """Many objects through the repo's persistent `git cat-file --batch`, requests written all
+    at once (by a thread, so neither side blocks on a full pipe) instead of one round trip
+    each. Missing objects are left out."""
+    import threading
+
+    if not shas:
+        return {}
+    if repo._cat is None:
+        repo._cat = repo.popen("cat-file", "--batch")
+    cat = repo._cat
+    assert cat.stdin is not None and cat.stdout is not None
+    requests = "".join(f"{sha}\n" for sha in shas).encode()
+
+    def send() -> None:
+        assert cat.stdin is not None
+        cat.stdin.write(requests)
+        cat.stdin.flush()
+
+    writer = threading.Thread(target=send, daemon=True)
+    writer.start()
+    out: dict[str, tuple[str, bytes]] = {}
+    for sha in shas:
+        parts = cat.stdout.readline().decode().split()
+        if len(parts) == 3:
+            out[sha] = (parts[1], cat.stdout.read(int(parts[2])))
+            cat.stdout.read(1)
+    writer.join()
+    return out

@@ -153,13 +153,24 @@ def assess(
     rng = resolve_range(current, repo, against)
     pairs = read_series(ws, current)
     cache = CommitCache(repo)
-    scan = cache.scan(rng.base_commit, rng.against_commit)
+    wanted = {git.path_key(info.paths) for _, info in pairs}
+    feed: list[git.DiffFeed] = []
+
+    def prefetch(commit: ScannedCommit) -> None:
+        # Diff the commits that could match a carried patch while the scan still streams.
+        if commit.path_key in wanted and not cache.has_facts(commit.sha):
+            if not feed:
+                feed.append(git.DiffFeed(repo))
+            feed[0].add(commit.sha)
+
+    scan = cache.scan(rng.base_commit, rng.against_commit, on_new=prefetch)
+    prefetched = feed[0].result() if feed else {}
     require_ancestor(rng, scan, repo)
     scanned = scan.commits
     live = detect.live_commits(scanned)
     own_ids = repo.patch_ids([info.diff for _, info in pairs]) if pairs else []
     carried = [carried_view(i, patch, info, own_ids[i]) for i, (patch, info) in enumerate(pairs)]
-    facts = cache.diff_facts(detect.patch_id_candidates(carried, live))
+    facts = cache.diff_facts(detect.patch_id_candidates(carried, live), prefetched)
     cache.save()
     upstream_ids = {sha: f.patch_id for sha, f in facts.items() if f.patch_id}
     evidence = gather_evidence(repo, rng, carried, live, scanned, upstream_ids)
@@ -201,6 +212,7 @@ def carry(
 ) -> tuple[list[verdict.PatchState], Sha]:
     """Carry the patches in order onto REF; landed ones stay out of the stack."""
     carrier = Carrier(repo, onto=rng.against_commit, series=series)
+    carrier.prefetch([info for _, info in series.pairs])
     states: list[verdict.PatchState] = []
     with console.progress("status", len(series.pairs) if progress else 0) as bar:
         for index, (patch, info) in enumerate(series.pairs):
