@@ -471,13 +471,15 @@ def scan_range(
     revert target and path set, and whether base is an ancestor of ref (which costs nothing
     here, unlike a separate `git merge-base --is-ancestor`)."""
     commits, ancestor = [], base == ref
-    for rec in stream_records(repo, [*_SCAN_ARGS, "--reverse", f"{base}..{ref}", "--"]):
+    # Newest first: `--reverse` would make git hold everything back until the walk ends.
+    for rec in stream_records(repo, [*_SCAN_ARGS, f"{base}..{ref}", "--"]):
         commit, parents = _parse_scan(rec)
         ancestor = ancestor or base in parents
         if len(parents) <= 1:
             commits.append(commit)
             if on_commit is not None:
                 on_commit(commit)
+    commits.reverse()
     return RangeScan(commits, ancestor)
 
 
@@ -501,13 +503,14 @@ def stream_records(repo: Repo, args: Sequence[str], sep: bytes = b"\x01") -> Ite
 def rev_list(repo: Repo, base: Sha, ref: Sha) -> tuple[list[Sha], bool]:
     """The non-merge commits of base..ref, oldest first, and whether base is an ancestor of
     ref (shas only: cheap)."""
-    out = repo.text("rev-list", "--parents", "--reverse", f"{base}..{ref}", "--")
+    out = repo.text("rev-list", "--parents", f"{base}..{ref}", "--")
     shas, ancestor = [], base == ref
     for line in out.splitlines():
         sha, *parents = line.split()
         ancestor = ancestor or base in parents
         if len(parents) <= 1:
             shas.append(Sha(sha))
+    shas.reverse()
     return shas, ancestor
 
 
