@@ -8,12 +8,13 @@ in memory (engine.pick_one): that decides applies/conflicts and gives the revers
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from patchq import console, detect, git, verdict
 from patchq.cache import CommitCache, DiffFacts
-from patchq.engine import APPLIES, PRESENT, Carrier, PatchCommit, build_commits
+from patchq.engine import APPLIES, PRESENT, Carrier, CarryStep, PatchCommit, build_commits
 from patchq.errors import ConfigError, ConflictError
 from patchq.git import RangeScan, Repo, ScannedCommit, Sha
 from patchq.model import Patch, Series
@@ -171,11 +172,13 @@ def assess(
     own_ids = repo.patch_ids([info.diff for _, info in pairs]) if pairs else []
     carried = [carried_view(i, patch, info, own_ids[i]) for i, (patch, info) in enumerate(pairs)]
     facts = cache.diff_facts(detect.patch_id_candidates(carried, live), prefetched)
-    cache.save()
     upstream_ids = {sha: f.patch_id for sha, f in facts.items() if f.patch_id}
     evidence = gather_evidence(repo, rng, carried, live, scanned, upstream_ids)
     series = LazySeries(repo, rng.base_commit, pairs)
-    states, head = carry(repo, rng, series, evidence, scanned, progress=progress, commit=commit)
+    states, head = carry(
+        repo, rng, series, evidence, scanned, cache, progress=progress, commit=commit
+    )
+    cache.save()
     states = add_similar(states, carried, pairs, live, facts)
     result = verdict.StatusResult(
         base=rng.base,
@@ -206,34 +209,44 @@ def carry(
     series: LazySeries,
     evidence: Evidence,
     scanned: Sequence[ScannedCommit],
+    cache: CommitCache,
     *,
     progress: bool,
     commit: bool,
 ) -> tuple[list[verdict.PatchState], Sha]:
-    """Carry the patches in order onto REF; landed ones stay out of the stack."""
-    carrier = Carrier(repo, onto=rng.against_commit, series=series)
-    carrier.prefetch([info for _, info in series.pairs])
+    """Carry the patches in order onto REF; landed ones stay out of the stack. Outcomes are
+    cached under a digest of REF and the patches so far: a second run reads no files."""
+    pairs = series.pairs
+    carrier: Carrier | None = None
+    steps = None if commit else replay(cache, rng, pairs, evidence)
+    if steps is None:
+        carrier = Carrier(repo, onto=rng.against_commit, series=series)
+        carrier.prefetch([info for _, info in pairs])
     states: list[verdict.PatchState] = []
-    with console.progress("status", len(series.pairs) if progress else 0) as bar:
-        for index, (patch, info) in enumerate(series.pairs):
+    key: str = rng.against_commit
+    with console.progress("status", len(pairs) if progress else 0) as bar:
+        for index, (patch, info) in enumerate(pairs):
+            key = digest(key, info.diff)
             found = dict(evidence.found.get(index, {}))
-            step = carrier.attempt(index, info)
+            step = steps[index] if steps is not None else carrier_attempt(carrier, index, info)
+            cache.put_outcome(key, step.outcome, step.conflicts)
             if step.outcome == PRESENT:
                 found[verdict.REVERSE_APPLY] = ""
+            accepted = step.outcome == APPLIES and not found
             if found:
-                upstream = landed_commit(found) or first_present(repo, series, index, scanned)
+                upstream = landed_commit(found) or first_present_cached(
+                    repo, cache, rng, series, index, scanned
+                )
                 kinds = tuple(k for k in verdict.EVIDENCE_KINDS if k in found)
                 states.append(
                     verdict.PatchState(
-                        patch,
-                        info.subject,
-                        verdict.LANDED,
-                        evidence=kinds,
+                        patch, info.subject, verdict.LANDED, evidence=kinds,
                         upstream_commit=upstream,
                     )
-                )
-            elif step.outcome == APPLIES:
-                carrier.accept(info, commit=commit)
+                )  # fmt: skip
+            elif accepted:
+                if carrier is not None:
+                    carrier.accept(info, commit=commit)
                 states.append(verdict.PatchState(patch, info.subject, verdict.APPLIES))
             else:
                 states.append(
@@ -241,8 +254,54 @@ def carry(
                         patch, info.subject, verdict.CONFLICTS, conflicts=step.conflicts
                     )
                 )
+            key = digest(key, b"+" if accepted else b"-")
             bar.advance()
-    return states, carrier.finish()
+    return states, carrier.finish() if carrier is not None else rng.against_commit
+
+
+def carrier_attempt(carrier: Carrier | None, index: int, info: PatchFile) -> CarryStep:
+    assert carrier is not None
+    return carrier.attempt(index, info)
+
+
+def digest(key: str, data: bytes) -> str:
+    """The next link of a chain of content digests (what the carry so far depended on)."""
+    return hashlib.sha1(key.encode() + b"\0" + data).hexdigest()
+
+
+def replay(
+    cache: CommitCache, rng: Range, pairs: Sequence[tuple[Patch, PatchFile]], evidence: Evidence
+) -> list[CarryStep] | None:
+    """The outcomes recorded for this exact REF and series, or None if any is missing."""
+    steps = []
+    key: str = rng.against_commit
+    for index, (_, info) in enumerate(pairs):
+        key = digest(key, info.diff)
+        recorded = cache.outcome(key)
+        if recorded is None:
+            return None
+        step = CarryStep(*recorded)
+        steps.append(step)
+        accepted = step.outcome == APPLIES and not evidence.found.get(index)
+        key = digest(key, b"+" if accepted else b"-")
+    return steps
+
+
+def first_present_cached(
+    repo: Repo,
+    cache: CommitCache,
+    rng: Range,
+    series: LazySeries,
+    index: int,
+    scanned: Sequence[ScannedCommit],
+) -> str | None:
+    key = digest(f"first {rng.base_commit}..{rng.against_commit}", series.pairs[index][1].diff)
+    recorded = cache.outcome(key)
+    if recorded is not None:
+        return recorded[0] or None
+    found = first_present(repo, series, index, scanned)
+    cache.put_outcome(key, found or "", ())
+    return found
 
 
 def landed_commit(found: dict[str, str]) -> str | None:
