@@ -139,6 +139,9 @@ class CommitCache:
             self._forget()
             return self.scan(base, ref)
 
+    def knows_range(self, base: Sha, ref: Sha) -> bool:
+        return f"{base}..{ref}" in self.ranges
+
     def _scanned(self, sha: str) -> ScannedCommit:
         subject, cids, reverts, paths, _, _ = self.commits[sha]
         if type(subject) is not str or type(paths) is not str or type(reverts) is not str:

@@ -164,6 +164,11 @@ def assess(
                 feed.append(git.DiffFeed(repo))
             feed[0].add(commit.sha)
 
+    series = LazySeries(repo, rng.base_commit, pairs)
+    early = None
+    if commit or not cache.knows_range(rng.base_commit, rng.against_commit):
+        # A cold run: read REF's copies of the patched files while the range is scanned.
+        early = EarlyCarrier(repo, rng.against_commit, series)
     scan = cache.scan(rng.base_commit, rng.against_commit, on_new=prefetch)
     prefetched = feed[0].result() if feed else {}
     require_ancestor(rng, scan, repo)
@@ -174,9 +179,8 @@ def assess(
     facts = cache.diff_facts(detect.patch_id_candidates(carried, live), prefetched)
     upstream_ids = {sha: f.patch_id for sha, f in facts.items() if f.patch_id}
     evidence = gather_evidence(repo, rng, carried, live, scanned, upstream_ids)
-    series = LazySeries(repo, rng.base_commit, pairs)
     states, head = carry(
-        repo, rng, series, evidence, scanned, cache, progress=progress, commit=commit
+        repo, rng, series, evidence, scanned, cache, early, progress=progress, commit=commit
     )
     cache.save()
     states = add_similar(states, carried, pairs, live, facts)
@@ -188,6 +192,32 @@ def assess(
         patches=tuple(states),
     )
     return Assessment(result, head)
+
+
+class EarlyCarrier:
+    """A Carrier onto REF whose files are read in a thread, while the main thread scans."""
+
+    def __init__(self, repo: Repo, onto: Sha, series: LazySeries) -> None:
+        import threading
+
+        self._result: Carrier | BaseException | None = None
+        self._thread = threading.Thread(target=self._make, args=(repo, onto, series), daemon=True)
+        self._thread.start()
+
+    def _make(self, repo: Repo, onto: Sha, series: LazySeries) -> None:
+        try:
+            carrier = Carrier(repo, onto=onto, series=series)
+            carrier.prefetch([info for _, info in series.pairs])
+            self._result = carrier
+        except BaseException as exc:  # re-raised in get(), on the main thread
+            self._result = exc
+
+    def get(self) -> Carrier:
+        self._thread.join()
+        if isinstance(self._result, BaseException):
+            raise self._result
+        assert self._result is not None
+        return self._result
 
 
 class LazySeries:
@@ -210,6 +240,7 @@ def carry(
     evidence: Evidence,
     scanned: Sequence[ScannedCommit],
     cache: CommitCache,
+    early: EarlyCarrier | None,
     *,
     progress: bool,
     commit: bool,
@@ -220,8 +251,7 @@ def carry(
     carrier: Carrier | None = None
     steps = None if commit else replay(cache, rng, pairs, evidence)
     if steps is None:
-        carrier = Carrier(repo, onto=rng.against_commit, series=series)
-        carrier.prefetch([info for _, info in pairs])
+        carrier = (early or EarlyCarrier(repo, rng.against_commit, series)).get()
     states: list[verdict.PatchState] = []
     key: str = rng.against_commit
     with console.progress("status", len(pairs) if progress else 0) as bar:
