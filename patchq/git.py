@@ -524,19 +524,19 @@ def scan_shas(repo: Repo, shas: Sequence[str]) -> list[ScannedCommit]:
 
 
 def _parse_scan(rec: bytes) -> tuple[ScannedCommit, list[str]]:
-    head, _, tail = rec.partition(b"\x02")
-    sha, parents, subject, cids, body = head.decode("utf-8", "surrogateescape").split("\x00", 4)
-    tail = tail.lstrip(b"\x00")
-    if tail.startswith(b"\n"):
+    # Hot: called once per upstream commit of the range (tens of thousands).
+    head, _, tail = rec.decode("utf-8", "surrogateescape").partition("\x02")
+    sha, parents, subject, cids, body = head.split("\x00", 4)
+    tail = tail.lstrip("\x00")
+    if tail.startswith("\n"):
         tail = tail[1:]
-    paths = (p.decode("utf-8", "surrogateescape") for p in tail.split(b"\x00") if p)
-    reverts = _REVERTS_RE.search(body)
+    reverts = _REVERTS_RE.search(body) if "This reverts commit" in body else None
     commit = ScannedCommit(
         sha=Sha(sha),
         subject=subject,
-        change_ids=tuple(c.strip() for c in cids.split(",") if c.strip()),
+        change_ids=tuple(c.strip() for c in cids.split(",") if c.strip()) if cids else (),
         reverts=reverts.group(1) if reverts else None,
-        path_key=path_key(paths),
+        path_key="\n".join(sorted(p for p in tail.split("\x00") if p)),
     )
     return commit, parents.split()
 
