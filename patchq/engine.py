@@ -189,10 +189,16 @@ def as_commit_info(pc: PatchCommit) -> CommitInfo:
 
 
 def pick_one(repo: Repo, *, head: Sha, head_tree: Sha, pc: PatchCommit) -> PickStep:
-    """Cherry-pick one patch commit onto `head` in memory; a clean pick gets a new commit
-    (flush the repo's object_writer before handing it to git)."""
+    """Cherry-pick one patch commit onto `head` in memory; a clean pick gets a new commit,
+    in the object store when this returns."""
+    object_writer(repo).flush()  # git must see pc
+    step = _pick(repo, head=head, head_tree=head_tree, pc=pc)
+    object_writer(repo).flush()
+    return step
+
+
+def _pick(repo: Repo, *, head: Sha, head_tree: Sha, pc: PatchCommit) -> PickStep:
     writer = object_writer(repo)
-    writer.flush()
     result = repo.pick(onto_tree=head_tree, commit=as_commit_info(pc))
     if not result.clean:
         return PickStep(pc, clean=False, tree=result.tree, commit=None, conflicts=result.conflicts)
@@ -210,8 +216,9 @@ def pick_chain(
     steps: list[PickStep] = []
     head = onto
     head_tree = repo.commit_info([onto])[0].tree
+    object_writer(repo).flush()  # git must see the commits picked
     for pc in commits:
-        step = pick_one(repo, head=head, head_tree=head_tree, pc=pc)
+        step = _pick(repo, head=head, head_tree=head_tree, pc=pc)
         steps.append(step)
         if step.clean and step.commit is not None:
             head, head_tree = step.commit, step.tree
