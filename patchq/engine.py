@@ -24,6 +24,7 @@ COMMITTER = "patchq <patchq@localhost>"
 APPLIES = "applies"
 PRESENT = "present"  # the change is already there: applying it would change nothing
 CONFLICTS = "conflicts"
+UNDECIDED = "undecided"  # not applied exactly either way, and no merge was asked for
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,10 @@ class Carrier:
         """Read every file the patches touch, in one batch."""
         self.tree.prefetch({path for info in infos for path in info.paths})
 
-    def attempt(self, index: int, info: PatchFile) -> CarryStep:
+    def attempt(self, index: int, info: PatchFile, *, exact_only: bool = False) -> CarryStep:
+        """Judge a patch against the current result. With exact_only (the caller only wants
+        to know whether it is already there), a patch Python can read is never sent to git's
+        3-way merge: UNDECIDED instead."""
         self._staged = self._merged = None
         files = diffapply.parse(info.diff)
         if files:
@@ -269,6 +273,8 @@ class Carrier:
                 return CarryStep(APPLIES)
             if backward is not None and forward is None:
                 return CarryStep(PRESENT)
+            if exact_only:
+                return CarryStep(UNDECIDED)
         return self._merge(self._series()[index])
 
     def _merge(self, pc: PatchCommit) -> CarryStep:

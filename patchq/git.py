@@ -709,3 +709,31 @@ def read_objects(repo: Repo, shas: Sequence[str]) -> dict[str, tuple[str, bytes]
             cat.stdout.read(1)
     writer.join()
     return out
+
+
+def commit_names(repo: Repo, names: Sequence[str]) -> dict[str, Sha]:
+    """The full sha of each name that names a commit (ONE `git cat-file --batch-check`);
+    unknown or ambiguous names and non-commits are left out."""
+    wanted = [n for n in names if n and not n.startswith("-") and "\n" not in n]
+    if not wanted:
+        return {}
+    out = repo.text(
+        "cat-file", "--batch-check=%(objectname) %(objecttype)",
+        input="\n".join(wanted).encode() + b"\n",
+    )  # fmt: skip
+    found: dict[str, Sha] = {}
+    for name, line in zip(wanted, out.splitlines(), strict=False):
+        parts = line.split()
+        if len(parts) == 2 and parts[1] == "commit" and SHA_RE.match(parts[0]):
+            found[name] = Sha(parts[0])
+    return found
+
+
+def reached_by(repo: Repo, tip: Sha, shas: Sequence[Sha]) -> set[Sha]:
+    """Which of `shas` (existing commits) `tip` reaches: ONE `git rev-list X... ^tip`, which
+    lists exactly the ones it does not."""
+    if not shas:
+        return set()
+    out = repo.text("rev-list", *shas, f"^{tip}", "--")
+    unreached = set(out.split())
+    return {sha for sha in shas if sha not in unreached}

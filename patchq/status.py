@@ -113,14 +113,12 @@ def gather_evidence(
 
 
 def reachable_picks(repo: Repo, rng: Range, recorded: Sequence[str]) -> dict[str, str]:
-    """Recorded commits outside base..REF that REF still reaches; a commit the repository
-    does not have is no evidence and no error."""
-    out: dict[str, str] = {}
-    for ref in recorded:
-        sha = repo.resolve(ref)
-        if sha is not None and repo.is_ancestor(sha, rng.against_commit):
-            out[ref] = sha
-    return out
+    """Recorded commits outside base..REF that REF still reaches, i.e. that base reaches (two
+    git processes however many there are); a commit the repository does not have is no
+    evidence and no error."""
+    shas = git.commit_names(repo, recorded)
+    reached = git.reached_by(repo, rng.base_commit, sorted(set(shas.values())))
+    return {name: sha for name, sha in shas.items() if sha in reached}
 
 
 def evaluate(
@@ -256,9 +254,16 @@ def carry(
     key: str = rng.against_commit
     with console.progress("status", len(pairs) if progress else 0) as bar:
         for index, (patch, info) in enumerate(pairs):
-            key = digest(key, info.diff)
             found = dict(evidence.found.get(index, {}))
-            step = steps[index] if steps is not None else carrier_attempt(carrier, index, info)
+            # Already landed by other evidence: reverse-apply is checked exactly (as
+            # `git apply -R --check`), with no 3-way merge, which costs a merge per patch.
+            exact_only = bool(found) and not commit
+            key = digest(key, info.diff + (b"\0exact" if exact_only else b""))
+            step = (
+                steps[index]
+                if steps is not None
+                else carrier_attempt(carrier, index, info, exact_only=exact_only)
+            )
             cache.put_outcome(key, step.outcome, step.conflicts)
             if step.outcome == PRESENT:
                 found[verdict.REVERSE_APPLY] = ""
@@ -289,9 +294,11 @@ def carry(
     return states, carrier.finish() if carrier is not None else rng.against_commit
 
 
-def carrier_attempt(carrier: Carrier | None, index: int, info: PatchFile) -> CarryStep:
+def carrier_attempt(
+    carrier: Carrier | None, index: int, info: PatchFile, *, exact_only: bool
+) -> CarryStep:
     assert carrier is not None
-    return carrier.attempt(index, info)
+    return carrier.attempt(index, info, exact_only=exact_only)
 
 
 def digest(key: str, data: bytes) -> str:
@@ -306,7 +313,8 @@ def replay(
     steps = []
     key: str = rng.against_commit
     for index, (_, info) in enumerate(pairs):
-        key = digest(key, info.diff)
+        exact_only = bool(evidence.found.get(index))
+        key = digest(key, info.diff + (b"\0exact" if exact_only else b""))
         recorded = cache.outcome(key)
         if recorded is None:
             return None
