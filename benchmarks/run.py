@@ -202,8 +202,9 @@ def render(rows: list[dict[str, Any]], data: Synth) -> str:
         verdict = (
             "" if r.get("target") is None else (" ok" if r["ratio"] <= r["target"] else " MISS")
         )
+        baseline = str(r["baseline"]).replace("|", "\\|")  # a pipe inside a table cell
         lines.append(
-            f"| {r['name']} | {r['patchq_ms']} | {r['baseline']} | {r['baseline_ms']} | "
+            f"| {r['name']} | {r['patchq_ms']} | {baseline} | {r['baseline_ms']} | "
             f"{r['ratio']}{verdict} | {target} |"
         )
     return "\n".join(lines)

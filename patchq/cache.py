@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,9 @@ from patchq.git import RangeScan, Repo, ScannedCommit, Sha
 
 FORMAT = "patchq-commit-cache"
 VERSION = 1
+
+
+MAX_OUTCOMES = 5000  # carry outcomes kept (newest); a series of 200 adds 200 per new REF
 
 
 class CorruptCache(ValueError):
@@ -45,6 +48,7 @@ class CommitCache:
         self.path = cache_path(repo)
         self.commits: dict[str, list[Any]] = {}
         self.ranges: dict[str, list[str]] = {}
+        self.outcomes: dict[str, list[Any]] = {}
         self.changed = False
         self._load()
 
@@ -64,9 +68,11 @@ class CommitCache:
         ):
             return
         self.commits, self.ranges = data["commits"], data["ranges"]
+        outcomes = data.get("outcomes")
+        self.outcomes = outcomes if isinstance(outcomes, dict) else {}
 
     def _forget(self) -> None:
-        self.commits, self.ranges, self.changed = {}, {}, True
+        self.commits, self.ranges, self.outcomes, self.changed = {}, {}, {}, True
 
     def save(self) -> None:
         """Write the cache atomically if anything was learned; a failure to write is not an
@@ -75,6 +81,7 @@ class CommitCache:
             return
         data = {"format": FORMAT, "version": VERSION, "commits": self.commits}
         data["ranges"] = self.ranges
+        data["outcomes"] = dict(list(self.outcomes.items())[-MAX_OUTCOMES:])
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(f".commits.{os.getpid()}.tmp")
@@ -86,9 +93,12 @@ class CommitCache:
 
     # -- range scans --------------------------------------------------------------------
 
-    def scan(self, base: Sha, ref: Sha) -> RangeScan:
+    def scan(
+        self, base: Sha, ref: Sha, *, on_new: Callable[[ScannedCommit], None] | None = None
+    ) -> RangeScan:
         """git.scan_range, cached: a range seen before costs no git at all, and a new range
-        over known commits costs one `git rev-list`."""
+        over known commits costs one `git rev-list`. `on_new` sees each commit scanned from
+        git as it arrives."""
         key = f"{base}..{ref}"
         known = self.ranges.get(key)
         if known is not None:
@@ -99,8 +109,11 @@ class CommitCache:
         if self.commits:
             shas, ancestor = git.rev_list(self.repo, base, ref)
             fresh = git.scan_shas(self.repo, [s for s in shas if s not in self.commits])
+            for commit in fresh:
+                if on_new is not None:
+                    on_new(commit)
         else:
-            found = git.scan_range(self.repo, base, ref)
+            found = git.scan_range(self.repo, base, ref, on_commit=on_new)
             shas, ancestor, fresh = (
                 [c.sha for c in found.commits],
                 found.base_is_ancestor,
@@ -126,23 +139,47 @@ class CommitCache:
             self._forget()
             return self.scan(base, ref)
 
+    def knows_range(self, base: Sha, ref: Sha) -> bool:
+        return f"{base}..{ref}" in self.ranges
+
     def _scanned(self, sha: str) -> ScannedCommit:
         subject, cids, reverts, paths, _, _ = self.commits[sha]
-        if not all(isinstance(v, str) for v in (subject, cids, reverts, paths)):
+        if type(subject) is not str or type(paths) is not str or type(reverts) is not str:
             raise CorruptCache(sha)
-        return ScannedCommit(
-            sha=Sha(sha),
-            subject=subject,
-            change_ids=tuple(cids.split(",")) if cids else (),
-            reverts=reverts or None,
-            path_key=paths,
-        )
+        return ScannedCommit(Sha(sha), subject, tuple(cids.split(",")) if cids else (),
+                             reverts or None, paths)  # fmt: skip
+
+    # -- carry outcomes, keyed by a digest of what they depend on ------------------------
+
+    def outcome(self, key: str) -> tuple[str, tuple[str, ...]] | None:
+        value = self.outcomes.get(key)
+        if not (isinstance(value, list) and len(value) == 2):
+            return None
+        outcome, conflicts = value
+        if not (isinstance(outcome, str) and isinstance(conflicts, list)):
+            return None
+        if not all(isinstance(path, str) for path in conflicts):
+            return None
+        return outcome, tuple(conflicts)
+
+    def put_outcome(self, key: str, outcome: str, conflicts: Sequence[str]) -> None:
+        if self.outcome(key) != (outcome, tuple(conflicts)):
+            self.outcomes.pop(key, None)
+            self.outcomes[key] = [outcome, list(conflicts)]
+            self.changed = True
 
     # -- diffs --------------------------------------------------------------------------
 
-    def diff_facts(self, shas: Sequence[str]) -> dict[str, DiffFacts]:
+    def has_facts(self, sha: str) -> bool:
+        record = self.commits.get(sha)
+        return record is not None and _facts(record) is not None
+
+    def diff_facts(
+        self, shas: Sequence[str], diffs: dict[str, bytes] | None = None
+    ) -> dict[str, DiffFacts]:
         """Patch-id and changed-line fingerprint of each commit; only the commits not seen
-        before are diffed (ONE `git diff-tree --stdin`, ONE `git patch-id`)."""
+        before are diffed (ONE `git diff-tree --stdin`, ONE `git patch-id`). `diffs` holds
+        diffs already fetched (git.DiffFeed)."""
         out: dict[str, DiffFacts] = {}
         missing = []
         for sha in shas:
@@ -154,7 +191,8 @@ class CommitCache:
                 out[sha] = facts
         if not missing:
             return out
-        diffs = git.commit_diffs(self.repo, missing)
+        diffs = dict(diffs or {})
+        diffs.update(git.commit_diffs(self.repo, [s for s in missing if s not in diffs]))
         order = [s for s in missing if diffs.get(s, b"").strip()]
         ids = self.repo.patch_ids([diffs[s] for s in order])
         by_sha = dict(zip(order, ids, strict=True))

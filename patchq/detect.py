@@ -34,6 +34,8 @@ def live_commits(scanned: Sequence[ScannedCommit]) -> list[ScannedCommit]:
     """The commits of the range (oldest first) whose change is still in REF: a commit reverted
     later in the range is dropped (and comes back if the revert is itself reverted); revert
     commits themselves are evidence of nothing."""
+    if not any(c.reverts for c in scanned):
+        return list(scanned)
     by_prefix = PrefixIndex(c.sha for c in scanned)
     present: dict[str, bool] = {}
     revert_of: dict[str, str] = {}
@@ -81,6 +83,8 @@ def by_cherry_pick(
 ) -> dict[int, str]:
     """Patch index -> its recorded upstream commit, when that commit is live in base..REF or
     (`reachable`: resolved by the caller) otherwise reachable from REF."""
+    if not any(p.picked_from for p in carried):
+        return {}
     index = PrefixIndex(c.sha for c in live)
     out: dict[int, str] = {}
     for patch in carried:
@@ -95,6 +99,8 @@ def by_cherry_pick(
 def unresolved_picks(carried: Sequence[Carried], scanned: Sequence[ScannedCommit]) -> list[str]:
     """Recorded upstream commits that are not in base..REF at all (the caller asks git whether
     REF reaches them: they may predate base)."""
+    if not any(p.picked_from for p in carried):
+        return []
     index = PrefixIndex(c.sha for c in scanned)
     return sorted({r for p in carried for r in p.picked_from if index.find(r) is None})
 

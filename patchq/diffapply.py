@@ -228,14 +228,11 @@ def _find(
 
     if fits(guess):
         return guess
-    back, fwd = guess, guess
-    while back > 0 or fwd < len(image):
-        if fwd < len(image):
-            fwd += 1
-            if fits(fwd):
-                return fwd
-        if back > 0:
-            back -= 1
-            if fits(back):
-                return back
-    return -1
+    if not pre:
+        return -1
+    # Only where the first preimage line occurs, nearest to the guess first (forward wins a
+    # tie, as in git apply's find_pos).
+    first = pre[0]
+    starts = [i for i, line in enumerate(image) if line == first]
+    starts.sort(key=lambda i: (abs(i - guess), i < guess))
+    return next((i for i in starts if fits(i)), -1)

@@ -24,6 +24,7 @@ COMMITTER = "patchq <patchq@localhost>"
 APPLIES = "applies"
 PRESENT = "present"  # the change is already there: applying it would change nothing
 CONFLICTS = "conflicts"
+UNDECIDED = "undecided"  # not applied exactly either way, and no merge was asked for
 
 
 @dataclass(frozen=True)
@@ -189,10 +190,16 @@ def as_commit_info(pc: PatchCommit) -> CommitInfo:
 
 
 def pick_one(repo: Repo, *, head: Sha, head_tree: Sha, pc: PatchCommit) -> PickStep:
-    """Cherry-pick one patch commit onto `head` in memory; a clean pick gets a new commit
-    (flush the repo's object_writer before handing it to git)."""
+    """Cherry-pick one patch commit onto `head` in memory; a clean pick gets a new commit,
+    in the object store when this returns."""
+    object_writer(repo).flush()  # git must see pc
+    step = _pick(repo, head=head, head_tree=head_tree, pc=pc)
+    object_writer(repo).flush()
+    return step
+
+
+def _pick(repo: Repo, *, head: Sha, head_tree: Sha, pc: PatchCommit) -> PickStep:
     writer = object_writer(repo)
-    writer.flush()
     result = repo.pick(onto_tree=head_tree, commit=as_commit_info(pc))
     if not result.clean:
         return PickStep(pc, clean=False, tree=result.tree, commit=None, conflicts=result.conflicts)
@@ -210,8 +217,9 @@ def pick_chain(
     steps: list[PickStep] = []
     head = onto
     head_tree = repo.commit_info([onto])[0].tree
+    object_writer(repo).flush()  # git must see the commits picked
     for pc in commits:
-        step = pick_one(repo, head=head, head_tree=head_tree, pc=pc)
+        step = _pick(repo, head=head, head_tree=head_tree, pc=pc)
         steps.append(step)
         if step.clean and step.commit is not None:
             head, head_tree = step.commit, step.tree
@@ -247,7 +255,14 @@ class Carrier:
         self._staged: Staged | None = None
         self._merged: Sha | None = None
 
-    def attempt(self, index: int, info: PatchFile) -> CarryStep:
+    def prefetch(self, infos: Sequence[PatchFile]) -> None:
+        """Read every file the patches touch, in one batch."""
+        self.tree.prefetch({path for info in infos for path in info.paths})
+
+    def attempt(self, index: int, info: PatchFile, *, exact_only: bool = False) -> CarryStep:
+        """Judge a patch against the current result. With exact_only (the caller only wants
+        to know whether it is already there), a patch Python can read is never sent to git's
+        3-way merge: UNDECIDED instead."""
         self._staged = self._merged = None
         files = diffapply.parse(info.diff)
         if files:
@@ -258,6 +273,8 @@ class Carrier:
                 return CarryStep(APPLIES)
             if backward is not None and forward is None:
                 return CarryStep(PRESENT)
+            if exact_only:
+                return CarryStep(UNDECIDED)
         return self._merge(self._series()[index])
 
     def _merge(self, pc: PatchCommit) -> CarryStep:

@@ -6,7 +6,9 @@ blobs and trees (bottom-up) and returns the new root tree.
 
 from __future__ import annotations
 
-from patchq.git import ObjectWriter, Repo, Sha
+from collections.abc import Iterable
+
+from patchq.git import ObjectWriter, Repo, Sha, read_objects
 
 TREE_MODE = "40000"
 
@@ -48,6 +50,8 @@ class MemTree:
         self._dirs: dict[str, dict[str, tuple[str, str]]] = {}
         self._dirty: set[str] = set()
         self._pending: dict[str, bytes] = {}  # path -> content not written yet
+        if not hasattr(self, "_fetched"):
+            self._fetched: dict[str, tuple[str, bytes]] = {}  # sha -> object, kept on reset
 
     # -- reading -------------------------------------------------------------------------
 
@@ -80,7 +84,18 @@ class MemTree:
         return (mode, data) if kind == "blob" else None
 
     def _object(self, sha: str) -> tuple[str, bytes]:
-        return self.writer.read(sha) or self.repo.read_object(sha)
+        return self.writer.read(sha) or self._fetched.get(sha) or self.repo.read_object(sha)
+
+    def prefetch(self, paths: Iterable[str]) -> None:
+        """Read the blobs at `paths` in one batch (their trees are read on the way)."""
+        wanted = []
+        for path in paths:
+            parent, _, name = path.rpartition("/")
+            entries = self._dir(parent)
+            entry = entries.get(name) if entries is not None else None
+            if entry is not None and entry[0] != TREE_MODE and entry[1]:
+                wanted.append(entry[1])
+        self._fetched.update(read_objects(self.repo, sorted(set(wanted))))
 
     def writable(self, path: str) -> bool:
         """True when `path` can hold a file: no parent is a file and it is not a directory."""

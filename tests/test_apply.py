@@ -211,3 +211,28 @@ def show(repo: Downstream, spec: str) -> bytes:
     return subprocess.run(
         ["git", "-C", str(repo.path), "cat-file", "blob", spec], capture_output=True, check=True
     ).stdout
+
+
+def test_pick_chain_reports_conflicts_and_can_go_on(
+    series_dir: Path, upstream: UpstreamRepo, downstream: Downstream
+) -> None:
+    downstream.commit("Readme", {"README.rst": "downstream\n"})
+    downstream.commit("Log reboots louder", {"nova/api.py": LOUD_API})
+    downstream.export(series_dir)
+    upstream.commit("Readme", {"README.rst": "upstream\n"})
+    upstream.tag("2.0")
+    ws = Workspace(series_dir)
+    current = ws.load()
+    with ws.open_repo(current) as repo:
+        pairs = [(p, ws.read_patch(p)) for p in current.patches]
+        commits = engine.build_commits(repo, base=Sha(current.upstream.base_commit), patches=pairs)
+        onto = repo.resolve_or_fail("2.0")
+        stopped = engine.pick_chain(repo, onto=onto, commits=commits, stop_on_conflict=True)
+        went_on = engine.pick_chain(repo, onto=onto, commits=commits, stop_on_conflict=False)
+    assert len(stopped) == 1 and not stopped[0].clean and stopped[0].commit is None
+    assert stopped[0].conflicts == ("README.rst",)
+    assert [s.clean for s in went_on] == [False, True]
+    assert went_on[1].commit is not None
+    # the clean pick sits directly on REF (the conflicting one is left out) and is stored
+    assert git(upstream.path, "rev-parse", f"{went_on[1].commit}~1").strip() == onto
+    assert "LOG.warning" in git(upstream.path, "show", f"{went_on[1].commit}:nova/api.py")
