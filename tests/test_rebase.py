@@ -12,6 +12,7 @@ from rebase_helpers import (
     P2,
     P3,
     P4,
+    P5,
     SERIES,
     copy_workspace,
     digest_tree,
@@ -87,12 +88,12 @@ def test_rebase_stops_at_conflict_then_continue_finishes(
     resolve_conflict(worktree)
     done = run("rebase", "--continue")
     assert done.exit_code == 0, done.stderr
-    assert "1 dropped, 2 refreshed, 1 unchanged, 0 skipped; 3 carried" in done.stdout
+    assert "1 dropped, 2 refreshed, 2 unchanged, 0 skipped; 4 carried" in done.stdout
 
     data = load(carried)
     assert data["upstream"]["base"] == "2.0"
     assert data["upstream"]["base_commit"] == git(upstream.path, "rev-parse", "2.0").strip()
-    assert [p["file"] for p in data["patches"]] == [P2, P3, P4]
+    assert [p["file"] for p in data["patches"]] == [P2, P3, P4, P5]
     entry = data["history"][-1]
     assert list(entry) == [
         "date",
@@ -115,12 +116,13 @@ def test_rebase_stops_at_conflict_then_continue_finishes(
         }
     ]
     assert entry["skipped"] == []
-    assert (entry["refreshed"], entry["carried"]) == (2, 3)
+    assert (entry["refreshed"], entry["carried"]) == (2, 4)
     assert entry["from"] == "1.0" and entry["to"] == "2.0"
     assert len(data["history"]) == 1
 
     assert not (carried / "patches" / P1).exists()
     assert (carried / "patches" / P3).read_bytes() == originals[P3]  # diff did not move
+    assert (carried / "patches" / P5).read_bytes() == originals[P5]  # nor after the conflict
     p2 = (carried / "patches" / P2).read_text()
     assert "@@ -13,6 +13,8 @@ def boot(instance, flavor):" in p2  # new context line numbers
     assert p2.startswith("From 0000000000000000000000000000000000000000 ")
@@ -133,7 +135,7 @@ def test_rebase_stops_at_conflict_then_continue_finishes(
     clone = carried.parent / "am-check"
     git(carried, "clone", "-q", str(upstream.path), str(clone))
     git(clone, "checkout", "-q", "2.0")
-    patches = [str(carried / "patches" / f) for f in (P2, P3, P4)]
+    patches = [str(carried / "patches" / f) for f in (P2, P3, P4, P5)]
     git(clone, "-c", "user.name=x", "-c", "user.email=x@y", "am", "-q", *patches)
     assert '    LOG.debug("deleting instance %s", instance)' in (clone / "nova/api.py").read_text()
     # Worktree, its admin data and the temporary refs are gone; the user's repo is as it was.
@@ -147,11 +149,11 @@ def test_skip_records_reason_and_removes_the_patch(carried: Path, upstream: Upst
     done = run("rebase", "--skip", "--reason", "replaced upstream")
     assert done.exit_code == 0, done.stderr
     data = load(carried)
-    assert [p["file"] for p in data["patches"]] == [P2, P3]
+    assert [p["file"] for p in data["patches"]] == [P2, P3, P5]
     assert data["history"][-1]["skipped"] == [
         {"file": P4, "subject": "Quieter delete logging", "reason": "replaced upstream"}
     ]
-    assert data["history"][-1]["carried"] == 2
+    assert data["history"][-1]["carried"] == 3
     assert not (carried / "patches" / P4).exists()
 
 
