@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from patchq import console, git, refresh, series, status
+from patchq import console, git, refresh, series
 from patchq.edit import now_utc
 from patchq.errors import ConfigError
 from patchq.git import CommitInfo, Repo, Sha
-from patchq.model import Series
+from patchq.rebase_plan import Plan, carried, dropped, make_plan
 from patchq.rebase_state import (
     CARRIED,
     DROPPED,
@@ -39,7 +40,7 @@ from patchq.rebase_state import (
     RebaseState,
     checkpoint,
 )
-from patchq.verdict import CONFLICTS, LANDED, REVERSE_APPLY
+from patchq.verdict import REVERSE_APPLY
 from patchq.workspace import Workspace
 
 # Row results shown in the plan and the summary.
@@ -95,7 +96,7 @@ def start(ws: Workspace, onto: str, *, dry_run: bool = False, progress: bool = F
         )
     current = ws.load()
     with ws.open_repo(current) as repo:
-        plan = _plan(ws, repo, current, onto, rdir, progress=progress)
+        plan = make_plan(ws, repo, current, onto, refs=rdir.refs_prefix(), progress=progress)
         if dry_run:
             return _dry_run(ws, repo, plan)
         rdir.begin(plan.state, [p.file for p in current.patches])
@@ -156,73 +157,6 @@ def abort(ws: Workspace) -> int:
     return restored
 
 
-# -- planning -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Plan:
-    state: RebaseState  # walked up to the first conflict
-    predicted: tuple[str, ...]  # the status engine's state of each entry
-
-
-def _plan(
-    ws: Workspace, repo: Repo, current: Series, onto: str, rdir: RebaseDir, *, progress: bool
-) -> Plan:
-    """The status engine's verdicts against REF, and its in-memory chain up to the first
-    conflict: that part of the walk is already done when the rebase starts."""
-    rng = status.resolve_range(current, repo, onto)
-    if rng.against_commit == rng.base_commit:
-        raise ConfigError(
-            f"the series is already on {onto} ({rng.base_commit[:12]}): nothing to rebase"
-        )
-    assessment = status.assess(ws, current, repo, against=onto, progress=progress)
-    verdicts = assessment.result.patches
-    old = status.series_commits(repo, rng.base_commit, status.read_series(ws, current))
-    chain = _first_parent_chain(repo, rng.against_commit, assessment.head)
-    entries = [
-        Entry(
-            file=pc.patch.file,
-            subject=pc.info.subject,
-            old_commit=pc.commit,
-            landed=v.state == LANDED,
-            evidence=tuple(v.evidence) if v.state == LANDED else (),
-            upstream_commit=v.upstream_commit if v.state == LANDED else None,
-        )
-        for pc, v in zip(old, verdicts, strict=True)
-    ]
-    outcomes: list[Outcome] = []
-    head = rng.against_commit
-    applying = iter(chain)
-    for entry, v in zip(entries, verdicts, strict=True):
-        if v.state == CONFLICTS:
-            break
-        if entry.landed:
-            outcomes.append(_dropped(entry, entry.evidence, entry.upstream_commit))
-        else:
-            head = next(applying)
-            outcomes.append(_carried(entry, head))
-    state = RebaseState(
-        onto=onto,
-        onto_commit=rng.against_commit,
-        from_ref=current.upstream.base,
-        from_commit=rng.base_commit,
-        entries=tuple(entries),
-        position=len(outcomes),
-        head=head,
-        outcomes=tuple(outcomes),
-        refs=rdir.refs_prefix(),
-        upstream=str(repo.path.resolve()),
-    )
-    return Plan(state=state, predicted=tuple(v.state for v in verdicts))
-
-
-def _first_parent_chain(repo: Repo, base: Sha, tip: Sha) -> list[Sha]:
-    if base == tip:
-        return []
-    out = repo.text("rev-list", "--first-parent", "--reverse", f"{base}..{tip}")
-    return [Sha(line) for line in out.split()]
-
-
 # -- the walk -------------------------------------------------------------------------------
 
 
@@ -249,7 +183,7 @@ def _walk(repo: Repo, state: RebaseState, *, advance: Advance, durable: bool) ->
     outcomes = list(state.outcomes)
     for offset, entry in enumerate(remaining):
         if entry.landed:
-            outcomes.append(_dropped(entry, entry.evidence, entry.upstream_commit))
+            outcomes.append(dropped(entry, entry.evidence, entry.upstream_commit))
         else:
             info = infos[entry.old_commit]
             result = repo.pick(onto_tree=head_tree, commit=info)
@@ -270,31 +204,17 @@ def _walk(repo: Repo, state: RebaseState, *, advance: Advance, durable: bool) ->
                 )
             if result.tree == head_tree:
                 # Applying it changes nothing: the change is already in the new base.
-                outcomes.append(_dropped(entry, (REVERSE_APPLY,), None))
+                outcomes.append(dropped(entry, (REVERSE_APPLY,), None))
             else:
                 head = _recommit(repo, info, tree=result.tree, parent=head)
                 head_tree = result.tree
-                outcomes.append(_carried(entry, head))
+                outcomes.append(carried(entry, head))
         advance()
         if durable:
             checkpoint(f"picked {entry.file}")
     return dataclasses.replace(
         state, position=len(state.entries), head=head, outcomes=tuple(outcomes), phase=WALKING
     )
-
-
-def _dropped(entry: Entry, evidence: tuple[str, ...], upstream_commit: str | None) -> Outcome:
-    return Outcome(
-        file=entry.file,
-        subject=entry.subject,
-        action=DROPPED,
-        evidence=evidence,
-        upstream_commit=upstream_commit,
-    )
-
-
-def _carried(entry: Entry, commit: Sha) -> Outcome:
-    return Outcome(file=entry.file, subject=entry.subject, action=CARRIED, commit=commit)
 
 
 def _recommit(repo: Repo, info: CommitInfo, *, tree: Sha, parent: Sha) -> Sha:
@@ -460,12 +380,20 @@ def _refreshed_files(
     carried = [o for o in state.outcomes if o.action == CARRIED and o.commit]
     if not carried:
         return {}
-    new_texts = refresh.format_chain(
-        repo, base=Sha(state.onto_commit), commits=[Sha(o.commit or "") for o in carried]
-    )
-    old_texts = refresh.format_chain(
-        repo, base=Sha(state.from_commit), commits=[Sha(e.old_commit) for e in state.entries]
-    )
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two git processes, two cores
+        new_job = pool.submit(
+            refresh.format_chain,
+            repo,
+            base=Sha(state.onto_commit),
+            commits=[Sha(o.commit or "") for o in carried],
+        )
+        old_job = pool.submit(
+            refresh.format_chain,
+            repo,
+            base=Sha(state.from_commit),
+            commits=[Sha(e.old_commit) for e in state.entries],
+        )
+        new_texts, old_texts = new_job.result(), old_job.result()
     old_by_file = {e.file: text for e, text in zip(state.entries, old_texts, strict=True)}
     out: dict[str, bytes | None] = {}
     for outcome, text in zip(carried, new_texts, strict=True):

@@ -235,34 +235,47 @@ class RebaseDir:
     # -- finishing: journal the result, then replay it ------------------------------------
 
     def write_output(self, output: Output) -> None:
+        """Journal the result in two files (all patch bytes in one blob), fsynced once each."""
+        # The backups were written without a per-file fsync (kill -9 cannot lose them; only a
+        # power cut could): make them durable once, before any user file can change.
+        os.sync()
         out = self.out_dir
         if out.exists():
             shutil.rmtree(out)
         out.mkdir()
-        names: dict[str, str] = {}
-        for i, (file, data) in enumerate(sorted(output.writes.items())):
-            name = f"{i:05d}.patch"
-            atomic_write(out / name, data)
-            names[file] = name
-        atomic_write(out / "series.yaml", output.series_text)
-        atomic_write(
-            out / "manifest.json", _dump({"writes": names, "deletes": list(output.deletes)})
-        )
+        blob = bytearray()
+        spans: dict[str, list[int]] = {}
+        for file, data in sorted(output.writes.items()):
+            spans[file] = [len(blob), len(data)]
+            blob += data
+        spans_series = [len(blob), len(output.series_text)]
+        blob += output.series_text
+        atomic_write(out / "blob", bytes(blob))
+        manifest = {"writes": spans, "series": spans_series, "deletes": list(output.deletes)}
+        atomic_write(out / "manifest.json", _dump(manifest))
         checkpoint("result journalled")
 
     def replay_output(self) -> None:
         """Make the user's files match out/ (idempotent: safe to repeat after a crash)."""
         manifest = json.loads((self.out_dir / "manifest.json").read_text("utf-8"))
-        for file, name in manifest["writes"].items():
-            data = (self.out_dir / name).read_bytes()
+        blob = (self.out_dir / "blob").read_bytes()
+        touched: set[Path] = set()
+        for file, (start, length) in manifest["writes"].items():
+            data = blob[start : start + length]
             path = self.ws.patch_path(file)
             if not path.is_file() or path.read_bytes() != data:
-                self.ws.write_patch(file, data)
+                _replace(path, data)
+                touched.add(path.parent)
             checkpoint(f"wrote {file}")
         for file in manifest["deletes"]:
-            self.ws.patch_path(file).unlink(missing_ok=True)
+            path = self.ws.patch_path(file)
+            path.unlink(missing_ok=True)
+            touched.add(path.parent)
             checkpoint(f"removed {file}")
-        atomic_write(self.ws.series_path, (self.out_dir / "series.yaml").read_bytes())
+        for directory in sorted(touched):
+            fsync_dir(directory)
+        start, length = manifest["series"]
+        atomic_write(self.ws.series_path, blob[start : start + length])
         checkpoint("wrote series.yaml")
 
     # -- aborting ---------------------------------------------------------------------------
@@ -295,12 +308,22 @@ class RebaseDir:
         shutil.rmtree(done, ignore_errors=True)
 
 
+def _replace(path: Path, data: bytes) -> None:
+    """fsutil.atomic_write without the directory fsync (done once for the whole batch)."""
+    tmp = path.with_name(f".{path.name}.patchq-tmp")
+    with tmp.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
 def _copy(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with source.open("rb") as src, target.open("wb") as dst:
         shutil.copyfileobj(src, dst)
-        dst.flush()
-        os.fsync(dst.fileno())
 
 
 def _dump(data: dict[str, Any]) -> bytes:

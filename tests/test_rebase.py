@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import UpstreamRepo, git, run
+from conftest import NOVA_API, UpstreamRepo, git, run
 from rebase_helpers import (
     P1,
     P2,
@@ -23,6 +23,10 @@ from rebase_helpers import (
 from patchq import git as pgit
 from patchq.workspace import Workspace
 
+API_TWICE = NOVA_API.replace("def boot(", "# downstream\ndef boot(").replace(
+    "    return True\n", "    return True  # downstream\n"
+)
+API_UPSTREAM = NOVA_API.replace('"""Compute API."""', '"""Compute API (upstream)."""')
 RESOLVED_DELETE = 'def delete(instance):\n    LOG.debug("deleting instance %s", instance)\n'
 
 
@@ -314,3 +318,68 @@ def test_empty_series_moves_the_base(series_dir: Path, upstream: UpstreamRepo) -
     data = load(series_dir)
     assert data["upstream"]["base"] == "2.0"
     assert data["history"][-1]["carried"] == 0
+
+
+# -- the fast plan agrees with the status engine ----------------------------------------------
+
+TRICKY = [
+    (
+        "0001-no-eol.patch",
+        "Add a line to a file without final newline",
+        {"noeol.txt": "one\ntwo\nthree"},
+    ),
+    ("0002-new-file.patch", "Add a file", {"nova/new.py": "x = 1\n"}),
+    ("0003-delete.patch", "Delete the README", {"README.rst": None}),
+    ("0004-crlf.patch", "Edit a CRLF file", {"crlf.txt": "a\r\nB\r\nc\r\n"}),
+    ("0005-binary.patch", "Change a binary", {"blob.bin": b"\x00\x01\x02changed\xff"}),
+    ("0006-eol-again.patch", "Give it a final newline", {"noeol.txt": "one\ntwo\nthree\n"}),
+    ("0007-api.patch", "Touch the api twice", {"nova/api.py": API_TWICE}),
+    ("0008-empty.patch", "Add an empty file", {"empty.txt": ""}),
+]
+
+
+def test_fast_chain_and_carry_match_the_status_engine(
+    series_dir: Path, upstream: UpstreamRepo
+) -> None:
+    from patchq import engine, rebase_fast, rebase_plan, status
+
+    upstream.commit(
+        "Fixtures",
+        {"noeol.txt": "one\ntwo", "crlf.txt": "a\r\nb\r\nc\r\n", "blob.bin": b"\x00\x01\x02\xff"},
+    )
+    git(upstream.path, "tag", "-f", "1.0")
+    text = (series_dir / "series.yaml").read_text()
+    sha = git(upstream.path, "rev-parse", "1.0").strip()
+    (series_dir / "series.yaml").write_text(
+        "\n".join(
+            f"  base_commit: {sha}" if line.startswith("  base_commit:") else line
+            for line in text.split("\n")
+        )
+    )
+    make_series(upstream, series_dir, [(f, s, "Body.\n", files) for f, s, files in TRICKY])
+    upstream.commit(
+        "Upstream edits",
+        {"nova/api.py": API_UPSTREAM, "crlf.txt": "A\r\nb\r\nc\r\n", "nova/new.py": "x = 1\n"},
+    )
+    upstream.tag("2.0")
+    ws = Workspace(series_dir)
+    current = ws.load()
+    with ws.open_repo(current) as repo:
+        rng = status.resolve_range(current, repo, "2.0")
+        pairs = status.read_series(ws, current)
+        slow = engine.build_commits(repo, base=rng.base_commit, patches=pairs)
+        trees = rebase_fast.Trees(repo)
+        fast = rebase_fast.build_chain(repo, trees, base=rng.base_commit, patches=pairs, name="1.0")
+        assert [c.commit for c in fast] == [c.commit for c in slow]
+        found, scanned = rebase_plan._evidence(repo, rng, pairs)
+        evidence = status.Evidence(found)
+        states, head = status.carry(repo, rng, slow, evidence, scanned, progress=False)
+        ref_tree = trees.entries_root(rng.against_commit)
+        alone = rebase_fast.merge_all(repo, ref_tree, fast)
+        carried = rebase_fast.carry(repo, trees, rng, fast, found, scanned, alone=alone)
+        assert carried.states == states
+        assert carried.head == head
+    by_file = {s.patch.file: s.state for s in states}
+    assert by_file.pop("0004-crlf.patch") == "conflicts"  # next to upstream's CRLF edit
+    assert by_file.pop("0002-new-file.patch") == "landed"  # upstream added the same file
+    assert set(by_file.values()) == {"applies"}
