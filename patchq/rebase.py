@@ -24,7 +24,7 @@ from patchq import console, git, refresh, series
 from patchq.edit import now_utc
 from patchq.errors import ConfigError
 from patchq.git import CommitInfo, Repo, Sha
-from patchq.rebase_plan import Plan, carried, dropped, make_plan
+from patchq.rebase_plan import Plan, carried, dropped, make_plan, old_patch_texts
 from patchq.rebase_state import (
     CARRIED,
     DROPPED,
@@ -95,12 +95,21 @@ def start(ws: Workspace, onto: str, *, dry_run: bool = False, progress: bool = F
             "`--skip` or `--abort` first"
         )
     current = ws.load()
-    with ws.open_repo(current) as repo:
-        plan = make_plan(ws, repo, current, onto, refs=rdir.refs_prefix(), progress=progress)
-        if dry_run:
+    with ws.open_repo(current) as repo, ThreadPoolExecutor(max_workers=1) as pool:
+        # The backups are written while the plan is made (they only appear on begin()).
+        staged = None if dry_run else pool.submit(rdir.stage, [p.file for p in current.patches])
+        try:
+            plan = make_plan(ws, repo, current, onto, refs=rdir.refs_prefix(), progress=progress)
+        except BaseException:
+            if staged is not None:
+                staged.exception()
+                rdir.clear_leftovers()
+            raise
+        if staged is None:
             return _dry_run(ws, repo, plan)
-        rdir.begin(plan.state, [p.file for p in current.patches])
-        return _run(ws, repo, rdir, plan.state, progress=progress)
+        staged.result()
+        rdir.begin(plan.state)
+        return _run(ws, repo, rdir, plan.state, progress=progress, old_texts=plan.old_texts)
 
 
 def resume(ws: Workspace, *, progress: bool = False) -> Report:
@@ -161,7 +170,13 @@ def abort(ws: Workspace) -> int:
 
 
 def _run(
-    ws: Workspace, repo: Repo, rdir: RebaseDir, state: RebaseState, *, progress: bool
+    ws: Workspace,
+    repo: Repo,
+    rdir: RebaseDir,
+    state: RebaseState,
+    *,
+    progress: bool,
+    old_texts: dict[str, bytes] | None = None,
 ) -> Report:
     _tidy_worktree(repo, rdir)
     todo = len(state.entries) - state.position
@@ -169,7 +184,7 @@ def _run(
         state = _walk(repo, state, advance=bar.advance, durable=True)
     if state.conflict is not None:
         return _stop(repo, rdir, state)
-    return _finish(ws, repo, rdir, state)
+    return _finish(ws, repo, rdir, state, old_texts=old_texts)
 
 
 def _walk(repo: Repo, state: RebaseState, *, advance: Advance, durable: bool) -> RebaseState:
@@ -314,7 +329,14 @@ def _has_markers(path: Path) -> bool:
 # -- finishing ------------------------------------------------------------------------------
 
 
-def _finish(ws: Workspace, repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
+def _finish(
+    ws: Workspace,
+    repo: Repo,
+    rdir: RebaseDir,
+    state: RebaseState,
+    *,
+    old_texts: dict[str, bytes] | None = None,
+) -> Report:
     original = rdir.original_series()
     if ws.series_path.read_bytes() != original:
         raise ConfigError(
@@ -322,7 +344,7 @@ def _finish(ws: Workspace, repo: Repo, rdir: RebaseDir, state: RebaseState) -> R
             "`patchq rebase --continue`, or `patchq rebase --abort`"
         )
     current = ws.load()
-    files, entry = _result(repo, rdir, state)
+    files, entry = _result(repo, rdir, state, old_texts=old_texts)
     kept = {o.file for o in state.outcomes if o.action == CARRIED}
     new = dataclasses.replace(
         current,
@@ -342,10 +364,10 @@ def _finish(ws: Workspace, repo: Repo, rdir: RebaseDir, state: RebaseState) -> R
 
 
 def _result(
-    repo: Repo, rdir: RebaseDir, state: RebaseState
+    repo: Repo, rdir: RebaseDir, state: RebaseState, *, old_texts: dict[str, bytes] | None
 ) -> tuple[dict[str, bytes | None], dict[str, Any]]:
     """file -> new bytes (None: unchanged) for each carried patch, and the history entry."""
-    files = _refreshed_files(repo, state, original=rdir.original_patch)
+    files = _refreshed_files(repo, state, original=rdir.original_patch, old_texts=old_texts)
     outcomes = state.outcomes
     entry: dict[str, Any] = {
         "date": now_utc(),
@@ -375,26 +397,21 @@ def _result(
 
 
 def _refreshed_files(
-    repo: Repo, state: RebaseState, *, original: Callable[[str], bytes]
+    repo: Repo,
+    state: RebaseState,
+    *,
+    original: Callable[[str], bytes],
+    old_texts: dict[str, bytes] | None = None,
 ) -> dict[str, bytes | None]:
     carried = [o for o in state.outcomes if o.action == CARRIED and o.commit]
     if not carried:
         return {}
-    with ThreadPoolExecutor(max_workers=2) as pool:  # two git processes, two cores
-        new_job = pool.submit(
-            refresh.format_chain,
-            repo,
-            base=Sha(state.onto_commit),
-            commits=[Sha(o.commit or "") for o in carried],
+    with ThreadPoolExecutor(max_workers=1) as pool:  # two git processes, two cores
+        old_job = pool.submit(old_patch_texts, repo, state) if old_texts is None else None
+        new_texts = refresh.format_chain(
+            repo, base=Sha(state.onto_commit), commits=[Sha(o.commit or "") for o in carried]
         )
-        old_job = pool.submit(
-            refresh.format_chain,
-            repo,
-            base=Sha(state.from_commit),
-            commits=[Sha(e.old_commit) for e in state.entries],
-        )
-        new_texts, old_texts = new_job.result(), old_job.result()
-    old_by_file = {e.file: text for e, text in zip(state.entries, old_texts, strict=True)}
+        old_by_file = old_job.result() if old_job is not None else old_texts or {}
     out: dict[str, bytes | None] = {}
     for outcome, text in zip(carried, new_texts, strict=True):
         before = original(outcome.file)
@@ -426,7 +443,9 @@ def _complete(
 
 def _dry_run(ws: Workspace, repo: Repo, plan: Plan) -> Report:
     state = plan.state
-    files = _refreshed_files(repo, state, original=lambda f: ws.patch_path(f).read_bytes())
+    files = _refreshed_files(
+        repo, state, original=lambda f: ws.patch_path(f).read_bytes(), old_texts=plan.old_texts
+    )
     rows = list(_summary_rows(state, files))
     conflict = None
     if state.position < len(state.entries):

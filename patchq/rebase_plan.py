@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from patchq import detect, git, rebase_fast, status
+from patchq import detect, git, rebase_fast, refresh, status
 from patchq.engine import PatchCommit
 from patchq.errors import ConfigError
 from patchq.git import Repo, ScannedCommit, Sha
@@ -27,6 +27,7 @@ from patchq.workspace import Workspace
 class Plan:
     state: RebaseState  # walked up to the first conflict
     predicted: tuple[str, ...]  # the status engine's state of each entry (for --dry-run)
+    old_texts: dict[str, bytes]  # each patch formatted on the old base (refresh.py compares)
 
 
 def make_plan(
@@ -42,14 +43,16 @@ def make_plan(
     name = current.upstream.base
     # The upstream scan runs on the second core while this thread builds and merges the chain
     # (its git processes share no state with the persistent object pipes used here).
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         evidence = pool.submit(_evidence, repo, rng, pairs)
         commits = rebase_fast.build_chain(
             repo, trees, base=rng.base_commit, patches=pairs, name=name
         )
+        old_texts = pool.submit(_old_texts, repo, rng.base_commit, commits)
         alone = rebase_fast.merge_all(repo, trees.entries_root(rng.against_commit), commits)
         found, scanned = evidence.result()
-    walked = rebase_fast.carry(repo, trees, rng, commits, found, scanned, alone=alone)
+        walked = rebase_fast.carry(repo, trees, rng, commits, found, scanned, alone=alone)
+        old_by_file = old_texts.result()
     verdicts = walked.states
     entries = [_entry(pc, v) for pc, v in zip(commits, verdicts, strict=True)]
     outcomes: list[Outcome] = []
@@ -75,7 +78,19 @@ def make_plan(
         refs=refs,
         upstream=str(repo.path.resolve()),
     )
-    return Plan(state=state, predicted=tuple(v.state for v in verdicts))
+    return Plan(state=state, predicted=tuple(v.state for v in verdicts), old_texts=old_by_file)
+
+
+def old_patch_texts(repo: Repo, state: RebaseState) -> dict[str, bytes]:
+    """Each patch of a saved rebase formatted on the old base (after a resume)."""
+    shas = [Sha(e.old_commit) for e in state.entries]
+    texts = refresh.format_chain(repo, base=Sha(state.from_commit), commits=shas)
+    return {e.file: t for e, t in zip(state.entries, texts, strict=True)}
+
+
+def _old_texts(repo: Repo, base: Sha, commits: Sequence[PatchCommit]) -> dict[str, bytes]:
+    texts = refresh.format_chain(repo, base=base, commits=[pc.commit for pc in commits])
+    return {pc.patch.file: t for pc, t in zip(commits, texts, strict=True)}
 
 
 def _evidence(

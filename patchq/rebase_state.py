@@ -185,22 +185,30 @@ class RebaseDir:
 
     # -- starting: back up everything, then appear atomically ------------------------------
 
-    def begin(self, state: RebaseState, files: list[str]) -> None:
+    @property
+    def staging(self) -> Path:
+        return self.path.with_name(REBASE_STATE + ".new")
+
+    def stage(self, files: list[str]) -> None:
+        """Copy series.yaml and every patch file aside (may run while the plan is made)."""
         self.clear_leftovers()
-        staging = self.path.with_name(REBASE_STATE + ".new")
-        backup = staging / "backup"
+        backup = self.staging / "backup"
         (backup / "patches").mkdir(parents=True)
         _copy(self.ws.series_path, backup / "series.yaml")
         checkpoint("backed up series.yaml")
+        present = []
         for file in files:
             source = self.ws.patch_path(file)
             if source.is_file():
                 _copy(source, backup / "patches" / file)
+                present.append(file)
                 checkpoint(f"backed up {file}")
-        present = [f for f in files if (backup / "patches" / f).is_file()]
         atomic_write(backup / "manifest.json", _dump({"patches": present}))
-        atomic_write(staging / "state.json", _dump(state.to_json()))
-        os.replace(staging, self.path)
+
+    def begin(self, state: RebaseState) -> None:
+        """The staged backups and the state appear as `.patchq/rebase/` in one rename."""
+        atomic_write(self.staging / "state.json", _dump(state.to_json()))
+        os.replace(self.staging, self.path)
         fsync_dir(self.path.parent)
         checkpoint("rebase started")
 
