@@ -66,7 +66,7 @@ def apply_series(
         head = commits[-1].commit if commits else rng.base_commit
         applied, landed = len(commits), 0
     else:
-        found = status.assess(ws, current, repo, against=onto_name, progress=True)
+        found = status.assess(ws, current, repo, against=onto_name, progress=True, commit=True)
         first_conflict(found.result)
         head = found.head
         counts = found.result.counts()

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from patchq.git import ScannedCommit
 
-# `similar` needs the same files (path-set Jaccard) and most changed lines alike.
-SIMILAR_MIN_PATHS = 0.5
+# `similar` needs the same files and most changed lines alike.
 SIMILAR_MIN_SCORE = 0.5
 
 
@@ -27,7 +26,7 @@ class Carried:
     index: int  # position in the series
     change_ids: frozenset[str]  # trailer and metadata
     picked_from: tuple[str, ...]  # metadata upstream.commit and "(cherry picked from commit X)"
-    paths: frozenset[str]
+    path_key: str  # git.path_key of the paths it touches
     patch_id: str | None
 
 
@@ -35,6 +34,8 @@ def live_commits(scanned: Sequence[ScannedCommit]) -> list[ScannedCommit]:
     """The commits of the range (oldest first) whose change is still in REF: a commit reverted
     later in the range is dropped (and comes back if the revert is itself reverted); revert
     commits themselves are evidence of nothing."""
+    if not any(c.reverts for c in scanned):
+        return list(scanned)
     by_prefix = PrefixIndex(c.sha for c in scanned)
     present: dict[str, bool] = {}
     revert_of: dict[str, str] = {}
@@ -82,6 +83,8 @@ def by_cherry_pick(
 ) -> dict[int, str]:
     """Patch index -> its recorded upstream commit, when that commit is live in base..REF or
     (`reachable`: resolved by the caller) otherwise reachable from REF."""
+    if not any(p.picked_from for p in carried):
+        return {}
     index = PrefixIndex(c.sha for c in live)
     out: dict[int, str] = {}
     for patch in carried:
@@ -96,14 +99,16 @@ def by_cherry_pick(
 def unresolved_picks(carried: Sequence[Carried], scanned: Sequence[ScannedCommit]) -> list[str]:
     """Recorded upstream commits that are not in base..REF at all (the caller asks git whether
     REF reaches them: they may predate base)."""
+    if not any(p.picked_from for p in carried):
+        return []
     index = PrefixIndex(c.sha for c in scanned)
     return sorted({r for p in carried for r in p.picked_from if index.find(r) is None})
 
 
 def patch_id_candidates(carried: Sequence[Carried], live: Sequence[ScannedCommit]) -> list[str]:
     """Upstream commits worth diffing: equal patch-ids need equal path sets."""
-    wanted = {p.paths for p in carried if p.paths}
-    return [c.sha for c in live if c.paths in wanted]
+    wanted = {p.path_key for p in carried if p.path_key}
+    return [c.sha for c in live if c.path_key in wanted]
 
 
 def by_patch_id(
@@ -121,24 +126,15 @@ def by_patch_id(
 # -- similar: a hint for patches that did not land -----------------------------------------
 
 
-def path_similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 0.0
-
-
 def similar_candidates(
     carried: Sequence[Carried], live: Sequence[ScannedCommit]
 ) -> dict[int, list[str]]:
-    """Patch index -> upstream commits touching mostly the same files."""
-    out: dict[int, list[str]] = {}
-    for patch in carried:
-        if not patch.paths:
-            continue
-        hits: list[str] = [
-            c.sha for c in live if path_similarity(patch.paths, c.paths) >= SIMILAR_MIN_PATHS
-        ]
-        if hits:
-            out[patch.index] = hits
-    return out
+    """Patch index -> upstream commits that touch the same files (the commits diffed for
+    patch-ids anyway)."""
+    by_paths: dict[str, list[str]] = {}
+    for commit in live:
+        by_paths.setdefault(commit.path_key, []).append(commit.sha)
+    return {p.index: by_paths[p.path_key] for p in carried if p.path_key in by_paths}
 
 
 def changed_lines(diff: bytes) -> list[str]:

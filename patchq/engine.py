@@ -1,20 +1,29 @@
-"""The series as commits: patch files applied in memory onto a base, one commit per patch.
+"""The series as commits, carried onto other upstream commits, all in memory.
 
-No worktree, no user index: each patch is applied to a tree in a private index and written as
-a commit with the patch's own author, date and message.
+No worktree, no user index. Patches are applied to file contents in Python (diffapply) on an
+in-memory tree (memtree) and the new objects are written as one pack; whatever the fast path
+does not handle (binary patches, hunks that need a 3-way merge) goes to git: `git apply -3` on
+a private index when building the series, `git merge-tree` when carrying it onto another
+commit. Commits keep the patch's author, date and message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from patchq import diffapply
 from patchq.errors import ConflictError
-from patchq.git import CommitInfo, Repo, Sha
+from patchq.git import CommitInfo, ObjectWriter, Repo, Sha, object_writer
+from patchq.memtree import MemTree
 from patchq.model import Patch
 from patchq.patchfile import PatchFile
 
 COMMITTER = "patchq <patchq@localhost>"
+
+APPLIES = "applies"
+PRESENT = "present"  # the change is already there: applying it would change nothing
+CONFLICTS = "conflicts"
 
 
 @dataclass(frozen=True)
@@ -26,13 +35,70 @@ class PatchCommit:
     parent: Sha
 
 
-def commit_patch(repo: Repo, *, parent: Sha, tree: Sha, info: PatchFile) -> Sha:
+def commit_patch(writer: ObjectWriter, *, parent: Sha, tree: Sha, info: PatchFile) -> Sha:
     author = info.git_author_line()
     # The committer date equals the author date so the same series always gives the same shas.
     committer = f"{COMMITTER} {author.rsplit(' ', 2)[-2]} {author.rsplit(' ', 1)[-1]}"
-    return repo.write_commit(
+    return writer.commit(
         tree=tree, parents=[parent], message=info.message, author=author, committer=committer
     )
+
+
+# -- applying a patch to an in-memory tree ---------------------------------------------------
+
+Staged = dict[str, "tuple[str, bytes] | None"]
+
+
+def stage(tree: MemTree, files: Sequence[diffapply.FilePatch]) -> Staged | None:
+    """The new (mode, content) of every file the patch touches (None = deleted), or None
+    when it does not apply exactly as `git apply` would."""
+    staged: Staged = {}
+
+    def current(path: str) -> tuple[str, bytes] | None:
+        return staged[path] if path in staged else tree.read(path)
+
+    for fp in files:
+        if fp.old_path is None:
+            assert fp.new_path is not None
+            if current(fp.new_path) is not None or not tree.writable(fp.new_path):
+                return None
+            content = diffapply.apply_hunks(b"", fp.hunks)
+            if content is None:
+                return None
+            staged[fp.new_path] = (fp.new_mode or "100644", content)
+            continue
+        now = current(fp.old_path)
+        if now is None:
+            return None
+        mode, data = now
+        if fp.old_mode and fp.new_mode and fp.old_mode != fp.new_mode and mode != fp.old_mode:
+            return None
+        content = diffapply.apply_hunks(data, fp.hunks)
+        if content is None:
+            return None
+        if fp.new_path is None:
+            if content:
+                return None  # a deletion must remove the whole file
+            staged[fp.old_path] = None
+            continue
+        if fp.new_path != fp.old_path:
+            if current(fp.new_path) is not None or not tree.writable(fp.new_path):
+                return None
+            staged[fp.old_path] = None
+        staged[fp.new_path] = (fp.new_mode or mode, content)
+    return staged
+
+
+def write_staged(tree: MemTree, staged: Staged) -> None:
+    for path, value in staged.items():
+        if value is None:
+            tree.write(path, None)
+    for path, value in staged.items():
+        if value is not None:
+            tree.write(path, value)
+
+
+# -- the series on its base ------------------------------------------------------------------
 
 
 def build_commits(
@@ -44,25 +110,51 @@ def build_commits(
 ) -> list[PatchCommit]:
     """Apply each patch on the result of the previous ones; ConflictError names the first
     that does not apply."""
+    writer = object_writer(repo)
     out: list[PatchCommit] = []
     head = base
-    tree = repo.commit_info([base])[0].tree
+    tree = MemTree(repo, repo.commit_info([base])[0].tree, writer)
     for patch, info in patches:
-        result = repo.apply_to_tree(tree, info.raw)
-        if not result.clean and three_way:
-            result = repo.apply_to_tree(tree, info.raw, three_way=True)
-        if not result.clean:
-            paths = ", ".join(result.conflicts) or "see `git apply` output"
-            raise ConflictError(
-                f"patch {patch.file} ({info.subject}) does not apply: {paths}",
-                paths=result.conflicts,
-            )
-        commit = commit_patch(repo, parent=head, tree=result.tree, info=info)
-        out.append(
-            PatchCommit(patch=patch, info=info, commit=commit, tree=result.tree, parent=head)
-        )
-        head, tree = commit, result.tree
+        files = diffapply.parse(info.diff)
+        staged = stage(tree, files) if files is not None else None
+        if staged is not None:
+            write_staged(tree, staged)
+            new_tree = tree.flush()
+        else:
+            new_tree = apply_with_git(repo, writer, tree, patch, info, three_way=three_way)
+        commit = commit_patch(writer, parent=head, tree=new_tree, info=info)
+        out.append(PatchCommit(patch=patch, info=info, commit=commit, tree=new_tree, parent=head))
+        head = commit
+    writer.flush()
     return out
+
+
+def apply_with_git(
+    repo: Repo,
+    writer: ObjectWriter,
+    tree: MemTree,
+    patch: Patch,
+    info: PatchFile,
+    *,
+    three_way: bool,
+) -> Sha:
+    """`git apply` (then `git apply -3`) on a private index, for what Python does not do."""
+    root = tree.flush()
+    writer.flush()
+    result = repo.apply_to_tree(root, info.raw)
+    if not result.clean and three_way:
+        result = repo.apply_to_tree(root, info.raw, three_way=True)
+    if not result.clean:
+        paths = ", ".join(result.conflicts) or "see `git apply` output"
+        raise ConflictError(
+            f"patch {patch.file} ({info.subject}) does not apply: {paths}",
+            paths=result.conflicts,
+        )
+    tree.reset(result.tree)
+    return result.tree
+
+
+# -- carrying commits onto another commit (git merge-tree) -----------------------------------
 
 
 @dataclass(frozen=True)
@@ -97,11 +189,14 @@ def as_commit_info(pc: PatchCommit) -> CommitInfo:
 
 
 def pick_one(repo: Repo, *, head: Sha, head_tree: Sha, pc: PatchCommit) -> PickStep:
-    """Cherry-pick one patch commit onto `head` in memory; a clean pick gets a new commit."""
+    """Cherry-pick one patch commit onto `head` in memory; a clean pick gets a new commit
+    (flush the repo's object_writer before handing it to git)."""
+    writer = object_writer(repo)
+    writer.flush()
     result = repo.pick(onto_tree=head_tree, commit=as_commit_info(pc))
     if not result.clean:
         return PickStep(pc, clean=False, tree=result.tree, commit=None, conflicts=result.conflicts)
-    commit = commit_patch(repo, parent=head, tree=result.tree, info=pc.info)
+    commit = commit_patch(writer, parent=head, tree=result.tree, info=pc.info)
     empty = result.tree == head_tree
     return PickStep(pc, clean=True, tree=result.tree, commit=commit, conflicts=(), empty=empty)
 
@@ -111,7 +206,7 @@ def pick_chain(
 ) -> list[PickStep]:
     """Carry each patch onto the result of the previous clean ones (`git merge-tree`, in
     memory; files upstream renamed are followed). A conflicting patch is left out of the chain;
-    with stop_on_conflict the list ends at it."""
+    with stop_on_conflict the list ends at it. Every commit returned is in the object store."""
     steps: list[PickStep] = []
     head = onto
     head_tree = repo.commit_info([onto])[0].tree
@@ -122,4 +217,77 @@ def pick_chain(
             head, head_tree = step.commit, step.tree
         elif stop_on_conflict:
             break
+    object_writer(repo).flush()
     return steps
+
+
+# -- carrying patch files onto another commit (status, apply --onto) -------------------------
+
+
+@dataclass(frozen=True)
+class CarryStep:
+    outcome: str  # APPLIES | PRESENT | CONFLICTS
+    conflicts: tuple[str, ...] = ()
+
+
+class Carrier:
+    """Carries patches one at a time onto a commit: `attempt` judges a patch against the
+    current result, `accept` adds it. Python applies what applies exactly; anything else is
+    decided by git's 3-way merge (`git merge-tree`, which follows renames) of the patch's
+    commit in the series built on its base (`series`, built only when first needed)."""
+
+    def __init__(
+        self, repo: Repo, *, onto: Sha, series: Callable[[], Sequence[PatchCommit]]
+    ) -> None:
+        self.repo = repo
+        self.writer = object_writer(repo)
+        self.head = onto
+        self.tree = MemTree(repo, repo.commit_info([onto])[0].tree, self.writer)
+        self._series = series
+        self._staged: Staged | None = None
+        self._merged: Sha | None = None
+
+    def prefetch(self, infos: Sequence[PatchFile]) -> None:
+        """Read every file the patches touch, in one batch."""
+        self.tree.prefetch({path for info in infos for path in info.paths})
+
+    def attempt(self, index: int, info: PatchFile) -> CarryStep:
+        self._staged = self._merged = None
+        files = diffapply.parse(info.diff)
+        if files:
+            forward = stage(self.tree, files)
+            backward = stage(self.tree, [f.inverted() for f in reversed(files)])
+            if forward is not None and backward is None:
+                self._staged = forward
+                return CarryStep(APPLIES)
+            if backward is not None and forward is None:
+                return CarryStep(PRESENT)
+        return self._merge(self._series()[index])
+
+    def _merge(self, pc: PatchCommit) -> CarryStep:
+        root = self.tree.flush()
+        self.writer.flush()
+        result = self.repo.pick(onto_tree=root, commit=as_commit_info(pc))
+        if not result.clean:
+            return CarryStep(CONFLICTS, result.conflicts)
+        if result.tree == root:
+            return CarryStep(PRESENT)
+        self._merged = result.tree
+        return CarryStep(APPLIES)
+
+    def accept(self, info: PatchFile, *, commit: bool) -> None:
+        """Add the patch last judged APPLIES to the result (and as a commit when asked)."""
+        if self._staged is not None:
+            write_staged(self.tree, self._staged)
+        elif self._merged is not None:
+            self.tree.reset(self._merged)
+        self._staged = self._merged = None
+        if commit:
+            self.head = commit_patch(
+                self.writer, parent=self.head, tree=self.tree.flush(), info=info
+            )
+
+    def finish(self) -> Sha:
+        """The head commit, written to the object store."""
+        self.writer.flush()
+        return self.head

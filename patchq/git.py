@@ -12,10 +12,10 @@ import re
 import shlex
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, NewType
+from typing import IO, ClassVar, NamedTuple, NewType
 
 from patchq import console
 from patchq.errors import ConfigError, GitError
@@ -431,63 +431,117 @@ def init_repo(path: Path) -> None:
 # == status and apply (issue 3): range scans, batched diffs, object reads ===================
 
 
-@dataclass(frozen=True)
-class ScannedCommit:
-    """What one upstream commit says about itself, from a metadata-only `git log`."""
+class ScannedCommit(NamedTuple):
+    """What one upstream commit says about itself, from a metadata-only `git log` (a
+    NamedTuple: ranges hold tens of thousands of them, and it is 5x cheaper to make than a
+    frozen dataclass)."""
 
     sha: Sha
     subject: str
     change_ids: tuple[str, ...]
     reverts: str | None  # the commit named by "This reverts commit X."
-    paths: frozenset[str]  # every path it touches (renames as delete + add)
+    path_key: str  # every path it touches (renames as delete + add), sorted, "\n"-joined
+
+    @property
+    def paths(self) -> frozenset[str]:
+        return frozenset(self.path_key.split("\n")) if self.path_key else frozenset()
+
+
+def path_key(paths: Iterable[str]) -> str:
+    return "\n".join(sorted(set(paths)))
+
+
+@dataclass(frozen=True)
+class RangeScan:
+    commits: list[ScannedCommit]  # the non-merge commits, oldest first
+    base_is_ancestor: bool  # base == ref, or some commit of the range has base as a parent
 
 
 _REVERTS_RE = re.compile(r"^This reverts commit ([0-9a-f]{7,40})\b", re.M)
 _SCAN_FORMAT = (
-    "--format=%x01%H%x00%s%x00%(trailers:key=Change-Id,valueonly,separator=%x2C)%x00%B%x02"
+    "--format=%x01%H%x00%P%x00%s%x00%(trailers:key=Change-Id,valueonly,separator=%x2C)%x00%B%x02"
 )
+_SCAN_ARGS = ("log", "-z", "--no-renames", "--name-only", _SCAN_FORMAT)
 
 
-_SCAN_ARGS = ("log", "-z", "--no-merges", "--no-renames", "--name-only", _SCAN_FORMAT)
+def scan_range(
+    repo: Repo, base: Sha, ref: Sha, *, on_commit: Callable[[ScannedCommit], None] | None = None
+) -> RangeScan:
+    """base..ref in ONE `git log` with no blob diffs: each non-merge commit's Change-Ids,
+    revert target and path set, and whether base is an ancestor of ref (which costs nothing
+    here, unlike a separate `git merge-base --is-ancestor`)."""
+    commits, ancestor = [], base == ref
+    # Newest first: `--reverse` would make git hold everything back until the walk ends.
+    for rec in stream_records(repo, [*_SCAN_ARGS, f"{base}..{ref}", "--"]):
+        commit, parents = _parse_scan(rec)
+        ancestor = ancestor or base in parents
+        if len(parents) <= 1:
+            commits.append(commit)
+            if on_commit is not None:
+                on_commit(commit)
+    commits.reverse()
+    return RangeScan(commits, ancestor)
 
 
-def scan_range(repo: Repo, base: Sha, ref: Sha) -> list[ScannedCommit]:
-    """Non-merge commits of base..ref, oldest first: Change-Ids, reverts and path sets from ONE
-    `git log` process, with no blob diffs."""
-    out = repo.run(*_SCAN_ARGS, "--reverse", f"{base}..{ref}", "--").stdout
-    return [_parse_scan(rec) for rec in out.split(b"\x01")[1:]]
+def stream_records(repo: Repo, args: Sequence[str], sep: bytes = b"\x01") -> Iterator[bytes]:
+    """The `sep`-separated records of a command's output, as they arrive: parsing overlaps
+    git's work instead of waiting for all of it."""
+    proc = repo.popen(*args, stdin=subprocess.DEVNULL)
+    assert proc.stdout is not None and proc.stderr is not None
+    rest = b""
+    while chunk := os.read(proc.stdout.fileno(), 1 << 16):
+        parts = (rest + chunk).split(sep)
+        rest = parts.pop()
+        yield from (part for part in parts if part)
+    if rest:
+        yield rest
+    stderr = proc.stderr.read()
+    if proc.wait() != 0:
+        raise repo.error(list(proc.args), proc.returncode, stderr)  # type: ignore[arg-type]
 
 
-def rev_list(repo: Repo, base: Sha, ref: Sha) -> list[Sha]:
-    """The non-merge commits of base..ref, oldest first (shas only: cheap)."""
-    out = repo.text("rev-list", "--no-merges", "--reverse", f"{base}..{ref}", "--")
-    return [Sha(line) for line in out.split()]
+def rev_list(repo: Repo, base: Sha, ref: Sha) -> tuple[list[Sha], bool]:
+    """The non-merge commits of base..ref, oldest first, and whether base is an ancestor of
+    ref (shas only: cheap)."""
+    out = repo.text("rev-list", "--parents", f"{base}..{ref}", "--")
+    shas, ancestor = [], base == ref
+    for line in out.splitlines():
+        sha, *parents = line.split()
+        ancestor = ancestor or base in parents
+        if len(parents) <= 1:
+            shas.append(Sha(sha))
+    shas.reverse()
+    return shas, ancestor
 
 
 def scan_shas(repo: Repo, shas: Sequence[str]) -> list[ScannedCommit]:
-    """scan_range for given commits, in the order given."""
+    """What scan_range learns, for given (non-merge) commits, in the order given."""
     if not shas:
         return []
     data = "\n".join(shas).encode() + b"\n"
     out = repo.run(*_SCAN_ARGS, "--no-walk=unsorted", "--stdin", input=data).stdout
-    return [_parse_scan(rec) for rec in out.split(b"\x01")[1:]]
+    return [_parse_scan(rec)[0] for rec in out.split(b"\x01")[1:]]
 
 
-def _parse_scan(rec: bytes) -> ScannedCommit:
+def _parse_scan(rec: bytes) -> tuple[ScannedCommit, list[str]]:
     head, _, tail = rec.partition(b"\x02")
-    sha, subject, cids, body = head.decode("utf-8", "surrogateescape").split("\x00", 3)
+    sha, parents, subject, cids, body = head.decode("utf-8", "surrogateescape").split("\x00", 4)
     tail = tail.lstrip(b"\x00")
     if tail.startswith(b"\n"):
         tail = tail[1:]
-    paths = frozenset(p.decode("utf-8", "surrogateescape") for p in tail.split(b"\x00") if p)
+    paths = (p.decode("utf-8", "surrogateescape") for p in tail.split(b"\x00") if p)
     reverts = _REVERTS_RE.search(body)
-    return ScannedCommit(
+    commit = ScannedCommit(
         sha=Sha(sha),
         subject=subject,
         change_ids=tuple(c.strip() for c in cids.split(",") if c.strip()),
         reverts=reverts.group(1) if reverts else None,
-        paths=paths,
+        path_key=path_key(paths),
     )
+    return commit, parents.split()
+
+
+_DIFF_ARGS = ("diff-tree", "--stdin", "-p", "-M", "--binary", "--no-color", "-r")
 
 
 def commit_diffs(repo: Repo, shas: Sequence[str]) -> dict[str, bytes]:
@@ -495,18 +549,51 @@ def commit_diffs(repo: Repo, shas: Sequence[str]) -> dict[str, bytes]:
     (renames, binary), from ONE `git diff-tree --stdin` process."""
     if not shas:
         return {}
-    out = repo.run(
-        "diff-tree",
-        "--stdin",
-        "-p",
-        "-M",
-        "--binary",
-        "--no-color",
-        "-r",
-        input="\n".join(shas).encode() + b"\n",
-    ).stdout
+    out = repo.run(*_DIFF_ARGS, input="\n".join(shas).encode() + b"\n").stdout
+    return split_diffs(out, set(shas))
+
+
+class DiffFeed:
+    """A `git diff-tree --stdin` fed commit by commit while other work runs (e.g. while the
+    range scan is still streaming), so diffing overlaps scanning instead of following it."""
+
+    def __init__(self, repo: Repo) -> None:
+        import threading
+
+        self.proc = repo.popen(*_DIFF_ARGS)
+        self.sent: set[str] = set()
+        self._out: list[bytes] = []
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+        self._args = [str(a) for a in self.proc.args]  # type: ignore[union-attr]
+        self._repo = repo
+
+    def _drain(self) -> None:
+        assert self.proc.stdout is not None
+        while chunk := self.proc.stdout.read(1 << 16):
+            self._out.append(chunk)
+
+    def add(self, sha: str) -> None:
+        if sha in self.sent:
+            return
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(sha.encode() + b"\n")
+        self.proc.stdin.flush()
+        self.sent.add(sha)
+
+    def result(self) -> dict[str, bytes]:
+        assert self.proc.stdin is not None and self.proc.stderr is not None
+        self.proc.stdin.close()
+        self._reader.join()
+        stderr = self.proc.stderr.read()
+        if self.proc.wait() != 0:
+            raise self._repo.error(self._args, self.proc.returncode, stderr)
+        return split_diffs(b"".join(self._out), self.sent)
+
+
+def split_diffs(out: bytes, wanted: set[str]) -> dict[str, bytes]:
+    """`git diff-tree --stdin` output cut at the "<sha>" line it prints before each commit."""
     found: dict[str, bytes] = {}
-    wanted = set(shas)
     current: str | None = None
     chunks: list[bytes] = []
     for line in out.splitlines(keepends=True):
@@ -520,6 +607,108 @@ def commit_diffs(repo: Repo, shas: Sequence[str]) -> dict[str, bytes]:
     if current is not None:
         found[current] = b"".join(chunks)
     return found
+
+
+class ObjectWriter:
+    """Collects new objects in memory and writes them as ONE pack (`git index-pack --stdin`)
+    on flush(): a loose object costs a file creation each, which dominates small patches.
+    Objects are readable through read() before the flush; flush() before any git process
+    needs them."""
+
+    _TYPES: ClassVar[dict[str, int]] = {"commit": 1, "tree": 2, "blob": 3, "tag": 4}
+
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self._pending: dict[str, tuple[str, bytes]] = {}
+
+    def write(self, kind: str, data: bytes) -> Sha:
+        import hashlib
+
+        sha = hashlib.sha1(f"{kind} {len(data)}\0".encode() + data).hexdigest()
+        self._pending.setdefault(sha, (kind, data))
+        return Sha(sha)
+
+    def read(self, sha: str) -> tuple[str, bytes] | None:
+        return self._pending.get(sha)
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        import hashlib
+        import struct
+        import zlib
+
+        chunks = [b"PACK", struct.pack(">II", 2, len(self._pending))]
+        for kind, data in self._pending.values():
+            size = len(data)
+            byte = (self._TYPES[kind] << 4) | (size & 0x0F)
+            size >>= 4
+            head = bytearray()
+            while size:
+                head.append(byte | 0x80)
+                byte, size = size & 0x7F, size >> 7
+            head.append(byte)
+            chunks += [bytes(head), zlib.compress(data, 1)]
+        pack = b"".join(chunks)
+        pack += hashlib.sha1(pack).digest()
+        self.repo.run("index-pack", "--stdin", input=pack)
+        self._pending.clear()
+
+    def commit(
+        self, *, tree: Sha, parents: Sequence[Sha], message: str, author: str, committer: str
+    ) -> Sha:
+        lines = [f"tree {tree}"] + [f"parent {p}" for p in parents]
+        lines += [f"author {author}", f"committer {committer}", "", message]
+        body = "\n".join(lines)
+        if not body.endswith("\n"):
+            body += "\n"
+        return self.write("commit", body.encode("utf-8", "surrogateescape"))
+
+
+_WRITERS: dict[int, tuple[Repo, ObjectWriter]] = {}
+
+
+def object_writer(repo: Repo) -> ObjectWriter:
+    """The repo's ObjectWriter (made once per Repo)."""
+    known = _WRITERS.get(id(repo))
+    if known is None or known[0] is not repo:
+        fmt = repo.text("rev-parse", "--show-object-format").strip()
+        if fmt != "sha1":
+            raise ConfigError(f"{repo.path} uses {fmt} object names: patchq supports sha1 only")
+        known = (repo, ObjectWriter(repo))
+        _WRITERS[id(repo)] = known
+    return known[1]
+
+
+def read_objects(repo: Repo, shas: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+    """Many objects through the repo's persistent `git cat-file --batch`, requests written all
+    at once (by a thread, so neither side blocks on a full pipe) instead of one round trip
+    each. Missing objects are left out."""
+    import threading
+
+    if not shas:
+        return {}
+    if repo._cat is None:
+        repo._cat = repo.popen("cat-file", "--batch")
+    cat = repo._cat
+    assert cat.stdin is not None and cat.stdout is not None
+    requests = "".join(f"{sha}\n" for sha in shas).encode()
+
+    def send() -> None:
+        assert cat.stdin is not None
+        cat.stdin.write(requests)
+        cat.stdin.flush()
+
+    writer = threading.Thread(target=send, daemon=True)
+    writer.start()
+    out: dict[str, tuple[str, bytes]] = {}
+    for sha in shas:
+        parts = cat.stdout.readline().decode().split()
+        if len(parts) == 3:
+            out[sha] = (parts[1], cat.stdout.read(int(parts[2])))
+            cat.stdout.read(1)
+    writer.join()
+    return out
 
 
 # == rebase (issue 4): format-patch export and the patchq-owned conflict worktree ==========

@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from patchq import console, git, refresh, series
+from patchq import console, git, patchfile, refresh, series
 from patchq.edit import now_utc
+from patchq.engine import CONFLICTS, PRESENT, Carrier, PatchCommit
 from patchq.errors import ConfigError
 from patchq.git import CommitInfo, Repo, Sha
+from patchq.model import Patch
 from patchq.rebase_plan import Plan, carried, dropped, make_plan, old_patch_texts
 from patchq.rebase_state import (
     CARRIED,
@@ -181,55 +183,78 @@ def _run(
     _tidy_worktree(repo, rdir)
     todo = len(state.entries) - state.position
     with console.progress(f"rebasing onto {state.onto}", total=todo) as bar:
-        state = _walk(repo, state, advance=bar.advance, durable=True)
+        state = _walk(repo, rdir, state, advance=bar.advance, durable=True)
     if state.conflict is not None:
         return _stop(repo, rdir, state)
     return _finish(ws, repo, rdir, state, old_texts=old_texts)
 
 
-def _walk(repo: Repo, state: RebaseState, *, advance: Advance, durable: bool) -> RebaseState:
-    """Pick the remaining entries onto state.head; stop at the first conflict."""
-    remaining = state.entries[state.position :]
-    infos: dict[str, CommitInfo] = {
-        c.sha: c for c in repo.commit_info([e.old_commit for e in remaining])
-    }
-    head = Sha(state.head)
-    head_tree = repo.commit_info([head])[0].tree
+def _walk(
+    repo: Repo, rdir: RebaseDir, state: RebaseState, *, advance: Advance, durable: bool
+) -> RebaseState:
+    """Carry the remaining entries onto state.head with the status engine's Carrier (the same
+    rules that made the plan); stop at the first conflict."""
+    built: list[PatchCommit] = []
+
+    def series() -> list[PatchCommit]:  # only needed when git must merge
+        if not built:
+            built.extend(_old_series(repo, rdir, state))
+        return built
+
+    carrier = Carrier(repo, onto=Sha(state.head), series=series)
     outcomes = list(state.outcomes)
-    for offset, entry in enumerate(remaining):
+    for index in range(state.position, len(state.entries)):
+        entry = state.entries[index]
         if entry.landed:
             outcomes.append(dropped(entry, entry.evidence, entry.upstream_commit))
         else:
-            info = infos[entry.old_commit]
-            result = repo.pick(onto_tree=head_tree, commit=info)
-            if not result.clean:
-                conflict = Conflict(
-                    file=entry.file,
-                    subject=entry.subject,
-                    paths=result.conflicts,
-                    worktree="",
-                )
+            info = patchfile.parse(rdir.original_patch(entry.file), source=entry.file)
+            step = carrier.attempt(index, info)
+            if step.outcome == CONFLICTS:
+                conflict = Conflict(entry.file, entry.subject, step.conflicts, worktree="")
                 return dataclasses.replace(
                     state,
-                    position=state.position + offset,
-                    head=head,
+                    position=index,
+                    head=carrier.finish(),
                     outcomes=tuple(outcomes),
                     conflict=conflict,
                     phase=STOPPED,
                 )
-            if result.tree == head_tree:
-                # Applying it changes nothing: the change is already in the new base.
+            if step.outcome == PRESENT:  # applying it changes nothing: upstream has it
                 outcomes.append(dropped(entry, (REVERSE_APPLY,), None))
             else:
-                head = _recommit(repo, info, tree=result.tree, parent=head)
-                head_tree = result.tree
-                outcomes.append(carried(entry, head))
+                carrier.accept(info, commit=True)
+                outcomes.append(carried(entry, carrier.head))
         advance()
         if durable:
             checkpoint(f"picked {entry.file}")
     return dataclasses.replace(
-        state, position=len(state.entries), head=head, outcomes=tuple(outcomes), phase=WALKING
+        state,
+        position=len(state.entries),
+        head=carrier.finish(),
+        outcomes=tuple(outcomes),
+        phase=WALKING,
     )
+
+
+def _old_series(repo: Repo, rdir: RebaseDir, state: RebaseState) -> list[PatchCommit]:
+    """The series as commits on the old base, from the saved state and the backups."""
+    infos: dict[str, CommitInfo] = {
+        c.sha: c for c in repo.commit_info([e.old_commit for e in state.entries])
+    }
+    out = []
+    for entry in state.entries:
+        commit = infos[entry.old_commit]
+        out.append(
+            PatchCommit(
+                patch=Patch(file=entry.file),
+                info=patchfile.parse(rdir.original_patch(entry.file), source=entry.file),
+                commit=commit.sha,
+                tree=commit.tree,
+                parent=commit.parents[0],
+            )
+        )
+    return out
 
 
 def _recommit(repo: Repo, info: CommitInfo, *, tree: Sha, parent: Sha) -> Sha:

@@ -1,9 +1,6 @@
-"""The plan of a rebase: the status engine's verdicts against REF, and the walk up to the first
-conflict already done in memory.
-
-This is status.assess without its `similar` hints (rebase does not need them, and on a
-20,000-commit range they cost more than the rest of the plan), with the series built and
-carried by rebase_fast (the same commits and verdicts, without a git process per patch).
+"""The plan of a rebase: the status engine's verdicts against REF (status.assess), and its
+in-memory carry of the series onto REF up to the first conflict, which is therefore already
+walked when the rebase starts.
 """
 
 from __future__ import annotations
@@ -12,12 +9,11 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from patchq import detect, git, rebase_fast, refresh, status
+from patchq import refresh, status
 from patchq.engine import PatchCommit
 from patchq.errors import ConfigError
-from patchq.git import Repo, ScannedCommit, Sha
-from patchq.model import Patch, Series
-from patchq.patchfile import PatchFile
+from patchq.git import Repo, Sha, object_writer
+from patchq.model import Series
 from patchq.rebase_state import CARRIED, DROPPED, Entry, Outcome, RebaseState
 from patchq.verdict import CONFLICTS, LANDED, PatchState
 from patchq.workspace import Workspace
@@ -39,32 +35,25 @@ def make_plan(
             f"the series is already on {onto} ({rng.base_commit[:12]}): nothing to rebase"
         )
     pairs = status.read_series(ws, current)
-    trees = rebase_fast.Trees(repo)
-    name = current.upstream.base
-    # The upstream scan runs on the second core while this thread builds and merges the chain
-    # (its git processes share no state with the persistent object pipes used here).
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        evidence = pool.submit(_evidence, repo, rng, pairs)
-        commits = rebase_fast.build_chain(
-            repo, trees, base=rng.base_commit, patches=pairs, name=name
-        )
-        old_texts = pool.submit(_old_texts, repo, rng.base_commit, commits)
-        alone = rebase_fast.merge_all(repo, trees.entries_root(rng.against_commit), commits)
-        found, scanned = evidence.result()
-        walked = rebase_fast.carry(repo, trees, rng, commits, found, scanned, alone=alone)
+    old = status.series_commits(repo, rng.base_commit, pairs)
+    # The old-base format-patch (for refresh.py) runs on the second core meanwhile.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        old_texts = pool.submit(_old_texts, repo, rng.base_commit, old)
+        assessment = status.assess(ws, current, repo, against=onto, progress=progress, commit=True)
         old_by_file = old_texts.result()
-    verdicts = walked.states
-    entries = [_entry(pc, v) for pc, v in zip(commits, verdicts, strict=True)]
+    object_writer(repo).flush()
+    verdicts = assessment.result.patches
+    chain = iter(first_parent_chain(repo, rng.against_commit, assessment.head))
+    entries = [_entry(pc, v) for pc, v in zip(old, verdicts, strict=True)]
     outcomes: list[Outcome] = []
     tip = rng.against_commit
-    for entry, v, new in zip(entries, verdicts, walked.commits, strict=True):
+    for entry, v in zip(entries, verdicts, strict=True):
         if v.state == CONFLICTS:
             break
         if entry.landed:
             outcomes.append(dropped(entry, entry.evidence, entry.upstream_commit))
         else:
-            assert new is not None
-            tip = new
+            tip = next(chain)
             outcomes.append(carried(entry, tip))
     state = RebaseState(
         onto=onto,
@@ -91,19 +80,6 @@ def old_patch_texts(repo: Repo, state: RebaseState) -> dict[str, bytes]:
 def _old_texts(repo: Repo, base: Sha, commits: Sequence[PatchCommit]) -> dict[str, bytes]:
     texts = refresh.format_chain(repo, base=base, commits=[pc.commit for pc in commits])
     return {pc.patch.file: t for pc, t in zip(commits, texts, strict=True)}
-
-
-def _evidence(
-    repo: Repo, rng: status.Range, pairs: Sequence[tuple[Patch, PatchFile]]
-) -> tuple[dict[int, dict[str, str]], list[ScannedCommit]]:
-    """status.assess's evidence gathering (patch-id, Change-Id, cherry-pick), unchanged."""
-    scanned = git.scan_range(repo, rng.base_commit, rng.against_commit)
-    live = detect.live_commits(scanned)
-    own_ids = repo.patch_ids([info.diff for _, info in pairs]) if pairs else []
-    views = [status.carried_view(i, p, info, own_ids[i]) for i, (p, info) in enumerate(pairs)]
-    upstream_ids = status.upstream_patch_ids(repo, detect.patch_id_candidates(views, live))
-    evidence = status.gather_evidence(repo, rng, views, live, scanned, upstream_ids)
-    return evidence.found, scanned
 
 
 def _entry(pc: PatchCommit, verdict: PatchState) -> Entry:

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from patchq import console, detect, git, verdict
-from patchq.engine import PatchCommit, build_commits, pick_one
+from patchq.cache import CommitCache, DiffFacts
+from patchq.engine import APPLIES, PRESENT, Carrier, PatchCommit, build_commits
 from patchq.errors import ConfigError, ConflictError
-from patchq.git import CommitInfo, Repo, ScannedCommit, Sha
+from patchq.git import RangeScan, Repo, ScannedCommit, Sha
 from patchq.model import Patch, Series
 from patchq.patchfile import PatchFile
 from patchq.workspace import Workspace
@@ -29,7 +30,8 @@ class Range:
 
 
 def resolve_range(current: Series, repo: Repo, against: str | None) -> Range:
-    """base..REF, checked: REF must exist and contain base (ConfigError, exit 2)."""
+    """base..REF; REF must exist (ConfigError, exit 2). The scan of the range tells whether
+    it contains base (require_ancestor)."""
     up = current.upstream
     base_commit = repo.resolve(up.base_commit) if up.base_commit else None
     if base_commit is None:
@@ -45,12 +47,15 @@ def resolve_range(current: Series, repo: Repo, against: str | None) -> Range:
     else:
         name = against
         ref = repo.resolve_or_fail(against)
-    if not repo.is_ancestor(base_commit, ref):
-        raise ConfigError(
-            f"base {up.base} ({base_commit[:12]}) is not an ancestor of {name} ({ref[:12]}) "
-            f"in {repo.path}: pick a REF that contains the base"
-        )
     return Range(up.base, base_commit, name, ref)
+
+
+def require_ancestor(rng: Range, scan: RangeScan, repo: Repo) -> None:
+    if not scan.base_is_ancestor:
+        raise ConfigError(
+            f"base {rng.base} ({rng.base_commit[:12]}) is not an ancestor of {rng.against} "
+            f"({rng.against_commit[:12]}) in {repo.path}: pick a REF that contains the base"
+        )
 
 
 def read_series(ws: Workspace, current: Series) -> list[tuple[Patch, PatchFile]]:
@@ -75,7 +80,7 @@ def carried_view(index: int, patch: Patch, info: PatchFile, patch_id: str | None
         index=index,
         change_ids=frozenset(cids),
         picked_from=picked,
-        paths=frozenset(info.paths),
+        path_key=git.path_key(info.paths),
         patch_id=patch_id,
     )
 
@@ -136,20 +141,42 @@ class Assessment:
 
 
 def assess(
-    ws: Workspace, current: Series, repo: Repo, *, against: str | None, progress: bool
+    ws: Workspace,
+    current: Series,
+    repo: Repo,
+    *,
+    against: str | None,
+    progress: bool,
+    commit: bool = False,
 ) -> Assessment:
+    """evaluate(), plus (commit=True) the commits of the patches that apply, on REF."""
     rng = resolve_range(current, repo, against)
     pairs = read_series(ws, current)
-    commits = series_commits(repo, rng.base_commit, pairs)
-    scanned = git.scan_range(repo, rng.base_commit, rng.against_commit)
+    cache = CommitCache(repo)
+    wanted = {git.path_key(info.paths) for _, info in pairs}
+    feed: list[git.DiffFeed] = []
+
+    def prefetch(commit: ScannedCommit) -> None:
+        # Diff the commits that could match a carried patch while the scan still streams.
+        if commit.path_key in wanted and not cache.has_facts(commit.sha):
+            if not feed:
+                feed.append(git.DiffFeed(repo))
+            feed[0].add(commit.sha)
+
+    scan = cache.scan(rng.base_commit, rng.against_commit, on_new=prefetch)
+    prefetched = feed[0].result() if feed else {}
+    require_ancestor(rng, scan, repo)
+    scanned = scan.commits
     live = detect.live_commits(scanned)
     own_ids = repo.patch_ids([info.diff for _, info in pairs]) if pairs else []
     carried = [carried_view(i, patch, info, own_ids[i]) for i, (patch, info) in enumerate(pairs)]
-    candidates = detect.patch_id_candidates(carried, live)
-    upstream_ids = upstream_patch_ids(repo, candidates)
+    facts = cache.diff_facts(detect.patch_id_candidates(carried, live), prefetched)
+    cache.save()
+    upstream_ids = {sha: f.patch_id for sha, f in facts.items() if f.patch_id}
     evidence = gather_evidence(repo, rng, carried, live, scanned, upstream_ids)
-    states, head = carry(repo, rng, commits, evidence, scanned, progress=progress)
-    states = add_similar(repo, states, carried, pairs, live)
+    series = LazySeries(repo, rng.base_commit, pairs)
+    states, head = carry(repo, rng, series, evidence, scanned, progress=progress, commit=commit)
+    states = add_similar(states, carried, pairs, live, facts)
     result = verdict.StatusResult(
         base=rng.base,
         base_commit=rng.base_commit,
@@ -160,104 +187,114 @@ def assess(
     return Assessment(result, head)
 
 
-def upstream_patch_ids(repo: Repo, shas: Sequence[str]) -> dict[str, str]:
-    diffs = git.commit_diffs(repo, shas)
-    order = [s for s in shas if diffs.get(s, b"").strip()]
-    ids = repo.patch_ids([diffs[s] for s in order])
-    return {sha: pid for sha, pid in zip(order, ids, strict=True) if pid}
+class LazySeries:
+    """The series as commits on its base, built the first time git's merge needs them."""
+
+    def __init__(self, repo: Repo, base: Sha, pairs: Sequence[tuple[Patch, PatchFile]]) -> None:
+        self.repo, self.base, self.pairs = repo, base, pairs
+        self._commits: list[PatchCommit] | None = None
+
+    def __call__(self) -> list[PatchCommit]:
+        if self._commits is None:
+            self._commits = series_commits(self.repo, self.base, self.pairs)
+        return self._commits
 
 
 def carry(
     repo: Repo,
     rng: Range,
-    commits: Sequence[PatchCommit],
+    series: LazySeries,
     evidence: Evidence,
     scanned: Sequence[ScannedCommit],
     *,
     progress: bool,
+    commit: bool,
 ) -> tuple[list[verdict.PatchState], Sha]:
     """Carry the patches in order onto REF; landed ones stay out of the stack."""
-    head = rng.against_commit
-    head_tree, parent_tree = (i.tree for i in repo.commit_info([head, rng.base_commit]))
+    carrier = Carrier(repo, onto=rng.against_commit, series=series)
+    carrier.prefetch([info for _, info in series.pairs])
     states: list[verdict.PatchState] = []
-    total = len(commits) if progress else 0
-    with console.progress("status", total) as bar:
-        for index, pc in enumerate(commits):
+    with console.progress("status", len(series.pairs) if progress else 0) as bar:
+        for index, (patch, info) in enumerate(series.pairs):
             found = dict(evidence.found.get(index, {}))
-            step = pick_one(repo, head=head, head_tree=head_tree, pc=pc)
-            if step.empty and pc.tree != parent_tree:
+            step = carrier.attempt(index, info)
+            if step.outcome == PRESENT:
                 found[verdict.REVERSE_APPLY] = ""
-            parent_tree = pc.tree
             if found:
-                states.append(landed_state(repo, pc, found, scanned))
-            elif step.clean and step.commit is not None:
-                states.append(verdict.PatchState(pc.patch, pc.info.subject, verdict.APPLIES))
-                head, head_tree = step.commit, step.tree
+                upstream = landed_commit(found) or first_present(repo, series, index, scanned)
+                kinds = tuple(k for k in verdict.EVIDENCE_KINDS if k in found)
+                states.append(
+                    verdict.PatchState(
+                        patch,
+                        info.subject,
+                        verdict.LANDED,
+                        evidence=kinds,
+                        upstream_commit=upstream,
+                    )
+                )
+            elif step.outcome == APPLIES:
+                carrier.accept(info, commit=commit)
+                states.append(verdict.PatchState(patch, info.subject, verdict.APPLIES))
             else:
                 states.append(
                     verdict.PatchState(
-                        pc.patch, pc.info.subject, verdict.CONFLICTS, conflicts=step.conflicts
+                        patch, info.subject, verdict.CONFLICTS, conflicts=step.conflicts
                     )
                 )
             bar.advance()
-    return states, head
+    return states, carrier.finish()
 
 
-def landed_state(
-    repo: Repo, pc: PatchCommit, found: dict[str, str], scanned: Sequence[ScannedCommit]
-) -> verdict.PatchState:
-    kinds = tuple(k for k in verdict.EVIDENCE_KINDS if k in found)
-    named = [found[k] for k in kinds if found[k]]
-    upstream = named[0] if named else first_present(repo, pc, scanned)
-    return verdict.PatchState(
-        pc.patch, pc.info.subject, verdict.LANDED, evidence=kinds, upstream_commit=upstream
-    )
+def landed_commit(found: dict[str, str]) -> str | None:
+    """The upstream commit the strongest evidence names."""
+    for kind in verdict.EVIDENCE_KINDS:
+        if found.get(kind):
+            return found[kind]
+    return None
 
 
-def first_present(repo: Repo, pc: PatchCommit, scanned: Sequence[ScannedCommit]) -> str | None:
+def first_present(
+    repo: Repo, series: LazySeries, index: int, scanned: Sequence[ScannedCommit]
+) -> str | None:
     """The first upstream commit after which the patch's change is present: bisect the commits
     that touch its paths; None when no single commit can be named."""
-    paths = frozenset(pc.info.paths)
+    info = series.pairs[index][1]
+    paths = frozenset(info.paths)
     touching = [c.sha for c in scanned if c.paths & paths]
     if not touching:
         return None
     infos = {c.sha: c for c in repo.commit_info(touching)}
 
-    def present(info: CommitInfo) -> bool:
-        step = pick_one(repo, head=info.sha, head_tree=info.tree, pc=pc)
-        return step.empty
+    def present(sha: str) -> bool:
+        carrier = Carrier(repo, onto=Sha(sha), series=series)
+        return carrier.attempt(index, info).outcome == PRESENT
 
-    lo, hi = 0, len(touching) - 1
-    if not present(infos[touching[hi]]):
+    if not present(touching[-1]):
         return None
+    lo, hi = 0, len(touching) - 1
     while lo < hi:
         mid = (lo + hi) // 2
-        if present(infos[touching[mid]]):
+        if present(touching[mid]):
             hi = mid
         else:
             lo = mid + 1
     found = infos[touching[lo]]
-    if found.parents:
-        parent = repo.commit_info([found.parents[0]])[0]
-        if present(parent):
-            return None
+    if found.parents and present(found.parents[0]):
+        return None
     return found.sha
 
 
 def add_similar(
-    repo: Repo,
     states: Sequence[verdict.PatchState],
     carried: Sequence[detect.Carried],
     pairs: Sequence[tuple[Patch, PatchFile]],
     live: Sequence[ScannedCommit],
+    facts: dict[str, DiffFacts],
 ) -> list[verdict.PatchState]:
     """For patches that did not land: an upstream commit that looks like a reworked version."""
     open_ = [c for c, s in zip(carried, states, strict=True) if s.state != verdict.LANDED]
     candidates = detect.similar_candidates(open_, live)
-    if not candidates:
-        return list(states)
-    diffs = git.commit_diffs(repo, sorted({s for shas in candidates.values() for s in shas}))
-    prints = {sha: detect.changed_lines(d) for sha, d in diffs.items()}
+    prints = {sha: f.lines for sha, f in facts.items()}
     subjects: dict[str, str] = {c.sha: c.subject for c in live}
     out = list(states)
     for index, shas in candidates.items():
@@ -291,6 +328,8 @@ def print_status(result: verdict.StatusResult, *, rebase_in_progress: bool) -> N
     from rich.text import Text
 
     out = console.stdout_console()
+    if not out.is_terminal:
+        out.width = max(out.width, 200)  # piped: one patch per line, for grep
     out.print(
         f"against {result.against} ({result.against_commit[:12]}), "
         f"base {result.base} ({result.base_commit[:12]})"
@@ -299,8 +338,9 @@ def print_status(result: verdict.StatusResult, *, rebase_in_progress: bool) -> N
         out.print("a rebase is in progress: this is the series as last saved")
     colours = {verdict.LANDED: "green", verdict.APPLIES: "cyan", verdict.CONFLICTS: "red"}
     table = Table(box=None, pad_edge=False)
-    for column in ("#", "patch", "state", "evidence", "upstream", "notes"):
-        table.add_column(column, overflow="fold")
+    for column in ("#", "patch", "state", "evidence", "upstream"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("notes", overflow="fold")
     for position, state in enumerate(result.patches, 1):
         notes = ""
         if state.conflicts:

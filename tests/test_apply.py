@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import NOVA_API, NOVA_CONF, UpstreamRepo, git, run
-from status_helpers import Downstream
+from status_helpers import Downstream, cherry_pick
 
-from patchq import engine
+from patchq import engine, patchfile
 from patchq.git import Sha
 from patchq.workspace import Workspace
 
@@ -16,6 +18,10 @@ from patchq.workspace import Workspace
 @pytest.fixture
 def downstream(upstream: UpstreamRepo, tmp_path: Path) -> Downstream:
     return Downstream(upstream, tmp_path / "down")
+
+
+TIMEOUT_CONF = NOVA_CONF.replace('"rbd_pool": "vms",', '"rbd_pool": "vms",\n    "rbd_timeout": 60,')
+LOUD_API = NOVA_API.replace('LOG.info("rebooting', 'LOG.warning("rebooting')
 
 
 def two_patches(downstream: Downstream, series_dir: Path) -> list[str]:
@@ -75,3 +81,133 @@ def test_pick_chain_carries_onto_new_release(
     assert git(upstream.path, "rev-parse", f"{steps[0].commit}~1").strip() == onto
     shown = git(upstream.path, "show", f"{steps[1].commit}:nova/config.py")
     assert '"rbd_timeout": 60' in shown  # followed upstream's rename
+
+
+def test_apply_onto_new_release_leaves_landed_out(
+    series_dir: Path, upstream: UpstreamRepo, downstream: Downstream
+) -> None:
+    first = downstream.commit("Add rbd timeout", {"nova/conf.py": TIMEOUT_CONF})
+    downstream.commit("Log reboots louder", {"nova/api.py": LOUD_API})
+    downstream.export(series_dir)
+    cherry_pick(upstream, downstream, first)
+    upstream.commit("Readme", {"README.rst": "nova 2\n"})
+    upstream.tag("2.0")
+    before = upstream.snapshot()
+    result = run("apply", "--onto", "2.0", "--branch", "carried")
+    assert result.exit_code == 0, result.stderr
+    assert "1 landed" in result.stderr
+    assert upstream.snapshot()[0] == before[0] and upstream.snapshot()[2] == before[2]
+    log = git(upstream.path, "log", "--format=%an <%ae>|%ad|%B", "--date=raw", "2.0..carried")
+    want = git(downstream.path, "log", "--format=%an <%ae>|%ad|%B", "--date=raw", "HEAD~1..HEAD")
+    assert log == want
+    assert git(upstream.path, "rev-parse", "carried~1").strip() == upstream.head()
+    shown = git(upstream.path, "show", "carried:nova/api.py")
+    assert 'LOG.warning("rebooting' in shown
+
+
+def test_apply_conflict_creates_nothing(
+    series_dir: Path, upstream: UpstreamRepo, downstream: Downstream
+) -> None:
+    downstream.commit("Log reboots louder", {"nova/api.py": LOUD_API})
+    downstream.commit("Readme", {"README.rst": "downstream\n"})
+    downstream.export(series_dir)
+    upstream.commit("Readme", {"README.rst": "upstream\n"})
+    upstream.tag("2.0")
+    before = upstream.snapshot()
+    result = run("apply", "--onto", "2.0", "--branch", "carried")
+    assert result.exit_code == 1
+    assert "0002-Readme.patch" in result.stderr and "README.rst" in result.stderr
+    assert "nothing was created" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert upstream.snapshot() == before
+
+
+def test_apply_force_replaces_but_not_a_checked_out_branch(
+    series_dir: Path, upstream: UpstreamRepo, downstream: Downstream
+) -> None:
+    two_patches(downstream, series_dir)
+    git(upstream.path, "branch", "built", "1.0")
+    assert run("apply", "--branch", "built").exit_code == 2
+    forced = run("apply", "--branch", "built", "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert git(upstream.path, "rev-parse", "built^{tree}") == git(
+        downstream.path, "rev-parse", "HEAD^{tree}"
+    )
+    checked_out = run("apply", "--branch", "master", "--force")
+    assert checked_out.exit_code == 2
+    assert "checked out" in checked_out.stderr
+    bad = run("apply", "--branch", "no..good")
+    assert bad.exit_code == 2 and "not a valid branch name" in bad.stderr
+
+
+# -- the Python patch applier agrees with git byte for byte -------------------------------
+
+TRICKY: list[tuple[str, dict[str, str | bytes | None]]] = [
+    ("No newline at end", {"nova/api.py": NOVA_API.rstrip("\n")}),
+    ("Newline back", {"nova/api.py": NOVA_API + "# end\n"}),
+    ("CRLF file", {"win.txt": b"one\r\ntwo\r\nthree\r\n"}),
+    ("CRLF edit", {"win.txt": b"one\r\n2\r\nthree\r\nfour"}),
+    ("Lone CR", {"cr.txt": b"a\rb\nc\n"}),
+    ("Empty file", {"empty.txt": ""}),
+    ("Fill empty", {"empty.txt": "now\nfull\n"}),
+    ("Two hunks", {"nova/conf.py": "# top\n" + NOVA_CONF + "# bottom\n"}),
+    ("Many files", {"a/b/c.txt": "c\n", "a/d.txt": "d\n", "README.rst": "nova\nmore\n"}),
+    ("Delete nested", {"a/b/c.txt": None}),
+    ("Symlink", {}),
+]
+
+
+def test_python_applier_matches_git(
+    series_dir: Path, upstream: UpstreamRepo, downstream: Downstream
+) -> None:
+    from patchq import diffapply
+
+    for subject, files in TRICKY:
+        if subject == "Symlink":
+            os.symlink("nova/api.py", downstream.path / "link")
+        downstream.commit(subject, files)
+    git(downstream.path, "mv", "nova/conf.py", "nova/settings.py")
+    downstream.commit("Rename and edit", {"nova/settings.py": NOVA_CONF.replace("4", "16")})
+    os.chmod(downstream.path / "nova/api.py", 0o755)
+    downstream.commit("Mode and content", {"nova/api.py": NOVA_API.replace("boot", "start")})
+    names = downstream.export(series_dir)
+    shas = git(downstream.path, "rev-list", "--reverse", "1.0..HEAD").split()
+    for name, sha in zip(names, shas, strict=True):
+        info = patchfile.read(series_dir / "patches" / name)
+        files = diffapply.parse(info.diff)
+        assert files is not None, name
+        for fp in files:
+            old = b"" if fp.old_path is None else show(downstream, f"{sha}~1:{fp.old_path}")
+            new = diffapply.apply_hunks(old, fp.hunks)
+            want = b"" if fp.new_path is None else show(downstream, f"{sha}:{fp.new_path}")
+            assert new == want, (name, fp.new_path)
+    result = run("apply", "--branch", "built")
+    assert result.exit_code == 0, result.stderr
+    assert git(upstream.path, "rev-parse", "built^{tree}") == git(
+        downstream.path, "rev-parse", "HEAD^{tree}"
+    )
+
+
+def test_applier_finds_moved_hunks_and_refuses_wrong_context() -> None:
+    from patchq import diffapply
+
+    old = b"".join(b"line %d\n" % i for i in range(20))
+    new = old.replace(b"line 10\n", b"line ten\n")
+    diff = (
+        b"diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -8,7 +8,7 @@\n"
+        b" line 7\n line 8\n line 9\n-line 10\n+line ten\n line 11\n line 12\n line 13\n"
+    )
+    files = diffapply.parse(diff)
+    assert files is not None
+    assert diffapply.apply_hunks(old, files[0].hunks) == new
+    shifted = b"extra\nextra\n" + old
+    assert diffapply.apply_hunks(shifted, files[0].hunks) == b"extra\nextra\n" + new
+    broken = old.replace(b"line 12\n", b"line twelve\n")
+    assert diffapply.apply_hunks(broken, files[0].hunks) is None
+    assert diffapply.parse(b"diff --git a/x b/x\nGIT binary patch\nliteral 1\n") is None
+
+
+def show(repo: Downstream, spec: str) -> bytes:
+    return subprocess.run(
+        ["git", "-C", str(repo.path), "cat-file", "blob", spec], capture_output=True, check=True
+    ).stdout

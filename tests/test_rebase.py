@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -338,48 +340,43 @@ TRICKY = [
 ]
 
 
-def test_fast_chain_and_carry_match_the_status_engine(
-    series_dir: Path, upstream: UpstreamRepo
+def test_tricky_patches_rebase_as_status_predicts(
+    series_dir: Path, upstream: UpstreamRepo, tmp_path: Path
 ) -> None:
-    from patchq import engine, rebase_fast, rebase_plan, status
-
     upstream.commit(
         "Fixtures",
         {"noeol.txt": "one\ntwo", "crlf.txt": "a\r\nb\r\nc\r\n", "blob.bin": b"\x00\x01\x02\xff"},
     )
     git(upstream.path, "tag", "-f", "1.0")
-    text = (series_dir / "series.yaml").read_text()
+    path = series_dir / "series.yaml"
     sha = git(upstream.path, "rev-parse", "1.0").strip()
-    (series_dir / "series.yaml").write_text(
-        "\n".join(
-            f"  base_commit: {sha}" if line.startswith("  base_commit:") else line
-            for line in text.split("\n")
-        )
-    )
+    path.write_text(re.sub(r"base_commit: \w+", f"base_commit: {sha}", path.read_text()))
     make_series(upstream, series_dir, [(f, s, "Body.\n", files) for f, s, files in TRICKY])
     upstream.commit(
         "Upstream edits",
         {"nova/api.py": API_UPSTREAM, "crlf.txt": "A\r\nb\r\nc\r\n", "nova/new.py": "x = 1\n"},
     )
     upstream.tag("2.0")
-    ws = Workspace(series_dir)
-    current = ws.load()
-    with ws.open_repo(current) as repo:
-        rng = status.resolve_range(current, repo, "2.0")
-        pairs = status.read_series(ws, current)
-        slow = engine.build_commits(repo, base=rng.base_commit, patches=pairs)
-        trees = rebase_fast.Trees(repo)
-        fast = rebase_fast.build_chain(repo, trees, base=rng.base_commit, patches=pairs, name="1.0")
-        assert [c.commit for c in fast] == [c.commit for c in slow]
-        found, scanned = rebase_plan._evidence(repo, rng, pairs)
-        evidence = status.Evidence(found)
-        states, head = status.carry(repo, rng, slow, evidence, scanned, progress=False)
-        ref_tree = trees.entries_root(rng.against_commit)
-        alone = rebase_fast.merge_all(repo, ref_tree, fast)
-        carried = rebase_fast.carry(repo, trees, rng, fast, found, scanned, alone=alone)
-        assert carried.states == states
-        assert carried.head == head
-    by_file = {s.patch.file: s.state for s in states}
-    assert by_file.pop("0004-crlf.patch") == "conflicts"  # next to upstream's CRLF edit
-    assert by_file.pop("0002-new-file.patch") == "landed"  # upstream added the same file
-    assert set(by_file.values()) == {"applies"}
+    predicted = run("status", "--against", "2.0", "--format", "json")
+    assert predicted.exit_code == 0, predicted.stderr
+    states = {p["file"]: p["state"] for p in json.loads(predicted.stdout)["patches"]}
+    assert states.pop("0002-new-file.patch") == "landed"  # upstream added the same file
+    assert states.pop("0004-crlf.patch") == "conflicts"  # next to upstream's CRLF edit
+    assert set(states.values()) == {"applies"}
+
+    assert run("rebase", "--onto", "2.0").exit_code == 1
+    done = run("rebase", "--skip")
+    assert done.exit_code == 0, done.stderr
+    data = load(series_dir)
+    assert [p["file"] for p in data["patches"]] == list(states)
+    assert [d["file"] for d in data["history"][-1]["dropped"]] == ["0002-new-file.patch"]
+    clone = tmp_path / "am-check"
+    git(series_dir, "clone", "-q", str(upstream.path), str(clone))
+    git(clone, "checkout", "-q", "2.0")
+    files = [str(series_dir / "patches" / f) for f in states]
+    git(clone, "-c", "user.name=x", "-c", "user.email=x@y", "am", "-q", *files)
+    assert (clone / "noeol.txt").read_bytes() == b"one\ntwo\nthree\n"
+    assert (clone / "blob.bin").read_bytes() == b"\x00\x01\x02changed\xff"
+    assert not (clone / "README.rst").exists()
+    assert (clone / "empty.txt").read_bytes() == b""
+    assert "# downstream" in (clone / "nova/api.py").read_text()

@@ -1,0 +1,271 @@
+"""patchq next to plain git, on the same synthetic data, in the same run.
+
+    python benchmarks/run.py            # 20,000 upstream commits, 200 patches, 40 landed
+    python benchmarks/run.py --quick    # small sizes, seconds (CI smoke test)
+
+Each row times a patchq command (a whole process, interpreter start-up included) against a
+plain-git baseline doing comparable work, in paired alternating runs (A B A B ...); the ratio
+is the median of the per-pair ratios, so machine-speed drift cancels out. Every patchq result
+is checked (landed count, branch tree equal to `git am`'s) before it is timed.
+
+Modules `benchmarks/bench_*.py` that define `rows(data: Synth, *, quick: bool) -> list[dict]`
+add their rows to the same table; use `paired()` and `row()` from here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+from synth import Synth, make_upstream  # noqa: E402
+
+QUICK = {"commits": 400, "patches": 20, "landed": 5, "lines": 100}
+FULL = {"commits": 20_000, "patches": 200, "landed": 40, "lines": 250}
+
+
+def patchq_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "patchq", *args]
+
+
+def env() -> dict[str, str]:
+    out = dict(os.environ)
+    out["PYTHONPATH"] = str(ROOT) + os.pathsep + out.get("PYTHONPATH", "")
+    out.pop("PATCHQ_UPSTREAM", None)
+    return out
+
+
+def run(argv: list[str], cwd: Path, *, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    proc = subprocess.run(argv, cwd=cwd, env=env(), capture_output=True)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed: {proc.stderr.decode()[-2000:]}")
+    return proc
+
+
+def pipeline(cwd: Path, first: list[str], second: list[str]) -> None:
+    """`first | second` with two processes, output discarded."""
+    a = subprocess.Popen(first, cwd=cwd, stdout=subprocess.PIPE)
+    b = subprocess.Popen(second, cwd=cwd, stdin=a.stdout, stdout=subprocess.DEVNULL)
+    assert a.stdout is not None
+    a.stdout.close()
+    if b.wait() != 0 or a.wait() != 0:
+        raise RuntimeError(f"{first} | {second} failed")
+
+
+def timed(action: Callable[[], Any], prepare: Callable[[], Any] | None = None) -> float:
+    if prepare is not None:
+        prepare()
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def paired(
+    a: Callable[[], Any],
+    b: Callable[[], Any],
+    *,
+    runs: int,
+    prepare_a: Callable[[], Any] | None = None,
+    prepare_b: Callable[[], Any] | None = None,
+) -> tuple[float, float, float]:
+    """(median a, median b, median of a/b) over `runs` alternating pairs, after one warm-up."""
+    timed(a, prepare_a)
+    timed(b, prepare_b)
+    times_a, times_b, ratios = [], [], []
+    for _ in range(runs):
+        ta = timed(a, prepare_a)
+        tb = timed(b, prepare_b)
+        times_a.append(ta)
+        times_b.append(tb)
+        ratios.append(ta / tb)
+    return statistics.median(times_a), statistics.median(times_b), statistics.median(ratios)
+
+
+def row(
+    name: str, baseline: str, result: tuple[float, float, float], target: float | None
+) -> dict[str, Any]:
+    a, b, ratio = result
+    return {
+        "name": name,
+        "patchq_ms": round(a * 1000, 1),
+        "baseline": baseline,
+        "baseline_ms": round(b * 1000, 1),
+        "ratio": round(ratio, 3),
+        "target": target,
+    }
+
+
+# -- the rows of issue 3 ---------------------------------------------------------------------
+
+
+def status_rows(data: Synth, *, runs: int) -> list[dict[str, Any]]:
+    cache = data.upstream / ".git" / "patchq"
+    status = patchq_argv("status", "--against", data.new, "--format", "json")
+    check = json.loads(run(status, data.series_dir).stdout)
+    landed = sum(p["state"] == "landed" for p in check["patches"])
+    if landed != data.landed:
+        raise RuntimeError(f"status found {landed} landed patches, expected {data.landed}")
+
+    def baseline() -> None:
+        pipeline(
+            data.upstream,
+            ["git", "log", "-p", "--no-merges", f"{data.base}..{data.new}"],
+            ["git", "patch-id", "--stable"],
+        )
+
+    def forget() -> None:
+        shutil.rmtree(cache, ignore_errors=True)
+
+    label = "`git log -p base..REF | git patch-id --stable`"
+    cold = paired(lambda: run(status, data.series_dir), baseline, runs=runs, prepare_a=forget)
+    run(status, data.series_dir)
+    warm = paired(lambda: run(status, data.series_dir), baseline, runs=runs)
+    return [
+        row("status, cold cache", label, cold, 0.3),
+        row("status, warm cache", label, warm, 0.1),
+    ]
+
+
+def apply_rows(data: Synth, *, runs: int) -> list[dict[str, Any]]:
+    worktree = data.root / "am-worktree"
+    if not worktree.exists():
+        run(["git", "worktree", "add", "-q", "--detach", str(worktree), data.base], data.upstream)
+    git_am = ["git", "-c", "core.hooksPath=/dev/null", "am", "-q", str(data.mbox)]
+
+    def reset_am() -> None:
+        run(["git", "am", "--abort"], worktree, check=False)
+        run(["git", "checkout", "-q", "-f", "--detach", data.base], worktree)
+
+    apply = patchq_argv("apply", "--branch", "bench-apply", "--force")
+    reset_am()
+    run(git_am, worktree)
+    want = run(["git", "rev-parse", "HEAD^{tree}"], worktree).stdout
+    run(apply, data.series_dir)
+    got = run(["git", "rev-parse", "bench-apply^{tree}"], data.upstream).stdout
+    if got != want:
+        raise RuntimeError("patchq apply built another tree than git am")
+    result = paired(
+        lambda: run(apply, data.series_dir), lambda: run(git_am, worktree), runs=runs,
+        prepare_b=reset_am,
+    )  # fmt: skip
+    return [row(f"apply {data.patches} patches", "one `git am` of the same mbox", result, 1.0)]
+
+
+def help_rows(data: Synth, *, runs: int) -> list[dict[str, Any]]:
+    result = paired(
+        lambda: run(patchq_argv("--help"), data.root),
+        lambda: run([sys.executable, "-c", "import click, yaml"], data.root),
+        runs=max(runs, 5),
+    )
+    return [row("patchq --help", '`python -c "import click, yaml"`', result, 2.0)]
+
+
+def extra_rows(data: Synth, *, quick: bool) -> list[dict[str, Any]]:
+    """Rows from benchmarks/bench_*.py (other commands' benchmarks)."""
+    out: list[dict[str, Any]] = []
+    for path in sorted(HERE.glob("bench_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        if hasattr(module, "rows"):
+            out += module.rows(data, quick=quick)
+    return out
+
+
+def render(rows: list[dict[str, Any]], data: Synth) -> str:
+    lines = [
+        f"synthetic upstream: {data.commits} commits in {data.base}..{data.new}, "
+        f"{data.files} files of {data.lines} lines; series of {data.patches} patches, "
+        f"{data.landed} landed upstream",
+        "",
+        "| what | patchq ms | baseline | baseline ms | ratio | target |",
+        "|---|---:|---|---:|---:|---:|",
+    ]
+    for r in rows:
+        target = "" if r.get("target") is None else f"<= {r['target']}"
+        verdict = (
+            "" if r.get("target") is None else (" ok" if r["ratio"] <= r["target"] else " MISS")
+        )
+        lines.append(
+            f"| {r['name']} | {r['patchq_ms']} | {r['baseline']} | {r['baseline_ms']} | "
+            f"{r['ratio']}{verdict} | {target} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes, for CI")
+    parser.add_argument("--commits", type=int)
+    parser.add_argument("--patches", type=int)
+    parser.add_argument("--landed", type=int)
+    parser.add_argument("--lines", type=int, help="lines per file")
+    parser.add_argument("--runs", type=int, help="timed pairs per row (default 5, quick 1)")
+    parser.add_argument("--keep", type=Path, help="build (or reuse) the data here and keep it")
+    parser.add_argument("--json", action="store_true", help="print rows as JSON too")
+    args = parser.parse_args()
+    sizes = dict(QUICK if args.quick else FULL)
+    for key in sizes:
+        if getattr(args, key) is not None:
+            sizes[key] = getattr(args, key)
+    runs = args.runs or (1 if args.quick else 5)
+    tmp = None
+    if args.keep is None:
+        tmp = tempfile.TemporaryDirectory(prefix="patchq-bench-")
+        root = Path(tmp.name) / "data"
+    else:
+        root = args.keep
+    try:
+        start = time.perf_counter()
+        data = load_or_make(root, sizes)
+        print(f"data ready in {time.perf_counter() - start:.1f}s", file=sys.stderr)
+        rows = status_rows(data, runs=runs) + apply_rows(data, runs=runs)
+        rows += help_rows(data, runs=runs) + extra_rows(data, quick=args.quick)
+        print(render(rows, data))
+        if args.json:
+            print(json.dumps(rows, indent=2))
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    return 0
+
+
+def load_or_make(root: Path, sizes: dict[str, int]) -> Synth:
+    marker = root / "synth.json"
+    if marker.is_file():
+        saved = json.loads(marker.read_text())
+        if {k: saved[k] for k in sizes} == sizes:
+            return Synth(
+                **{
+                    **saved,
+                    **{k: Path(saved[k]) for k in ("root", "upstream", "series_dir", "mbox")},
+                }
+            )
+        shutil.rmtree(root)
+    data = make_upstream(root, **sizes)
+    marker.write_text(
+        json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in data.__dict__.items()})
+    )
+    return data
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""Synthetic upstreams for the benchmarks, written with ONE `git fast-import` process.
+
+`make_upstream(dir, commits=..., patches=..., landed=...)` builds:
+
+* an upstream repo `dir/upstream` with tag `1.0` (a tree of `files` text files), then
+  `commits` single-parent commits on `master` tagged `2.0`, each changing lines in the top half
+  of 1-3 files, each with a Change-Id trailer;
+* a downstream series `dir/series` (series.yaml + patches/ from `git format-patch`) of
+  `patches` patches on 1.0, each changing lines in the bottom half of 1-2 files (so every patch
+  applies on 1.0 and carries onto 2.0 by a clean 3-way content merge), and `dir/series.mbox`
+  (the same patches in one mbox, for `git am`);
+* `landed` of the patches also land upstream, spread over the range: every other one with its
+  Change-Id kept (patch-id + change-id evidence), the rest under a new Change-Id (patch-id only).
+
+Deterministic for given sizes (seeded). Other benchmark modules (bench_*.py) import it.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# nova's tree averages about 10 KB per file (50 MB / 4,798 files at 31.0.0); a line here is
+# about 40 bytes, so 250 lines is an average nova file. Smaller files make diffs (and so the
+# plain-git baseline) unrealistically cheap next to the metadata work both sides share.
+LINES_PER_FILE = 250
+EPOCH = 1_600_000_000
+
+
+@dataclass(frozen=True)
+class Synth:
+    """What make_upstream built, for benchmarks to run against."""
+
+    root: Path
+    upstream: Path  # the upstream clone (non-bare, master checked out)
+    series_dir: Path  # series.yaml + patches/
+    mbox: Path  # all patches in one file, for `git am`
+    base: str  # "1.0"
+    new: str  # "2.0"
+    commits: int
+    patches: int
+    landed: int
+    files: int
+    lines: int
+
+
+def git(repo: Path, *args: str, input: bytes | None = None) -> bytes:
+    proc = subprocess.run(["git", "-C", str(repo), *args], input=input, capture_output=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"git {' '.join(args)}: {proc.stderr.decode()}")
+    return proc.stdout
+
+
+class _Stream:
+    """A fast-import stream: files kept as line lists, commits emitted with inline blobs."""
+
+    def __init__(self, rng: random.Random, files: int, lines: int) -> None:
+        self.rng = rng
+        self.lines = lines
+        self.chunks: list[bytes] = []
+        self.mark = 0
+        self.tick = EPOCH
+        self.paths = [f"nova/mod{i // 50:02d}/file{i:04d}.py" for i in range(files)]
+        self.content = {
+            p: [f"    value_{n:04d} = compute({n}, '{p}')" for n in range(lines)]
+            for p in self.paths
+        }
+
+    def blob_text(self, path: str) -> bytes:
+        return ("\n".join(self.content[path]) + "\n").encode()
+
+    def commit(
+        self, ref: str, message: str, changed: list[str], *, parent: int | None = None
+    ) -> int:
+        self.mark += 1
+        self.tick += 60
+        msg = message.encode()
+        out = [
+            f"commit {ref}\nmark :{self.mark}\n".encode(),
+            f"author Up Stream <dev@example.org> {self.tick} +0000\n".encode(),
+            f"committer Up Stream <dev@example.org> {self.tick} +0000\n".encode(),
+            b"data %d\n%s\n" % (len(msg), msg),
+        ]
+        if parent is not None:
+            out.append(b"from :%d\n" % parent)
+        for path in changed:
+            data = self.blob_text(path)
+            out.append(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
+        self.chunks.append(b"".join(out))
+        return self.mark
+
+    def tag(self, name: str, mark: int) -> None:
+        self.chunks.append(f"reset refs/tags/{name}\nfrom :{mark}\n\n".encode())
+
+    def edit(self, path: str, *, half: str, label: str) -> None:
+        lines = self.content[path]
+        mid = self.lines // 2
+        lo, hi = (0, mid - 5) if half == "top" else (mid + 5, self.lines - 1)
+        n = self.rng.randint(lo, hi)
+        lines[n] = f"{lines[n]} # {label}"
+
+
+def change_id(rng: random.Random) -> str:
+    return "I" + "".join(rng.choice("0123456789abcdef") for _ in range(40))
+
+
+def make_upstream(
+    root: Path,
+    *,
+    commits: int = 20_000,
+    patches: int = 200,
+    landed: int = 40,
+    files: int | None = None,
+    lines: int = LINES_PER_FILE,
+    seed: int = 1,
+) -> Synth:
+    """Build the synthetic upstream and series under `root` (created; must not exist)."""
+    rng = random.Random(seed)
+    files = files or max(100, min(2_000, commits // 10))
+    root.mkdir(parents=True)
+    upstream = root / "upstream"
+    git(root, "init", "-q", "-b", "master", str(upstream))
+    git(upstream, "config", "gc.auto", "0")
+    stream = _Stream(rng, files, lines)
+    base_mark = stream.commit("refs/heads/master", "Initial import\n", list(stream.paths))
+    stream.tag("1.0", base_mark)
+
+    # The downstream series first (on 1.0), remembering each patch's edits and Change-Id.
+    down_paths = rng.sample(stream.paths, k=min(len(stream.paths), patches * 2))
+    base_content = {p: list(v) for p, v in stream.content.items()}
+    series_edits: list[tuple[str, list[tuple[str, int, str]], str]] = []
+    parent = base_mark
+    for i in range(patches):
+        chosen = down_paths[(2 * i) % len(down_paths) : (2 * i) % len(down_paths) + 1 + i % 2]
+        cid = change_id(rng)
+        before = {p: list(stream.content[p]) for p in chosen}
+        for path in chosen:
+            stream.edit(path, half="bottom", label=f"downstream {i}")
+        edits = [
+            (p, n, line)
+            for p in chosen
+            for n, line in enumerate(stream.content[p])
+            if line != before[p][n]
+        ]
+        subject = f"Downstream fix {i:04d}"
+        msg = f"{subject}\n\nCarried for the distro.\n\nChange-Id: {cid}\n"
+        parent = stream.commit("refs/heads/downstream", msg, chosen, parent=parent)
+        series_edits.append((subject, edits, cid))
+
+    # Upstream: `commits` commits on master; the landed patches are spread over the range.
+    stream.content = base_content
+    land_at = {
+        (k + 1) * commits // (landed + 1): k * max(1, patches // max(1, landed))
+        for k in range(landed)
+    }
+    parent = base_mark
+    for n in range(commits):
+        if n in land_at and land_at[n] < len(series_edits):
+            subject, edits, cid = series_edits[land_at[n]]
+            for path, line_no, line in edits:
+                stream.content[path][line_no] = line
+            keep = (land_at[n] // max(1, patches // max(1, landed))) % 2 == 0
+            msg = f"{subject}\n\nLanded upstream.\n\nChange-Id: {cid if keep else change_id(rng)}\n"
+            parent = stream.commit(
+                "refs/heads/master", msg, sorted({e[0] for e in edits}), parent=parent
+            )
+            continue
+        chosen = rng.sample(stream.paths, k=rng.choice((1, 1, 1, 2, 3)))
+        for path in chosen:
+            stream.edit(path, half="top", label=f"upstream {n}")
+        msg = f"Upstream change {n}\n\nSome work.\n\nChange-Id: {change_id(rng)}\n"
+        parent = stream.commit("refs/heads/master", msg, chosen, parent=parent)
+    stream.tag("2.0", parent)
+
+    proc = subprocess.run(
+        ["git", "-C", str(upstream), "fast-import", "--quiet"],
+        input=b"".join(stream.chunks) + b"done\n",
+        capture_output=True,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"git fast-import: {proc.stderr.decode()}")
+    git(upstream, "checkout", "-q", "-f", "master")
+    series_dir = root / "series"
+    mbox = root / "series.mbox"
+    _write_series(upstream, series_dir, mbox)
+    git(upstream, "update-ref", "-d", "refs/heads/downstream")
+    return Synth(
+        root=root,
+        upstream=upstream,
+        series_dir=series_dir,
+        mbox=mbox,
+        base="1.0",
+        new="2.0",
+        commits=commits,
+        patches=patches,
+        landed=min(landed, patches),
+        files=files,
+        lines=lines,
+    )
+
+
+def _write_series(upstream: Path, series_dir: Path, mbox: Path) -> None:
+    from patchq import series
+    from patchq.model import Patch, Series, Upstream
+
+    patches_dir = series_dir / "patches"
+    patches_dir.mkdir(parents=True)
+    git(upstream, "format-patch", "-q", "--no-signature", "-o", str(patches_dir), "1.0..downstream")
+    names = sorted(p.name for p in patches_dir.glob("*.patch"))
+    mbox.write_bytes(b"".join((patches_dir / n).read_bytes() for n in names))
+    base_commit = git(upstream, "rev-parse", "1.0^{commit}").decode().strip()
+    current = Series(
+        upstream=Upstream(
+            name="nova", path=str(upstream), base="1.0", base_commit=base_commit, branch="master"
+        ),
+        patches=tuple(Patch(file=n) for n in names),
+    )
+    series.save(series_dir, current)
+
+
+if __name__ == "__main__":
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(description="Build a synthetic upstream + series.")
+    parser.add_argument("dir", type=Path)
+    parser.add_argument("--commits", type=int, default=20_000)
+    parser.add_argument("--patches", type=int, default=200)
+    parser.add_argument("--landed", type=int, default=40)
+    parser.add_argument("--lines", type=int, default=LINES_PER_FILE)
+    args = parser.parse_args()
+    start = time.perf_counter()
+    made = make_upstream(
+        args.dir, commits=args.commits, patches=args.patches, landed=args.landed, lines=args.lines
+    )
+    print(f"built {made} in {time.perf_counter() - start:.1f}s")

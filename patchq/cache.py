@@ -1,0 +1,188 @@
+"""What patchq learned about upstream commits, kept on disk keyed by commit sha.
+
+A commit never changes, so its Change-Ids, revert target, path set, patch-id and changed-line
+fingerprint are computed once. The cache lives in the upstream repo's git dir
+(`<git-dir>/patchq/cache/commits.json`), never in a worktree. A file that does not parse, has
+another format or version, or holds a malformed record is ignored and rebuilt: it is never
+trusted over git.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from patchq import detect, git
+from patchq.git import RangeScan, Repo, ScannedCommit, Sha
+
+FORMAT = "patchq-commit-cache"
+VERSION = 1
+
+
+class CorruptCache(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class DiffFacts:
+    """What a commit's diff says: its patch-id and changed-line fingerprint."""
+
+    patch_id: str | None
+    lines: tuple[str, ...]
+
+
+def cache_path(repo: Repo) -> Path:
+    return repo.git_dir / "patchq" / "cache" / "commits.json"
+
+
+class CommitCache:
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self.path = cache_path(repo)
+        self.commits: dict[str, list[Any]] = {}
+        self.ranges: dict[str, list[str]] = {}
+        self.changed = False
+        self._load()
+
+    # -- disk ---------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return
+        if not (
+            isinstance(data, dict)
+            and data.get("format") == FORMAT
+            and data.get("version") == VERSION
+            and isinstance(data.get("commits"), dict)
+            and isinstance(data.get("ranges"), dict)
+        ):
+            return
+        self.commits, self.ranges = data["commits"], data["ranges"]
+
+    def _forget(self) -> None:
+        self.commits, self.ranges, self.changed = {}, {}, True
+
+    def save(self) -> None:
+        """Write the cache atomically if anything was learned; a failure to write is not an
+        error (the cache is an optimisation)."""
+        if not self.changed:
+            return
+        data = {"format": FORMAT, "version": VERSION, "commits": self.commits}
+        data["ranges"] = self.ranges
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".commits.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data, separators=(",", ":")))
+            os.replace(tmp, self.path)
+        except OSError:
+            return
+        self.changed = False
+
+    # -- range scans --------------------------------------------------------------------
+
+    def scan(
+        self, base: Sha, ref: Sha, *, on_new: Callable[[ScannedCommit], None] | None = None
+    ) -> RangeScan:
+        """git.scan_range, cached: a range seen before costs no git at all, and a new range
+        over known commits costs one `git rev-list`. `on_new` sees each commit scanned from
+        git as it arrives."""
+        key = f"{base}..{ref}"
+        known = self.ranges.get(key)
+        if known is not None:
+            try:
+                return RangeScan([self._scanned(sha) for sha in known], base_is_ancestor=True)
+            except (CorruptCache, KeyError, TypeError, ValueError, IndexError, AttributeError):
+                self._forget()
+        if self.commits:
+            shas, ancestor = git.rev_list(self.repo, base, ref)
+            fresh = git.scan_shas(self.repo, [s for s in shas if s not in self.commits])
+            for commit in fresh:
+                if on_new is not None:
+                    on_new(commit)
+        else:
+            found = git.scan_range(self.repo, base, ref, on_commit=on_new)
+            shas, ancestor, fresh = (
+                [c.sha for c in found.commits],
+                found.base_is_ancestor,
+                found.commits,
+            )
+        for commit in fresh:
+            self.commits[commit.sha] = [
+                commit.subject,
+                ",".join(commit.change_ids),
+                commit.reverts or "",
+                commit.path_key,
+                None,
+                None,
+            ]
+            self.changed = True
+        if ancestor:
+            self.ranges[key] = list(shas)
+            self.changed = True
+        by_sha = {c.sha: c for c in fresh}
+        try:
+            return RangeScan([by_sha.get(s) or self._scanned(s) for s in shas], ancestor)
+        except (CorruptCache, KeyError, TypeError, ValueError, IndexError, AttributeError):
+            self._forget()
+            return self.scan(base, ref)
+
+    def _scanned(self, sha: str) -> ScannedCommit:
+        subject, cids, reverts, paths, _, _ = self.commits[sha]
+        if type(subject) is not str or type(paths) is not str or type(reverts) is not str:
+            raise CorruptCache(sha)
+        return ScannedCommit(Sha(sha), subject, tuple(cids.split(",")) if cids else (),
+                             reverts or None, paths)  # fmt: skip
+
+    # -- diffs --------------------------------------------------------------------------
+
+    def has_facts(self, sha: str) -> bool:
+        record = self.commits.get(sha)
+        return record is not None and _facts(record) is not None
+
+    def diff_facts(
+        self, shas: Sequence[str], diffs: dict[str, bytes] | None = None
+    ) -> dict[str, DiffFacts]:
+        """Patch-id and changed-line fingerprint of each commit; only the commits not seen
+        before are diffed (ONE `git diff-tree --stdin`, ONE `git patch-id`). `diffs` holds
+        diffs already fetched (git.DiffFeed)."""
+        out: dict[str, DiffFacts] = {}
+        missing = []
+        for sha in shas:
+            record = self.commits.get(sha)
+            facts = _facts(record) if record is not None else None
+            if facts is None:
+                missing.append(sha)
+            else:
+                out[sha] = facts
+        if not missing:
+            return out
+        diffs = dict(diffs or {})
+        diffs.update(git.commit_diffs(self.repo, [s for s in missing if s not in diffs]))
+        order = [s for s in missing if diffs.get(s, b"").strip()]
+        ids = self.repo.patch_ids([diffs[s] for s in order])
+        by_sha = dict(zip(order, ids, strict=True))
+        for sha in missing:
+            facts = DiffFacts(by_sha.get(sha), tuple(detect.changed_lines(diffs.get(sha, b""))))
+            out[sha] = facts
+            record = self.commits.get(sha)
+            if isinstance(record, list) and len(record) == 6:
+                record[4], record[5] = facts.patch_id or "", list(facts.lines)
+                self.changed = True
+        return out
+
+
+def _facts(record: Any) -> DiffFacts | None:
+    if not (isinstance(record, list) and len(record) == 6):
+        return None
+    pid, lines = record[4], record[5]
+    if not (isinstance(pid, str) and isinstance(lines, list)):
+        return None
+    if not all(isinstance(line, str) for line in lines):
+        return None
+    return DiffFacts(pid or None, tuple(lines))

@@ -1,0 +1,238 @@
+"""Apply a git diff to file contents in Python, the way `git apply` does (no fuzz).
+
+This is patchq's fast path for building and carrying the series: no process, no index. It
+handles the common diff shapes (modify, add, delete, rename, mode change, missing newline at
+end of file); anything else (binary patches, copies, submodules, quoted paths) makes `parse`
+return None, and the caller lets git do that patch. A hunk that does not match returns None
+from `apply_hunks`: the caller falls back to git's 3-way machinery.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_HUNK_HEADER = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_UNSUPPORTED = (
+    b"GIT binary patch",
+    b"Binary files ",
+    b"copy from ",
+    b"copy to ",
+)
+
+
+@dataclass(frozen=True)
+class Hunk:
+    old_start: int
+    new_start: int
+    lines: tuple[bytes, ...]  # b" ...", b"-...", b"+..." with their line endings
+
+    def image(self) -> tuple[list[bytes], list[bytes]]:
+        """(preimage, postimage) lines without their prefix."""
+        pre = [ln[1:] for ln in self.lines if ln[:1] != b"+"]
+        post = [ln[1:] for ln in self.lines if ln[:1] != b"-"]
+        return pre, post
+
+    def inverted(self) -> Hunk:
+        swap = {b"+": b"-", b"-": b"+"}
+        lines = tuple(swap.get(ln[:1], ln[:1]) + ln[1:] for ln in self.lines)
+        return Hunk(self.new_start, self.old_start, lines)
+
+    def context_counts(self) -> tuple[int, int]:
+        """(leading, trailing) context lines, as git apply counts them."""
+        leading = 0
+        for ln in self.lines:
+            if ln[:1] != b" ":
+                break
+            leading += 1
+        trailing = 0
+        for ln in reversed(self.lines):
+            if ln[:1] != b" ":
+                break
+            trailing += 1
+        return leading, trailing
+
+
+@dataclass(frozen=True)
+class FilePatch:
+    old_path: str | None  # None: the file is created
+    new_path: str | None  # None: the file is deleted
+    old_mode: str | None
+    new_mode: str | None
+    hunks: tuple[Hunk, ...]
+
+    def inverted(self) -> FilePatch:
+        """The patch that undoes this one."""
+        return FilePatch(
+            self.new_path,
+            self.old_path,
+            self.new_mode,
+            self.old_mode,
+            tuple(h.inverted() for h in self.hunks),
+        )
+
+
+def parse(diff: bytes) -> list[FilePatch] | None:
+    """The file patches of a `git diff`/format-patch diff; None when a shape is unsupported."""
+    if any(marker in diff for marker in _UNSUPPORTED):
+        return None
+    text = diff
+    sig = text.rfind(b"\n-- \n")
+    if sig != -1:
+        text = text[: sig + 1]
+    chunks = re.split(rb"(?m)^(?=diff --git )", text)
+    out: list[FilePatch] = []
+    for chunk in chunks:
+        if not chunk.startswith(b"diff --git "):
+            if chunk.strip():
+                return None  # text before the first file that is not a git diff
+            continue
+        parsed = _parse_file(chunk)
+        if parsed is None:
+            return None
+        out.append(parsed)
+    return out
+
+
+def _parse_file(chunk: bytes) -> FilePatch | None:
+    lines = split_lines(chunk)
+    header = lines[0].rstrip(b"\r\n")
+    if b'"' in header:
+        return None  # quoted (unusual) paths: let git parse them
+    m = re.match(rb"^diff --git a/(.+) b/(.+)$", header)
+    if m is None or header.count(b" b/") != 1:
+        return None  # paths that cannot be split unambiguously: let git parse them
+    old_path: str | None = m.group(1).decode("utf-8", "surrogateescape")
+    new_path: str | None = m.group(2).decode("utf-8", "surrogateescape")
+    old_mode = new_mode = None
+    i = 1
+    while i < len(lines) and not lines[i].startswith(b"@@"):
+        line = lines[i].rstrip(b"\r\n")
+        if line.startswith(b"new file mode "):
+            old_path, new_mode = None, line[14:].decode()
+        elif line.startswith(b"deleted file mode "):
+            new_path, old_mode = None, line[18:].decode()
+        elif line.startswith(b"old mode "):
+            old_mode = line[9:].decode()
+        elif line.startswith(b"new mode "):
+            new_mode = line[9:].decode()
+        elif line.startswith(b"index "):
+            parts = line.split()
+            if len(parts) == 3:
+                old_mode = old_mode or parts[2].decode()
+                new_mode = new_mode or parts[2].decode()
+        elif line.startswith(b"rename from "):
+            old_path = line[12:].decode("utf-8", "surrogateescape")
+        elif line.startswith(b"rename to "):
+            new_path = line[10:].decode("utf-8", "surrogateescape")
+        elif line.startswith((b"similarity index ", b"dissimilarity index ", b"--- ", b"+++ ")):
+            pass
+        else:
+            return None
+        i += 1
+    hunks = _parse_hunks(lines[i:])
+    if hunks is None:
+        return None
+    for mode in (old_mode, new_mode):
+        if mode is not None and mode not in ("100644", "100755", "120000"):
+            return None
+    return FilePatch(old_path, new_path, old_mode, new_mode, tuple(hunks))
+
+
+def _parse_hunks(lines: Sequence[bytes]) -> list[Hunk] | None:
+    hunks: list[Hunk] = []
+    i = 0
+    while i < len(lines):
+        m = _HUNK_HEADER.match(lines[i])
+        if m is None:
+            return None
+        old_len = int(m.group(2)) if m.group(2) is not None else 1
+        new_len = int(m.group(4)) if m.group(4) is not None else 1
+        body: list[bytes] = []
+        i += 1
+        seen_old = seen_new = 0
+        while i < len(lines) and (seen_old < old_len or seen_new < new_len):
+            line = lines[i]
+            tag = line[:1]
+            if line == b"\n":
+                line, tag = b" " + line, b" "  # an empty context line some tools strip
+            if tag == b"\\":
+                if not body:
+                    return None
+                body[-1] = _strip_eol(body[-1])
+                i += 1
+                continue
+            if tag not in (b" ", b"-", b"+"):
+                return None
+            seen_old += tag != b"+"
+            seen_new += tag != b"-"
+            body.append(line)
+            i += 1
+        if i < len(lines) and lines[i].startswith(b"\\"):
+            if not body:
+                return None
+            body[-1] = _strip_eol(body[-1])
+            i += 1
+        if seen_old != old_len or seen_new != new_len:
+            return None
+        hunks.append(Hunk(int(m.group(1)), int(m.group(3)), tuple(body)))
+    return hunks
+
+
+def _strip_eol(line: bytes) -> bytes:
+    return line[:-1] if line.endswith(b"\n") else line
+
+
+def split_lines(content: bytes) -> list[bytes]:
+    """Lines with their "\n" kept; only "\n" ends a line (as in git)."""
+    parts = content.split(b"\n")
+    lines = [part + b"\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def apply_hunks(content: bytes, hunks: Sequence[Hunk]) -> bytes | None:
+    """The content with the hunks applied, or None where one does not match."""
+    image = split_lines(content)
+    for hunk in hunks:
+        pre, post = hunk.image()
+        _, trailing = hunk.context_counts()
+        guess = hunk.new_start - 1 if hunk.new_start else 0
+        at = _find(image, pre, guess, match_beginning=hunk.old_start <= 1, match_end=trailing == 0)
+        if at < 0:
+            return None
+        image[at : at + len(pre)] = post
+    return b"".join(image)
+
+
+def _find(
+    image: list[bytes], pre: list[bytes], guess: int, *, match_beginning: bool, match_end: bool
+) -> int:
+    """Where `pre` occurs, searching outward from `guess` (git apply's find_pos)."""
+    if len(pre) > len(image):
+        return -1
+    if match_beginning:
+        guess = 0
+    elif match_end:
+        guess = len(image) - len(pre)
+    guess = max(0, min(guess, len(image)))
+
+    def fits(at: int) -> bool:
+        if match_beginning and at != 0:
+            return False
+        if match_end and at + len(pre) != len(image):
+            return False
+        return image[at : at + len(pre)] == pre
+
+    if fits(guess):
+        return guess
+    if not pre:
+        return -1
+    # Only where the first preimage line occurs, nearest to the guess first (forward wins a
+    # tie, as in git apply's find_pos).
+    first = pre[0]
+    starts = [i for i, line in enumerate(image) if line == first]
+    starts.sort(key=lambda i: (abs(i - guess), i < guess))
+    return next((i for i in starts if fits(i)), -1)
