@@ -23,7 +23,7 @@ from typing import Any
 from patchq import console, git, patchfile, refresh, series
 from patchq.edit import now_utc
 from patchq.engine import CONFLICTS, PRESENT, Carrier, PatchCommit
-from patchq.errors import ConfigError
+from patchq.errors import ConfigError, PatchqError
 from patchq.git import CommitInfo, Repo, Sha
 from patchq.model import Patch
 from patchq.rebase_plan import Plan, carried, dropped, make_plan, old_patch_texts
@@ -119,8 +119,9 @@ def resume(ws: Workspace, *, progress: bool = False) -> Report:
     rdir = _in_progress(ws, "--continue")
     state = rdir.load()
     with _open(ws, state) as repo:
-        if state.phase == FINISHING:
-            return _complete(repo, rdir, state, _summary_rows(state, {}))
+        if state.phase == FINISHING:  # interrupted while writing the result: write it again
+            refreshed: dict[str, bytes | None] = {f: b"" for f in rdir.journalled_writes()}
+            return _complete(repo, rdir, state, _summary_rows(state, refreshed))
         if state.phase == STOPPED and state.conflict is not None:
             if not state.conflict.ready:
                 return _show_conflict(repo, rdir, state)
@@ -161,9 +162,13 @@ def abort(ws: Workspace) -> int:
         state: RebaseState | None = rdir.load()
     except ConfigError:
         state = None
-    repo = _open(ws, state) if state is not None else ws.open_repo(ws.load())
-    with repo:
-        _tidy(repo, rdir, refs=state.refs if state else rdir.refs_prefix())
+    try:
+        repo = _open(ws, state) if state is not None else ws.open_repo(ws.load())
+    except PatchqError as exc:  # the upstream clone is gone: nothing of ours is left in it
+        console.info(f"patchq: warning: {exc}; only the series files were restored")
+    else:
+        with repo:
+            _tidy(repo, rdir, refs=state.refs if state else rdir.refs_prefix())
     rdir.discard()
     return restored
 

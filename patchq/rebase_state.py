@@ -263,6 +263,11 @@ class RebaseDir:
         atomic_write(out / "manifest.json", _dump(manifest))
         checkpoint("result journalled")
 
+    def journalled_writes(self) -> list[str]:
+        """The patch files the journalled result rewrites."""
+        manifest = json.loads((self.out_dir / "manifest.json").read_text("utf-8"))
+        return list(manifest["writes"])
+
     def replay_output(self) -> None:
         """Make the user's files match out/ (idempotent: safe to repeat after a crash)."""
         manifest = json.loads((self.out_dir / "manifest.json").read_text("utf-8"))
