@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from patchq import refresh, status
 from patchq.engine import PatchCommit
 from patchq.errors import ConfigError
 from patchq.git import Repo, Sha, object_writer
-from patchq.model import Series
+from patchq.model import Patch, Series
+from patchq.patchfile import PatchFile
 from patchq.rebase_state import CARRIED, DROPPED, Entry, Outcome, RebaseState
 from patchq.verdict import CONFLICTS, LANDED, PatchState
 from patchq.workspace import Workspace
@@ -35,12 +37,16 @@ def make_plan(
             f"the series is already on {onto} ({rng.base_commit[:12]}): nothing to rebase"
         )
     pairs = status.read_series(ws, current)
-    old = status.series_commits(repo, rng.base_commit, pairs)
-    # The old-base format-patch (for refresh.py) runs on the second core meanwhile.
+    # The series on its old base (and its format-patch text, for refresh.py) is built on the
+    # second core meanwhile, through its own Repo: object pipes are not shared across threads.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        old_texts = pool.submit(_old_texts, repo, rng.base_commit, old)
-        assessment = status.assess(ws, current, repo, against=onto, progress=progress, commit=True)
-        old_by_file = old_texts.result()
+        old_side = pool.submit(_old_side, repo.path, rng.base_commit, pairs)
+        try:
+            assessment = status.assess(
+                ws, current, repo, against=onto, progress=progress, commit=True
+            )
+        finally:
+            old, old_by_file = old_side.result()
     object_writer(repo).flush()
     verdicts = assessment.result.patches
     chain = iter(first_parent_chain(repo, rng.against_commit, assessment.head))
@@ -109,7 +115,24 @@ def carried(entry: Entry, commit: Sha) -> Outcome:
 
 
 def first_parent_chain(repo: Repo, base: Sha, tip: Sha) -> list[Sha]:
-    if base == tip:
-        return []
-    out = repo.text("rev-list", "--first-parent", "--reverse", f"{base}..{tip}")
-    return [Sha(line) for line in out.split()]
+    """The commits from base (excluded) to tip along first parents, oldest first, read through
+    the persistent cat-file (the chain is patchq's own linear series)."""
+    out: list[Sha] = []
+    at = tip
+    while at != base:
+        out.append(at)
+        kind, data = repo.read_object(at)
+        header = data.split(b"\n\n", 1)[0].split(b"\n")
+        parents = [line[7:] for line in header if line.startswith(b"parent ")]
+        if kind != "commit" or not parents:
+            raise ConfigError(f"{tip} does not descend from {base} along first parents")
+        at = Sha(parents[0].decode())
+    return out[::-1]
+
+
+def _old_side(
+    path: Path, base: Sha, pairs: Sequence[tuple[Patch, PatchFile]]
+) -> tuple[list[PatchCommit], dict[str, bytes]]:
+    with Repo(path) as own:
+        old = status.series_commits(own, base, pairs)
+        return old, _old_texts(own, base, old)
