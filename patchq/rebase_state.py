@@ -203,6 +203,8 @@ class RebaseDir:
                 _copy(source, backup / "patches" / file)
                 present.append(file)
                 checkpoint(f"backed up {file}")
+        for directory in {(backup / "patches" / f).parent for f in present}:
+            fsync_dir(directory)
         atomic_write(backup / "manifest.json", _dump({"patches": present}))
 
     def begin(self, state: RebaseState) -> None:
@@ -244,9 +246,6 @@ class RebaseDir:
 
     def write_output(self, output: Output) -> None:
         """Journal the result in two files (all patch bytes in one blob), fsynced once each."""
-        # The backups were written without a per-file fsync (kill -9 cannot lose them; only a
-        # power cut could): make them durable once, before any user file can change.
-        os.sync()
         out = self.out_dir
         if out.exists():
             shutil.rmtree(out)
@@ -337,6 +336,8 @@ def _copy(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with source.open("rb") as src, target.open("wb") as dst:
         shutil.copyfileobj(src, dst)
+        dst.flush()
+        os.fsync(dst.fileno())
 
 
 def _dump(data: dict[str, Any]) -> bytes:
