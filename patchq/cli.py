@@ -574,12 +574,19 @@ def _render_rebase(report: Any) -> None:
         engine.CONFLICT: "bold red",
         engine.NOT_REACHED: "dim",
     }
-    if report.rows:
+    # A long series lists only the patches that need a look; the counts line covers the rest.
+    quiet = (engine.REFRESH, engine.UNCHANGED)
+    shown = [
+        (i, row)
+        for i, row in enumerate(report.rows, 1)
+        if len(report.rows) <= 30 or row.result not in quiet or row.detail
+    ]
+    if shown:
         title = "plan (dry run: nothing written)" if report.dry_run else None
         table = Table(title=title, title_justify="left")
         for column in ("#", "patch", "subject", "result", "detail"):
             table.add_column(column, overflow="fold")
-        for i, row in enumerate(report.rows, 1):
+        for i, row in shown:
             result = f"[{styles.get(row.result, '')}]{row.result}[/]"
             table.add_row(str(i), row.file, row.subject, result, row.detail)
         console.stdout_console().print(table)

@@ -725,102 +725,6 @@ def checkout(repo: Repo, branch: str) -> None:
     repo.run("checkout", "-q", "-f", branch)
 
 
-# == rebase (issue 4): format-patch export and the patchq-owned conflict worktree ==========
-
-# Flags and config that pin every knob of format-patch output, so a regenerated patch file
-# depends only on the commit (not on the user's format.* / diff.* config or the repo's size).
-_FORMAT_PATCH_CONFIG = (
-    "diff.algorithm=myers",
-    "diff.context=3",
-    "diff.interHunkContext=0",
-    "diff.relative=false",
-    "diff.renames=true",
-    "diff.indentHeuristic=true",
-    "diff.suppressBlankEmpty=false",
-    "format.mboxrd=false",
-    "format.forceInBodyFrom=false",
-    "i18n.logOutputEncoding=UTF-8",
-)
-_REFRESH_FORMAT_FLAGS = (
-    "--stdout",
-    "--zero-commit",
-    "--no-signature",
-    "--no-numbered",
-    "--no-thread",
-    "--no-notes",
-    "--no-cover-letter",
-    "--no-base",
-    "--no-attach",
-    "--no-add-header",
-    "--no-to",
-    "--no-cc",
-    "--no-signoff",
-    "--subject-prefix=PATCH",
-    "--encode-email-headers",
-    "--abbrev=12",
-    "--find-renames",
-    "--diff-algorithm=myers",
-    "--unified=3",
-    "--inter-hunk-context=0",
-    "--no-relative",
-    "--indent-heuristic",
-    "-O/dev/null",
-    "--stat=72",
-)
-
-
-def format_patch_range(repo: Repo, base: Sha, tip: Sha) -> bytes:
-    """`git format-patch` of base..tip (a linear chain) as one mbox, in pinned, stable form."""
-    args: list[str] = []
-    for item in _FORMAT_PATCH_CONFIG:
-        args += ["-c", item]
-    return repo.run(*args, "format-patch", *_REFRESH_FORMAT_FLAGS, f"{base}..{tip}").stdout
-
-
-def worktree_add(repo: Repo, path: Path, commit: Sha) -> None:
-    """A detached worktree at `commit` (no branch is created or moved)."""
-    repo.run("worktree", "add", "--detach", "--force", str(path), commit)
-
-
-def worktree_remove(repo: Repo, path: Path) -> None:
-    """Remove a worktree patchq made, with its admin data under the git dir, and nothing else."""
-    proc = repo.run("worktree", "remove", "--force", "--force", str(path), check=False)
-    if proc.returncode == 0:
-        return
-    # The directory is gone (or half made): drop only the admin entry that points at it.
-    admin_root = repo.git_dir / "worktrees"
-    wanted = os.path.realpath(path / ".git") if path.exists() else str(path / ".git")
-    if not admin_root.is_dir():
-        return
-    import shutil
-
-    for admin in admin_root.iterdir():
-        pointer = admin / "gitdir"
-        try:
-            target = pointer.read_text().strip()
-        except OSError:
-            continue
-        if target in (wanted, str(path / ".git"), os.path.realpath(path) + "/.git"):
-            shutil.rmtree(admin, ignore_errors=True)
-    if path.exists():
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def worktree_tree(worktree: Path) -> Sha:
-    """Stage everything in a patchq worktree and return its tree (the user's resolution)."""
-    wt = Repo(worktree)
-    wt.run("add", "-A", "--", ".")
-    return as_sha(wt.text("write-tree"))
-
-
-def worktree_pick_conflict(worktree: Path, commit: Sha) -> None:
-    """Cherry-pick `commit` without committing in a patchq worktree, leaving git's conflict
-    markers and unmerged index entries for a human to resolve."""
-    Repo(worktree).run(
-        "-c", "rerere.enabled=false", "cherry-pick", "--no-commit", commit, ok_codes=(0, 1)
-    )
-
-
 class ObjectWriter:
     """Collects new objects in memory and writes them as ONE pack (`git index-pack --stdin`)
     on flush(): a loose object costs a file creation each, which dominates small patches.
@@ -949,3 +853,99 @@ def reached_by(repo: Repo, tip: Sha, shas: Sequence[Sha]) -> set[Sha]:
     out = repo.text("rev-list", *shas, f"^{tip}", "--")
     unreached = set(out.split())
     return {sha for sha in shas if sha not in unreached}
+
+
+# == rebase (issue 4): format-patch export and the patchq-owned conflict worktree ==========
+
+# Flags and config that pin every knob of format-patch output, so a regenerated patch file
+# depends only on the commit (not on the user's format.* / diff.* config or the repo's size).
+_FORMAT_PATCH_CONFIG = (
+    "diff.algorithm=myers",
+    "diff.context=3",
+    "diff.interHunkContext=0",
+    "diff.relative=false",
+    "diff.renames=true",
+    "diff.indentHeuristic=true",
+    "diff.suppressBlankEmpty=false",
+    "format.mboxrd=false",
+    "format.forceInBodyFrom=false",
+    "i18n.logOutputEncoding=UTF-8",
+)
+_FORMAT_PATCH_FLAGS = (
+    "--stdout",
+    "--zero-commit",
+    "--no-signature",
+    "--no-numbered",
+    "--no-thread",
+    "--no-notes",
+    "--no-cover-letter",
+    "--no-base",
+    "--no-attach",
+    "--no-add-header",
+    "--no-to",
+    "--no-cc",
+    "--no-signoff",
+    "--subject-prefix=PATCH",
+    "--encode-email-headers",
+    "--abbrev=12",
+    "--find-renames",
+    "--diff-algorithm=myers",
+    "--unified=3",
+    "--inter-hunk-context=0",
+    "--no-relative",
+    "--indent-heuristic",
+    "-O/dev/null",
+    "--stat=72",
+)
+
+
+def format_patch_range(repo: Repo, base: Sha, tip: Sha) -> bytes:
+    """`git format-patch` of base..tip (a linear chain) as one mbox, in pinned, stable form."""
+    args: list[str] = []
+    for item in _FORMAT_PATCH_CONFIG:
+        args += ["-c", item]
+    return repo.run(*args, "format-patch", *_FORMAT_PATCH_FLAGS, f"{base}..{tip}").stdout
+
+
+def worktree_add(repo: Repo, path: Path, commit: Sha) -> None:
+    """A detached worktree at `commit` (no branch is created or moved)."""
+    repo.run("worktree", "add", "--detach", "--force", str(path), commit)
+
+
+def worktree_remove(repo: Repo, path: Path) -> None:
+    """Remove a worktree patchq made, with its admin data under the git dir, and nothing else."""
+    proc = repo.run("worktree", "remove", "--force", "--force", str(path), check=False)
+    if proc.returncode == 0:
+        return
+    # The directory is gone (or half made): drop only the admin entry that points at it.
+    admin_root = repo.git_dir / "worktrees"
+    wanted = os.path.realpath(path / ".git") if path.exists() else str(path / ".git")
+    if not admin_root.is_dir():
+        return
+    import shutil
+
+    for admin in admin_root.iterdir():
+        pointer = admin / "gitdir"
+        try:
+            target = pointer.read_text().strip()
+        except OSError:
+            continue
+        if target in (wanted, str(path / ".git"), os.path.realpath(path) + "/.git"):
+            shutil.rmtree(admin, ignore_errors=True)
+    if path.exists():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def worktree_tree(worktree: Path) -> Sha:
+    """Stage everything in a patchq worktree and return its tree (the user's resolution)."""
+    wt = Repo(worktree)
+    wt.run("add", "-A", "--", ".")
+    return as_sha(wt.text("write-tree"))
+
+
+def worktree_pick_conflict(worktree: Path, commit: Sha) -> None:
+    """Cherry-pick `commit` without committing in a patchq worktree, leaving git's conflict
+    markers and unmerged index entries for a human to resolve."""
+    Repo(worktree).run(
+        "-c", "rerere.enabled=false", "cherry-pick", "--no-commit", commit, ok_codes=(0, 1)
+    )

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from patchq import console, git, refresh, series, status
+from patchq import console, git, patchfile, refresh, series
 from patchq.edit import now_utc
-from patchq.errors import ConfigError
+from patchq.engine import CONFLICTS, PRESENT, Carrier, PatchCommit
+from patchq.errors import ConfigError, PatchqError
 from patchq.git import CommitInfo, Repo, Sha
-from patchq.model import Series
+from patchq.model import Patch
+from patchq.rebase_plan import Plan, carried, dropped, make_plan, old_patch_texts
 from patchq.rebase_state import (
     CARRIED,
     DROPPED,
@@ -39,7 +42,7 @@ from patchq.rebase_state import (
     RebaseState,
     checkpoint,
 )
-from patchq.verdict import CONFLICTS, LANDED, REVERSE_APPLY
+from patchq.verdict import REVERSE_APPLY
 from patchq.workspace import Workspace
 
 # Row results shown in the plan and the summary.
@@ -94,12 +97,21 @@ def start(ws: Workspace, onto: str, *, dry_run: bool = False, progress: bool = F
             "`--skip` or `--abort` first"
         )
     current = ws.load()
-    with ws.open_repo(current) as repo:
-        plan = _plan(ws, repo, current, onto, rdir, progress=progress)
-        if dry_run:
+    with ws.open_repo(current) as repo, ThreadPoolExecutor(max_workers=1) as pool:
+        # The backups are written while the plan is made (they only appear on begin()).
+        staged = None if dry_run else pool.submit(rdir.stage, [p.file for p in current.patches])
+        try:
+            plan = make_plan(ws, repo, current, onto, refs=rdir.refs_prefix(), progress=progress)
+        except BaseException:
+            if staged is not None:
+                staged.exception()
+                rdir.clear_leftovers()
+            raise
+        if staged is None:
             return _dry_run(ws, repo, plan)
-        rdir.begin(plan.state, [p.file for p in current.patches])
-        return _run(ws, repo, rdir, plan.state, progress=progress)
+        staged.result()
+        rdir.begin(plan.state)
+        return _run(ws, repo, rdir, plan.state, progress=progress, old_texts=plan.old_texts)
 
 
 def resume(ws: Workspace, *, progress: bool = False) -> Report:
@@ -107,8 +119,9 @@ def resume(ws: Workspace, *, progress: bool = False) -> Report:
     rdir = _in_progress(ws, "--continue")
     state = rdir.load()
     with _open(ws, state) as repo:
-        if state.phase == FINISHING:
-            return _complete(repo, rdir, state, _summary_rows(state, {}))
+        if state.phase == FINISHING:  # interrupted while writing the result: write it again
+            refreshed: dict[str, bytes | None] = {f: b"" for f in rdir.journalled_writes()}
+            return _complete(repo, rdir, state, _summary_rows(state, refreshed))
         if state.phase == STOPPED and state.conflict is not None:
             if not state.conflict.ready:
                 return _show_conflict(repo, rdir, state)
@@ -149,152 +162,104 @@ def abort(ws: Workspace) -> int:
         state: RebaseState | None = rdir.load()
     except ConfigError:
         state = None
-    repo = _open(ws, state) if state is not None else ws.open_repo(ws.load())
-    with repo:
-        _tidy(repo, rdir, refs=state.refs if state else rdir.refs_prefix())
+    try:
+        repo = _open(ws, state) if state is not None else ws.open_repo(ws.load())
+    except PatchqError as exc:  # the upstream clone is gone: nothing of ours is left in it
+        console.info(f"patchq: warning: {exc}; only the series files were restored")
+    else:
+        with repo:
+            _tidy(repo, rdir, refs=state.refs if state else rdir.refs_prefix())
     rdir.discard()
     return restored
-
-
-# -- planning -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Plan:
-    state: RebaseState  # walked up to the first conflict
-    predicted: tuple[str, ...]  # the status engine's state of each entry
-
-
-def _plan(
-    ws: Workspace, repo: Repo, current: Series, onto: str, rdir: RebaseDir, *, progress: bool
-) -> Plan:
-    """The status engine's verdicts against REF, and its in-memory chain up to the first
-    conflict: that part of the walk is already done when the rebase starts."""
-    rng = status.resolve_range(current, repo, onto)
-    if rng.against_commit == rng.base_commit:
-        raise ConfigError(
-            f"the series is already on {onto} ({rng.base_commit[:12]}): nothing to rebase"
-        )
-    assessment = status.assess(ws, current, repo, against=onto, progress=progress)
-    verdicts = assessment.result.patches
-    old = status.series_commits(repo, rng.base_commit, status.read_series(ws, current))
-    chain = _first_parent_chain(repo, rng.against_commit, assessment.head)
-    entries = [
-        Entry(
-            file=pc.patch.file,
-            subject=pc.info.subject,
-            old_commit=pc.commit,
-            landed=v.state == LANDED,
-            evidence=tuple(v.evidence) if v.state == LANDED else (),
-            upstream_commit=v.upstream_commit if v.state == LANDED else None,
-        )
-        for pc, v in zip(old, verdicts, strict=True)
-    ]
-    outcomes: list[Outcome] = []
-    head = rng.against_commit
-    applying = iter(chain)
-    for entry, v in zip(entries, verdicts, strict=True):
-        if v.state == CONFLICTS:
-            break
-        if entry.landed:
-            outcomes.append(_dropped(entry, entry.evidence, entry.upstream_commit))
-        else:
-            head = next(applying)
-            outcomes.append(_carried(entry, head))
-    state = RebaseState(
-        onto=onto,
-        onto_commit=rng.against_commit,
-        from_ref=current.upstream.base,
-        from_commit=rng.base_commit,
-        entries=tuple(entries),
-        position=len(outcomes),
-        head=head,
-        outcomes=tuple(outcomes),
-        refs=rdir.refs_prefix(),
-        upstream=str(repo.path.resolve()),
-    )
-    return Plan(state=state, predicted=tuple(v.state for v in verdicts))
-
-
-def _first_parent_chain(repo: Repo, base: Sha, tip: Sha) -> list[Sha]:
-    if base == tip:
-        return []
-    out = repo.text("rev-list", "--first-parent", "--reverse", f"{base}..{tip}")
-    return [Sha(line) for line in out.split()]
 
 
 # -- the walk -------------------------------------------------------------------------------
 
 
 def _run(
-    ws: Workspace, repo: Repo, rdir: RebaseDir, state: RebaseState, *, progress: bool
+    ws: Workspace,
+    repo: Repo,
+    rdir: RebaseDir,
+    state: RebaseState,
+    *,
+    progress: bool,
+    old_texts: dict[str, bytes] | None = None,
 ) -> Report:
     _tidy_worktree(repo, rdir)
     todo = len(state.entries) - state.position
     with console.progress(f"rebasing onto {state.onto}", total=todo) as bar:
-        state = _walk(repo, state, advance=bar.advance, durable=True)
+        state = _walk(repo, rdir, state, advance=bar.advance, durable=True)
     if state.conflict is not None:
         return _stop(repo, rdir, state)
-    return _finish(ws, repo, rdir, state)
+    return _finish(ws, repo, rdir, state, old_texts=old_texts)
 
 
-def _walk(repo: Repo, state: RebaseState, *, advance: Advance, durable: bool) -> RebaseState:
-    """Pick the remaining entries onto state.head; stop at the first conflict."""
-    remaining = state.entries[state.position :]
-    infos: dict[str, CommitInfo] = {
-        c.sha: c for c in repo.commit_info([e.old_commit for e in remaining])
-    }
-    head = Sha(state.head)
-    head_tree = repo.commit_info([head])[0].tree
+def _walk(
+    repo: Repo, rdir: RebaseDir, state: RebaseState, *, advance: Advance, durable: bool
+) -> RebaseState:
+    """Carry the remaining entries onto state.head with the status engine's Carrier (the same
+    rules that made the plan); stop at the first conflict."""
+    built: list[PatchCommit] = []
+
+    def series() -> list[PatchCommit]:  # only needed when git must merge
+        if not built:
+            built.extend(_old_series(repo, rdir, state))
+        return built
+
+    carrier = Carrier(repo, onto=Sha(state.head), series=series)
     outcomes = list(state.outcomes)
-    for offset, entry in enumerate(remaining):
+    for index in range(state.position, len(state.entries)):
+        entry = state.entries[index]
         if entry.landed:
-            outcomes.append(_dropped(entry, entry.evidence, entry.upstream_commit))
+            outcomes.append(dropped(entry, entry.evidence, entry.upstream_commit))
         else:
-            info = infos[entry.old_commit]
-            result = repo.pick(onto_tree=head_tree, commit=info)
-            if not result.clean:
-                conflict = Conflict(
-                    file=entry.file,
-                    subject=entry.subject,
-                    paths=result.conflicts,
-                    worktree="",
-                )
+            info = patchfile.parse(rdir.original_patch(entry.file), source=entry.file)
+            step = carrier.attempt(index, info)
+            if step.outcome == CONFLICTS:
+                conflict = Conflict(entry.file, entry.subject, step.conflicts, worktree="")
                 return dataclasses.replace(
                     state,
-                    position=state.position + offset,
-                    head=head,
+                    position=index,
+                    head=carrier.finish(),
                     outcomes=tuple(outcomes),
                     conflict=conflict,
                     phase=STOPPED,
                 )
-            if result.tree == head_tree:
-                # Applying it changes nothing: the change is already in the new base.
-                outcomes.append(_dropped(entry, (REVERSE_APPLY,), None))
+            if step.outcome == PRESENT:  # applying it changes nothing: upstream has it
+                outcomes.append(dropped(entry, (REVERSE_APPLY,), None))
             else:
-                head = _recommit(repo, info, tree=result.tree, parent=head)
-                head_tree = result.tree
-                outcomes.append(_carried(entry, head))
+                carrier.accept(info, commit=True)
+                outcomes.append(carried(entry, carrier.head))
         advance()
         if durable:
             checkpoint(f"picked {entry.file}")
     return dataclasses.replace(
-        state, position=len(state.entries), head=head, outcomes=tuple(outcomes), phase=WALKING
+        state,
+        position=len(state.entries),
+        head=carrier.finish(),
+        outcomes=tuple(outcomes),
+        phase=WALKING,
     )
 
 
-def _dropped(entry: Entry, evidence: tuple[str, ...], upstream_commit: str | None) -> Outcome:
-    return Outcome(
-        file=entry.file,
-        subject=entry.subject,
-        action=DROPPED,
-        evidence=evidence,
-        upstream_commit=upstream_commit,
-    )
-
-
-def _carried(entry: Entry, commit: Sha) -> Outcome:
-    return Outcome(file=entry.file, subject=entry.subject, action=CARRIED, commit=commit)
+def _old_series(repo: Repo, rdir: RebaseDir, state: RebaseState) -> list[PatchCommit]:
+    """The series as commits on the old base, from the saved state and the backups."""
+    infos: dict[str, CommitInfo] = {
+        c.sha: c for c in repo.commit_info([e.old_commit for e in state.entries])
+    }
+    out = []
+    for entry in state.entries:
+        commit = infos[entry.old_commit]
+        out.append(
+            PatchCommit(
+                patch=Patch(file=entry.file),
+                info=patchfile.parse(rdir.original_patch(entry.file), source=entry.file),
+                commit=commit.sha,
+                tree=commit.tree,
+                parent=commit.parents[0],
+            )
+        )
+    return out
 
 
 def _recommit(repo: Repo, info: CommitInfo, *, tree: Sha, parent: Sha) -> Sha:
@@ -394,7 +359,14 @@ def _has_markers(path: Path) -> bool:
 # -- finishing ------------------------------------------------------------------------------
 
 
-def _finish(ws: Workspace, repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
+def _finish(
+    ws: Workspace,
+    repo: Repo,
+    rdir: RebaseDir,
+    state: RebaseState,
+    *,
+    old_texts: dict[str, bytes] | None = None,
+) -> Report:
     original = rdir.original_series()
     if ws.series_path.read_bytes() != original:
         raise ConfigError(
@@ -402,7 +374,7 @@ def _finish(ws: Workspace, repo: Repo, rdir: RebaseDir, state: RebaseState) -> R
             "`patchq rebase --continue`, or `patchq rebase --abort`"
         )
     current = ws.load()
-    files, entry = _result(repo, rdir, state)
+    files, entry = _result(repo, rdir, state, old_texts=old_texts)
     kept = {o.file for o in state.outcomes if o.action == CARRIED}
     new = dataclasses.replace(
         current,
@@ -422,10 +394,10 @@ def _finish(ws: Workspace, repo: Repo, rdir: RebaseDir, state: RebaseState) -> R
 
 
 def _result(
-    repo: Repo, rdir: RebaseDir, state: RebaseState
+    repo: Repo, rdir: RebaseDir, state: RebaseState, *, old_texts: dict[str, bytes] | None
 ) -> tuple[dict[str, bytes | None], dict[str, Any]]:
     """file -> new bytes (None: unchanged) for each carried patch, and the history entry."""
-    files = _refreshed_files(repo, state, original=rdir.original_patch)
+    files = _refreshed_files(repo, state, original=rdir.original_patch, old_texts=old_texts)
     outcomes = state.outcomes
     entry: dict[str, Any] = {
         "date": now_utc(),
@@ -455,18 +427,21 @@ def _result(
 
 
 def _refreshed_files(
-    repo: Repo, state: RebaseState, *, original: Callable[[str], bytes]
+    repo: Repo,
+    state: RebaseState,
+    *,
+    original: Callable[[str], bytes],
+    old_texts: dict[str, bytes] | None = None,
 ) -> dict[str, bytes | None]:
     carried = [o for o in state.outcomes if o.action == CARRIED and o.commit]
     if not carried:
         return {}
-    new_texts = refresh.format_chain(
-        repo, base=Sha(state.onto_commit), commits=[Sha(o.commit or "") for o in carried]
-    )
-    old_texts = refresh.format_chain(
-        repo, base=Sha(state.from_commit), commits=[Sha(e.old_commit) for e in state.entries]
-    )
-    old_by_file = {e.file: text for e, text in zip(state.entries, old_texts, strict=True)}
+    with ThreadPoolExecutor(max_workers=1) as pool:  # two git processes, two cores
+        old_job = pool.submit(old_patch_texts, repo, state) if old_texts is None else None
+        new_texts = refresh.format_chain(
+            repo, base=Sha(state.onto_commit), commits=[Sha(o.commit or "") for o in carried]
+        )
+        old_by_file = old_job.result() if old_job is not None else old_texts or {}
     out: dict[str, bytes | None] = {}
     for outcome, text in zip(carried, new_texts, strict=True):
         before = original(outcome.file)
@@ -498,7 +473,9 @@ def _complete(
 
 def _dry_run(ws: Workspace, repo: Repo, plan: Plan) -> Report:
     state = plan.state
-    files = _refreshed_files(repo, state, original=lambda f: ws.patch_path(f).read_bytes())
+    files = _refreshed_files(
+        repo, state, original=lambda f: ws.patch_path(f).read_bytes(), old_texts=plan.old_texts
+    )
     rows = list(_summary_rows(state, files))
     conflict = None
     if state.position < len(state.entries):

@@ -185,22 +185,32 @@ class RebaseDir:
 
     # -- starting: back up everything, then appear atomically ------------------------------
 
-    def begin(self, state: RebaseState, files: list[str]) -> None:
+    @property
+    def staging(self) -> Path:
+        return self.path.with_name(REBASE_STATE + ".new")
+
+    def stage(self, files: list[str]) -> None:
+        """Copy series.yaml and every patch file aside (may run while the plan is made)."""
         self.clear_leftovers()
-        staging = self.path.with_name(REBASE_STATE + ".new")
-        backup = staging / "backup"
+        backup = self.staging / "backup"
         (backup / "patches").mkdir(parents=True)
         _copy(self.ws.series_path, backup / "series.yaml")
         checkpoint("backed up series.yaml")
+        present = []
         for file in files:
             source = self.ws.patch_path(file)
             if source.is_file():
                 _copy(source, backup / "patches" / file)
+                present.append(file)
                 checkpoint(f"backed up {file}")
-        present = [f for f in files if (backup / "patches" / f).is_file()]
+        for directory in {(backup / "patches" / f).parent for f in present}:
+            fsync_dir(directory)
         atomic_write(backup / "manifest.json", _dump({"patches": present}))
-        atomic_write(staging / "state.json", _dump(state.to_json()))
-        os.replace(staging, self.path)
+
+    def begin(self, state: RebaseState) -> None:
+        """The staged backups and the state appear as `.patchq/rebase/` in one rename."""
+        atomic_write(self.staging / "state.json", _dump(state.to_json()))
+        os.replace(self.staging, self.path)
         fsync_dir(self.path.parent)
         checkpoint("rebase started")
 
@@ -235,34 +245,49 @@ class RebaseDir:
     # -- finishing: journal the result, then replay it ------------------------------------
 
     def write_output(self, output: Output) -> None:
+        """Journal the result in two files (all patch bytes in one blob), fsynced once each."""
         out = self.out_dir
         if out.exists():
             shutil.rmtree(out)
         out.mkdir()
-        names: dict[str, str] = {}
-        for i, (file, data) in enumerate(sorted(output.writes.items())):
-            name = f"{i:05d}.patch"
-            atomic_write(out / name, data)
-            names[file] = name
-        atomic_write(out / "series.yaml", output.series_text)
-        atomic_write(
-            out / "manifest.json", _dump({"writes": names, "deletes": list(output.deletes)})
-        )
+        blob = bytearray()
+        spans: dict[str, list[int]] = {}
+        for file, data in sorted(output.writes.items()):
+            spans[file] = [len(blob), len(data)]
+            blob += data
+        spans_series = [len(blob), len(output.series_text)]
+        blob += output.series_text
+        atomic_write(out / "blob", bytes(blob))
+        manifest = {"writes": spans, "series": spans_series, "deletes": list(output.deletes)}
+        atomic_write(out / "manifest.json", _dump(manifest))
         checkpoint("result journalled")
+
+    def journalled_writes(self) -> list[str]:
+        """The patch files the journalled result rewrites."""
+        manifest = json.loads((self.out_dir / "manifest.json").read_text("utf-8"))
+        return list(manifest["writes"])
 
     def replay_output(self) -> None:
         """Make the user's files match out/ (idempotent: safe to repeat after a crash)."""
         manifest = json.loads((self.out_dir / "manifest.json").read_text("utf-8"))
-        for file, name in manifest["writes"].items():
-            data = (self.out_dir / name).read_bytes()
+        blob = (self.out_dir / "blob").read_bytes()
+        touched: set[Path] = set()
+        for file, (start, length) in manifest["writes"].items():
+            data = blob[start : start + length]
             path = self.ws.patch_path(file)
             if not path.is_file() or path.read_bytes() != data:
-                self.ws.write_patch(file, data)
+                _replace(path, data)
+                touched.add(path.parent)
             checkpoint(f"wrote {file}")
         for file in manifest["deletes"]:
-            self.ws.patch_path(file).unlink(missing_ok=True)
+            path = self.ws.patch_path(file)
+            path.unlink(missing_ok=True)
+            touched.add(path.parent)
             checkpoint(f"removed {file}")
-        atomic_write(self.ws.series_path, (self.out_dir / "series.yaml").read_bytes())
+        for directory in sorted(touched):
+            fsync_dir(directory)
+        start, length = manifest["series"]
+        atomic_write(self.ws.series_path, blob[start : start + length])
         checkpoint("wrote series.yaml")
 
     # -- aborting ---------------------------------------------------------------------------
@@ -293,6 +318,18 @@ class RebaseDir:
         fsync_dir(self.path.parent)
         checkpoint("rebase state removed")
         shutil.rmtree(done, ignore_errors=True)
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """fsutil.atomic_write without the directory fsync (done once for the whole batch)."""
+    tmp = path.with_name(f".{path.name}.patchq-tmp")
+    with tmp.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
 
 
 def _copy(source: Path, target: Path) -> None:

@@ -1,5 +1,6 @@
 """A small downstream series on the conftest upstream, and an upstream 2.0 that moves under it:
-one patch landed, one needing new context, one untouched, one conflicting."""
+one patch landed, one needing new context, one untouched, one conflicting, and one after the
+conflict whose diff does not move."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ P1 = "0001-Add-rbd-timeout-option.patch"
 P2 = "0002-Log-hard-reboots.patch"
 P3 = "0003-Add-downstream-README-note.patch"
 P4 = "0004-Quieter-delete-logging.patch"
+P5 = "0005-More-workers.patch"
 
 API_REBOOT = NOVA_API.replace(
     '    LOG.info("rebooting %s", instance)\n',
@@ -27,6 +29,7 @@ API_DELETE = API_REBOOT.replace(
 CONF_RBD = NOVA_CONF.replace(
     '    "rbd_pool": "vms",\n', '    "rbd_pool": "vms",\n    "rbd_timeout": 60,\n'
 )
+CONF_WORKERS = CONF_RBD.replace('"workers": 4', '"workers": 8')
 
 SERIES = [
     (
@@ -43,6 +46,7 @@ SERIES = [
         {"README.rst": "nova\n\nDownstream build.\n"},
     ),
     (P4, "Quieter delete logging", "Deletes are noisy.\n", {"nova/api.py": API_DELETE}),
+    (P5, "More workers", "Our hosts are big.\n", {"nova/conf.py": CONF_WORKERS}),
 ]
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import UpstreamRepo, git, run
+from conftest import NOVA_API, UpstreamRepo, git, run
 from rebase_helpers import (
     P1,
     P2,
     P3,
     P4,
+    P5,
     SERIES,
     copy_workspace,
     digest_tree,
@@ -22,6 +25,10 @@ from rebase_helpers import (
 from patchq import git as pgit
 from patchq.workspace import Workspace
 
+API_TWICE = NOVA_API.replace("def boot(", "# downstream\ndef boot(").replace(
+    "    return True\n", "    return True  # downstream\n"
+)
+API_UPSTREAM = NOVA_API.replace('"""Compute API."""', '"""Compute API (upstream)."""')
 RESOLVED_DELETE = 'def delete(instance):\n    LOG.debug("deleting instance %s", instance)\n'
 
 
@@ -87,12 +94,12 @@ def test_rebase_stops_at_conflict_then_continue_finishes(
     resolve_conflict(worktree)
     done = run("rebase", "--continue")
     assert done.exit_code == 0, done.stderr
-    assert "1 dropped, 2 refreshed, 1 unchanged, 0 skipped; 3 carried" in done.stdout
+    assert "1 dropped, 2 refreshed, 2 unchanged, 0 skipped; 4 carried" in done.stdout
 
     data = load(carried)
     assert data["upstream"]["base"] == "2.0"
     assert data["upstream"]["base_commit"] == git(upstream.path, "rev-parse", "2.0").strip()
-    assert [p["file"] for p in data["patches"]] == [P2, P3, P4]
+    assert [p["file"] for p in data["patches"]] == [P2, P3, P4, P5]
     entry = data["history"][-1]
     assert list(entry) == [
         "date",
@@ -115,12 +122,13 @@ def test_rebase_stops_at_conflict_then_continue_finishes(
         }
     ]
     assert entry["skipped"] == []
-    assert (entry["refreshed"], entry["carried"]) == (2, 3)
+    assert (entry["refreshed"], entry["carried"]) == (2, 4)
     assert entry["from"] == "1.0" and entry["to"] == "2.0"
     assert len(data["history"]) == 1
 
     assert not (carried / "patches" / P1).exists()
     assert (carried / "patches" / P3).read_bytes() == originals[P3]  # diff did not move
+    assert (carried / "patches" / P5).read_bytes() == originals[P5]  # nor after the conflict
     p2 = (carried / "patches" / P2).read_text()
     assert "@@ -13,6 +13,8 @@ def boot(instance, flavor):" in p2  # new context line numbers
     assert p2.startswith("From 0000000000000000000000000000000000000000 ")
@@ -133,7 +141,7 @@ def test_rebase_stops_at_conflict_then_continue_finishes(
     clone = carried.parent / "am-check"
     git(carried, "clone", "-q", str(upstream.path), str(clone))
     git(clone, "checkout", "-q", "2.0")
-    patches = [str(carried / "patches" / f) for f in (P2, P3, P4)]
+    patches = [str(carried / "patches" / f) for f in (P2, P3, P4, P5)]
     git(clone, "-c", "user.name=x", "-c", "user.email=x@y", "am", "-q", *patches)
     assert '    LOG.debug("deleting instance %s", instance)' in (clone / "nova/api.py").read_text()
     # Worktree, its admin data and the temporary refs are gone; the user's repo is as it was.
@@ -147,11 +155,11 @@ def test_skip_records_reason_and_removes_the_patch(carried: Path, upstream: Upst
     done = run("rebase", "--skip", "--reason", "replaced upstream")
     assert done.exit_code == 0, done.stderr
     data = load(carried)
-    assert [p["file"] for p in data["patches"]] == [P2, P3]
+    assert [p["file"] for p in data["patches"]] == [P2, P3, P5]
     assert data["history"][-1]["skipped"] == [
         {"file": P4, "subject": "Quieter delete logging", "reason": "replaced upstream"}
     ]
-    assert data["history"][-1]["carried"] == 2
+    assert data["history"][-1]["carried"] == 3
     assert not (carried / "patches" / P4).exists()
 
 
@@ -312,3 +320,63 @@ def test_empty_series_moves_the_base(series_dir: Path, upstream: UpstreamRepo) -
     data = load(series_dir)
     assert data["upstream"]["base"] == "2.0"
     assert data["history"][-1]["carried"] == 0
+
+
+# -- the fast plan agrees with the status engine ----------------------------------------------
+
+TRICKY = [
+    (
+        "0001-no-eol.patch",
+        "Add a line to a file without final newline",
+        {"noeol.txt": "one\ntwo\nthree"},
+    ),
+    ("0002-new-file.patch", "Add a file", {"nova/new.py": "x = 1\n"}),
+    ("0003-delete.patch", "Delete the README", {"README.rst": None}),
+    ("0004-crlf.patch", "Edit a CRLF file", {"crlf.txt": "a\r\nB\r\nc\r\n"}),
+    ("0005-binary.patch", "Change a binary", {"blob.bin": b"\x00\x01\x02changed\xff"}),
+    ("0006-eol-again.patch", "Give it a final newline", {"noeol.txt": "one\ntwo\nthree\n"}),
+    ("0007-api.patch", "Touch the api twice", {"nova/api.py": API_TWICE}),
+    ("0008-empty.patch", "Add an empty file", {"empty.txt": ""}),
+]
+
+
+def test_tricky_patches_rebase_as_status_predicts(
+    series_dir: Path, upstream: UpstreamRepo, tmp_path: Path
+) -> None:
+    upstream.commit(
+        "Fixtures",
+        {"noeol.txt": "one\ntwo", "crlf.txt": "a\r\nb\r\nc\r\n", "blob.bin": b"\x00\x01\x02\xff"},
+    )
+    git(upstream.path, "tag", "-f", "1.0")
+    path = series_dir / "series.yaml"
+    sha = git(upstream.path, "rev-parse", "1.0").strip()
+    path.write_text(re.sub(r"base_commit: \w+", f"base_commit: {sha}", path.read_text()))
+    make_series(upstream, series_dir, [(f, s, "Body.\n", files) for f, s, files in TRICKY])
+    upstream.commit(
+        "Upstream edits",
+        {"nova/api.py": API_UPSTREAM, "crlf.txt": "A\r\nb\r\nc\r\n", "nova/new.py": "x = 1\n"},
+    )
+    upstream.tag("2.0")
+    predicted = run("status", "--against", "2.0", "--format", "json")
+    assert predicted.exit_code == 0, predicted.stderr
+    states = {p["file"]: p["state"] for p in json.loads(predicted.stdout)["patches"]}
+    assert states.pop("0002-new-file.patch") == "landed"  # upstream added the same file
+    assert states.pop("0004-crlf.patch") == "conflicts"  # next to upstream's CRLF edit
+    assert set(states.values()) == {"applies"}
+
+    assert run("rebase", "--onto", "2.0").exit_code == 1
+    done = run("rebase", "--skip")
+    assert done.exit_code == 0, done.stderr
+    data = load(series_dir)
+    assert [p["file"] for p in data["patches"]] == list(states)
+    assert [d["file"] for d in data["history"][-1]["dropped"]] == ["0002-new-file.patch"]
+    clone = tmp_path / "am-check"
+    git(series_dir, "clone", "-q", str(upstream.path), str(clone))
+    git(clone, "checkout", "-q", "2.0")
+    files = [str(series_dir / "patches" / f) for f in states]
+    git(clone, "-c", "user.name=x", "-c", "user.email=x@y", "am", "-q", *files)
+    assert (clone / "noeol.txt").read_bytes() == b"one\ntwo\nthree\n"
+    assert (clone / "blob.bin").read_bytes() == b"\x00\x01\x02changed\xff"
+    assert not (clone / "README.rst").exists()
+    assert (clone / "empty.txt").read_bytes() == b""
+    assert "# downstream" in (clone / "nova/api.py").read_text()
