@@ -474,7 +474,7 @@ def _render_rebase(report: Any) -> None:
     """The plan or summary table on stdout; a stop at a conflict explained on stderr."""
     from rich.table import Table
 
-    from patchq import rebase as engine
+    from patchq import rebase_report as engine
 
     styles = {
         engine.DROP: "yellow",

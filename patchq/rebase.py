@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,14 @@ from patchq.errors import ConfigError, PatchqError
 from patchq.git import CommitInfo, Repo, Sha
 from patchq.model import Patch
 from patchq.rebase_plan import Plan, carried, dropped, make_plan, old_patch_texts
+from patchq.rebase_report import (
+    CONFLICT,
+    NOT_REACHED,
+    Report,
+    Row,
+    landed_detail,
+    summary_rows,
+)
 from patchq.rebase_state import (
     CARRIED,
     DROPPED,
@@ -35,7 +42,6 @@ from patchq.rebase_state import (
     STOPPED,
     WALKING,
     Conflict,
-    Entry,
     Outcome,
     Output,
     RebaseDir,
@@ -44,43 +50,6 @@ from patchq.rebase_state import (
 )
 from patchq.verdict import REVERSE_APPLY
 from patchq.workspace import Workspace
-
-# Row results shown in the plan and the summary.
-DROP = "dropped"
-REFRESH = "refreshed"
-UNCHANGED = "unchanged"
-SKIP = "skipped"
-CONFLICT = "conflict"
-NOT_REACHED = "not reached"
-
-
-@dataclass(frozen=True)
-class Row:
-    file: str
-    subject: str
-    result: str  # DROP | REFRESH | UNCHANGED | SKIP | CONFLICT | NOT_REACHED
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Report:
-    """What a rebase command did (or, for --dry-run, would do)."""
-
-    onto: str
-    onto_commit: str
-    rows: tuple[Row, ...]
-    finished: bool
-    conflict: Conflict | None = None
-    history: dict[str, Any] | None = None
-    dry_run: bool = False
-
-    def counts(self) -> dict[str, int]:
-        out = {DROP: 0, REFRESH: 0, UNCHANGED: 0, SKIP: 0}
-        for row in self.rows:
-            if row.result in out:
-                out[row.result] += 1
-        return out
-
 
 Advance = Callable[[], None]
 
@@ -121,7 +90,7 @@ def resume(ws: Workspace, *, progress: bool = False) -> Report:
     with _open(ws, state) as repo:
         if state.phase == FINISHING:  # interrupted while writing the result: write it again
             refreshed: dict[str, bytes | None] = {f: b"" for f in rdir.journalled_writes()}
-            return _complete(repo, rdir, state, _summary_rows(state, refreshed))
+            return _complete(repo, rdir, state, summary_rows(state, refreshed))
         if state.phase == STOPPED and state.conflict is not None:
             if not state.conflict.ready:
                 return _show_conflict(repo, rdir, state)
@@ -303,7 +272,7 @@ def _show_conflict(repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
     return Report(
         onto=state.onto,
         onto_commit=state.onto_commit,
-        rows=_summary_rows(state, files),
+        rows=summary_rows(state, files),
         finished=False,
         conflict=state.conflict,
     )
@@ -390,7 +359,7 @@ def _finish(
     rdir.write_output(Output(writes=changed, deletes=deletes, series_text=text))
     state = dataclasses.replace(state, phase=FINISHING)
     rdir.save(state, "finishing")
-    return _complete(repo, rdir, state, _summary_rows(state, files), history=entry)
+    return _complete(repo, rdir, state, summary_rows(state, files), history=entry)
 
 
 def _result(
@@ -476,7 +445,7 @@ def _dry_run(ws: Workspace, repo: Repo, plan: Plan) -> Report:
     files = _refreshed_files(
         repo, state, original=lambda f: ws.patch_path(f).read_bytes(), old_texts=plan.old_texts
     )
-    rows = list(_summary_rows(state, files))
+    rows = list(summary_rows(state, files))
     conflict = None
     if state.position < len(state.entries):
         stop = state.entries[state.position]
@@ -489,7 +458,7 @@ def _dry_run(ws: Workspace, repo: Repo, plan: Plan) -> Report:
         for entry, predicted in zip(
             state.entries[state.position + 1 :], plan.predicted[state.position + 1 :], strict=True
         ):
-            detail = _landed_detail(entry) or f"{predicted} (if the conflict is skipped)"
+            detail = landed_detail(entry) or f"{predicted} (if the conflict is skipped)"
             rows.append(Row(entry.file, entry.subject, NOT_REACHED, detail))
     return Report(
         onto=state.onto,
@@ -499,32 +468,6 @@ def _dry_run(ws: Workspace, repo: Repo, plan: Plan) -> Report:
         conflict=conflict,
         dry_run=True,
     )
-
-
-def _landed_detail(entry: Entry) -> str:
-    if not entry.landed:
-        return ""
-    commit = (entry.upstream_commit or "")[:12]
-    return f"landed: {', '.join(entry.evidence)}" + (f" ({commit})" if commit else "")
-
-
-# -- summary --------------------------------------------------------------------------------
-
-
-def _summary_rows(state: RebaseState, files: dict[str, bytes | None]) -> tuple[Row, ...]:
-    rows = []
-    for o in state.outcomes:
-        if o.action == DROPPED:
-            commit = (o.upstream_commit or "")[:12]
-            detail = ", ".join(o.evidence) + (f" ({commit})" if commit else "")
-            rows.append(Row(o.file, o.subject, DROP, detail))
-        elif o.action == SKIPPED:
-            rows.append(Row(o.file, o.subject, SKIP, o.reason or ""))
-        else:
-            changed = files.get(o.file) is not None
-            detail = "conflict resolved" if o.resolved else ""
-            rows.append(Row(o.file, o.subject, REFRESH if changed else UNCHANGED, detail))
-    return tuple(rows)
 
 
 # -- housekeeping ---------------------------------------------------------------------------
