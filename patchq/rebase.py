@@ -1,14 +1,13 @@
 """`patchq rebase`: carry the series onto a new upstream release.
 
-The series is first turned into commits on the old base (engine.build_commits). Each patch is
-then walked in order onto the new base: a patch upstream already has (status.evaluate's
-`landed` verdict, or a pick that changes nothing) is dropped; the others are cherry-picked in
-memory (Repo.pick: `git merge-tree` with the fake-parent trick) and written as commits with
-their own author, date and message. No worktree is used unless a pick conflicts; then a
-patchq-owned worktree shows the conflict to a human and the walk waits for --continue, --skip
-or --abort. At the end the carried commits are written back as patch files (refresh.py) and
-series.yaml gets the new base and one history entry, through a journal (rebase_state.py) so a
-crash at any point can be finished or undone.
+The plan (rebase_plan.py) is the status engine's verdicts against REF and its in-memory carry
+of the series onto REF up to the first conflict: landed patches are dropped, the others become
+commits on REF with their own author, date and message. No worktree is used unless a patch
+conflicts; then a patchq-owned worktree shows the conflict to a human and the walk waits for
+--continue (the status engine's Carrier goes on from the resolution), --skip or --abort. At
+the end the carried commits are written back as patch files (refresh.py) and series.yaml gets
+the new base and one history entry, through a journal (rebase_state.py), so a crash at any
+point can be finished or undone.
 """
 
 from __future__ import annotations
