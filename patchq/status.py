@@ -109,11 +109,10 @@ def gather_evidence(
 
 
 def reachable_picks(repo: Repo, rng: Range, recorded: Sequence[str]) -> dict[str, str]:
-    """Recorded commits outside base..REF that REF still reaches, i.e. that base reaches (two
-    git processes however many there are); a commit the repository does not have is no
-    evidence and no error."""
+    """Recorded commits outside base..REF that REF still reaches (two git processes however
+    many there are); a commit the repository does not have is no evidence and no error."""
     shas = git.commit_names(repo, recorded)
-    reached = git.reached_by(repo, rng.base_commit, sorted(set(shas.values())))
+    reached = git.reached_by(repo, rng.against_commit, sorted(set(shas.values())))
     return {name: sha for name, sha in shas.items() if sha in reached}
 
 
