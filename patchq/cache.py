@@ -23,6 +23,9 @@ FORMAT = "patchq-commit-cache"
 VERSION = 1
 
 
+MAX_OUTCOMES = 5000  # carry outcomes kept (newest); a series of 200 adds 200 per new REF
+
+
 class CorruptCache(ValueError):
     pass
 
@@ -45,6 +48,7 @@ class CommitCache:
         self.path = cache_path(repo)
         self.commits: dict[str, list[Any]] = {}
         self.ranges: dict[str, list[str]] = {}
+        self.outcomes: dict[str, list[Any]] = {}
         self.changed = False
         self._load()
 
@@ -64,9 +68,11 @@ class CommitCache:
         ):
             return
         self.commits, self.ranges = data["commits"], data["ranges"]
+        outcomes = data.get("outcomes")
+        self.outcomes = outcomes if isinstance(outcomes, dict) else {}
 
     def _forget(self) -> None:
-        self.commits, self.ranges, self.changed = {}, {}, True
+        self.commits, self.ranges, self.outcomes, self.changed = {}, {}, {}, True
 
     def save(self) -> None:
         """Write the cache atomically if anything was learned; a failure to write is not an
@@ -75,6 +81,7 @@ class CommitCache:
             return
         data = {"format": FORMAT, "version": VERSION, "commits": self.commits}
         data["ranges"] = self.ranges
+        data["outcomes"] = dict(list(self.outcomes.items())[-MAX_OUTCOMES:])
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(f".commits.{os.getpid()}.tmp")
@@ -132,12 +139,34 @@ class CommitCache:
             self._forget()
             return self.scan(base, ref)
 
+    def knows_range(self, base: Sha, ref: Sha) -> bool:
+        return f"{base}..{ref}" in self.ranges
+
     def _scanned(self, sha: str) -> ScannedCommit:
         subject, cids, reverts, paths, _, _ = self.commits[sha]
         if type(subject) is not str or type(paths) is not str or type(reverts) is not str:
             raise CorruptCache(sha)
         return ScannedCommit(Sha(sha), subject, tuple(cids.split(",")) if cids else (),
                              reverts or None, paths)  # fmt: skip
+
+    # -- carry outcomes, keyed by a digest of what they depend on ------------------------
+
+    def outcome(self, key: str) -> tuple[str, tuple[str, ...]] | None:
+        value = self.outcomes.get(key)
+        if not (isinstance(value, list) and len(value) == 2):
+            return None
+        outcome, conflicts = value
+        if not (isinstance(outcome, str) and isinstance(conflicts, list)):
+            return None
+        if not all(isinstance(path, str) for path in conflicts):
+            return None
+        return outcome, tuple(conflicts)
+
+    def put_outcome(self, key: str, outcome: str, conflicts: Sequence[str]) -> None:
+        if self.outcome(key) != (outcome, tuple(conflicts)):
+            self.outcomes.pop(key, None)
+            self.outcomes[key] = [outcome, list(conflicts)]
+            self.changed = True
 
     # -- diffs --------------------------------------------------------------------------
 

@@ -50,7 +50,8 @@ class MemTree:
         self._dirs: dict[str, dict[str, tuple[str, str]]] = {}
         self._dirty: set[str] = set()
         self._pending: dict[str, bytes] = {}  # path -> content not written yet
-        self._fetched: dict[str, tuple[str, bytes]] = {}
+        if not hasattr(self, "_fetched"):
+            self._fetched: dict[str, tuple[str, bytes]] = {}  # sha -> object, kept on reset
 
     # -- reading -------------------------------------------------------------------------
 

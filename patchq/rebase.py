@@ -169,10 +169,10 @@ def _walk(
     rules that made the plan); stop at the first conflict."""
     built: list[PatchCommit] = []
 
-    def series() -> list[PatchCommit]:  # only needed when git must merge
+    def series(index: int) -> PatchCommit:  # only needed when git must merge
         if not built:
             built.extend(_old_series(repo, rdir, state))
-        return built
+        return built[index]
 
     carrier = Carrier(repo, onto=Sha(state.head), series=series)
     outcomes = list(state.outcomes)

@@ -1,19 +1,27 @@
 """`patchq status`: where each carried patch stands against an upstream ref, with evidence.
 
-The series is built as commits on its base (engine.build_commits), the upstream range base..REF
-is scanned once for metadata (no blob diffs), and only the upstream commits whose path set could
-match a carried patch are diffed. The non-landed patches are then carried, in order, onto REF
-in memory (engine.pick_one): that decides applies/conflicts and gives the reverse-apply evidence.
+The upstream range base..REF is scanned once for metadata (no blob diffs), and only the upstream
+commits whose path set could match a carried patch are diffed. The patches are then carried, in
+order, onto REF in memory (engine.Carrier): that decides applies/conflicts and gives the
+reverse-apply evidence. Results are cached per commit sha (cache.CommitCache).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from patchq import console, detect, git, verdict
 from patchq.cache import CommitCache, DiffFacts
-from patchq.engine import APPLIES, PRESENT, Carrier, PatchCommit, build_commits
+from patchq.engine import (
+    APPLIES,
+    PRESENT,
+    Carrier,
+    CarryStep,
+    PatchCommit,
+    SeriesSource,
+)
 from patchq.errors import ConfigError, ConflictError
 from patchq.git import RangeScan, Repo, ScannedCommit, Sha
 from patchq.model import Patch, Series
@@ -62,17 +70,6 @@ def read_series(ws: Workspace, current: Series) -> list[tuple[Patch, PatchFile]]
     return [(patch, ws.read_patch(patch)) for patch in current.patches]
 
 
-def series_commits(
-    repo: Repo, base: Sha, pairs: Sequence[tuple[Patch, PatchFile]]
-) -> list[PatchCommit]:
-    """The series as commits on its own base; a series that does not apply there is a
-    configuration problem for status (exit 2)."""
-    try:
-        return build_commits(repo, base=base, patches=pairs)
-    except ConflictError as exc:
-        raise ConfigError(f"{exc} onto its base: the series is broken; fix it first") from None
-
-
 def carried_view(index: int, patch: Patch, info: PatchFile, patch_id: str | None) -> detect.Carried:
     cids = {c for c in (info.change_id, patch.upstream.change_id) if c}
     picked = tuple(dict.fromkeys(c for c in (patch.upstream.commit, info.cherry_picked_from) if c))
@@ -112,14 +109,11 @@ def gather_evidence(
 
 
 def reachable_picks(repo: Repo, rng: Range, recorded: Sequence[str]) -> dict[str, str]:
-    """Recorded commits outside base..REF that REF still reaches; a commit the repository
-    does not have is no evidence and no error."""
-    out: dict[str, str] = {}
-    for ref in recorded:
-        sha = repo.resolve(ref)
-        if sha is not None and repo.is_ancestor(sha, rng.against_commit):
-            out[ref] = sha
-    return out
+    """Recorded commits outside base..REF that REF still reaches (two git processes however
+    many there are); a commit the repository does not have is no evidence and no error."""
+    shas = git.commit_names(repo, recorded)
+    reached = git.reached_by(repo, rng.against_commit, sorted(set(shas.values())))
+    return {name: sha for name, sha in shas.items() if sha in reached}
 
 
 def evaluate(
@@ -163,6 +157,11 @@ def assess(
                 feed.append(git.DiffFeed(repo))
             feed[0].add(commit.sha)
 
+    series = LazySeries(repo, rng.base_commit, pairs)
+    early = None
+    if commit or not cache.knows_range(rng.base_commit, rng.against_commit):
+        # A cold run: read REF's copies of the patched files while the range is scanned.
+        early = EarlyCarrier(repo, rng.against_commit, series)
     scan = cache.scan(rng.base_commit, rng.against_commit, on_new=prefetch)
     prefetched = feed[0].result() if feed else {}
     require_ancestor(rng, scan, repo)
@@ -171,11 +170,12 @@ def assess(
     own_ids = repo.patch_ids([info.diff for _, info in pairs]) if pairs else []
     carried = [carried_view(i, patch, info, own_ids[i]) for i, (patch, info) in enumerate(pairs)]
     facts = cache.diff_facts(detect.patch_id_candidates(carried, live), prefetched)
-    cache.save()
     upstream_ids = {sha: f.patch_id for sha, f in facts.items() if f.patch_id}
     evidence = gather_evidence(repo, rng, carried, live, scanned, upstream_ids)
-    series = LazySeries(repo, rng.base_commit, pairs)
-    states, head = carry(repo, rng, series, evidence, scanned, progress=progress, commit=commit)
+    states, head = carry(
+        repo, rng, series, evidence, scanned, cache, early, progress=progress, commit=commit
+    )
+    cache.save()
     states = add_similar(states, carried, pairs, live, facts)
     result = verdict.StatusResult(
         base=rng.base,
@@ -187,17 +187,41 @@ def assess(
     return Assessment(result, head)
 
 
-class LazySeries:
-    """The series as commits on its base, built the first time git's merge needs them."""
+class EarlyCarrier:
+    """A Carrier onto REF whose files are read in a thread, while the main thread scans."""
 
-    def __init__(self, repo: Repo, base: Sha, pairs: Sequence[tuple[Patch, PatchFile]]) -> None:
-        self.repo, self.base, self.pairs = repo, base, pairs
-        self._commits: list[PatchCommit] | None = None
+    def __init__(self, repo: Repo, onto: Sha, series: LazySeries) -> None:
+        import threading
 
-    def __call__(self) -> list[PatchCommit]:
-        if self._commits is None:
-            self._commits = series_commits(self.repo, self.base, self.pairs)
-        return self._commits
+        self._result: Carrier | BaseException | None = None
+        self._thread = threading.Thread(target=self._make, args=(repo, onto, series), daemon=True)
+        self._thread.start()
+
+    def _make(self, repo: Repo, onto: Sha, series: LazySeries) -> None:
+        try:
+            carrier = Carrier(repo, onto=onto, series=series)
+            carrier.prefetch([info for _, info in series.pairs])
+            self._result = carrier
+        except BaseException as exc:  # re-raised in get(), on the main thread
+            self._result = exc
+
+    def get(self) -> Carrier:
+        self._thread.join()
+        if isinstance(self._result, BaseException):
+            raise self._result
+        assert self._result is not None
+        return self._result
+
+
+class LazySeries(SeriesSource):
+    """The series' patches as commits for git's 3-way merge, made only when needed; a series
+    that does not apply to its own base is a configuration problem for status (exit 2)."""
+
+    def full(self) -> list[PatchCommit]:
+        try:
+            return super().full()
+        except ConflictError as exc:
+            raise ConfigError(f"{exc} onto its base: the series is broken; fix it first") from None
 
 
 def carry(
@@ -206,34 +230,51 @@ def carry(
     series: LazySeries,
     evidence: Evidence,
     scanned: Sequence[ScannedCommit],
+    cache: CommitCache,
+    early: EarlyCarrier | None,
     *,
     progress: bool,
     commit: bool,
 ) -> tuple[list[verdict.PatchState], Sha]:
-    """Carry the patches in order onto REF; landed ones stay out of the stack."""
-    carrier = Carrier(repo, onto=rng.against_commit, series=series)
-    carrier.prefetch([info for _, info in series.pairs])
+    """Carry the patches in order onto REF; landed ones stay out of the stack. Outcomes are
+    cached under a digest of REF and the patches so far: a second run reads no files."""
+    pairs = series.pairs
+    carrier: Carrier | None = None
+    steps = None if commit else replay(cache, rng, pairs, evidence)
+    if steps is None:
+        carrier = (early or EarlyCarrier(repo, rng.against_commit, series)).get()
     states: list[verdict.PatchState] = []
-    with console.progress("status", len(series.pairs) if progress else 0) as bar:
-        for index, (patch, info) in enumerate(series.pairs):
+    key: str = rng.against_commit
+    with console.progress("status", len(pairs) if progress else 0) as bar:
+        for index, (patch, info) in enumerate(pairs):
             found = dict(evidence.found.get(index, {}))
-            step = carrier.attempt(index, info)
+            # Already landed by other evidence: reverse-apply is checked exactly (as
+            # `git apply -R --check`), with no 3-way merge, which costs a merge per patch.
+            exact_only = bool(found) and not commit
+            key = digest(key, info.diff + (b"\0exact" if exact_only else b""))
+            step = (
+                steps[index]
+                if steps is not None
+                else carrier_attempt(carrier, index, info, exact_only=exact_only)
+            )
+            cache.put_outcome(key, step.outcome, step.conflicts)
             if step.outcome == PRESENT:
                 found[verdict.REVERSE_APPLY] = ""
+            accepted = step.outcome == APPLIES and not found
             if found:
-                upstream = landed_commit(found) or first_present(repo, series, index, scanned)
+                upstream = landed_commit(found) or first_present_cached(
+                    repo, cache, rng, series, index, scanned
+                )
                 kinds = tuple(k for k in verdict.EVIDENCE_KINDS if k in found)
                 states.append(
                     verdict.PatchState(
-                        patch,
-                        info.subject,
-                        verdict.LANDED,
-                        evidence=kinds,
+                        patch, info.subject, verdict.LANDED, evidence=kinds,
                         upstream_commit=upstream,
                     )
-                )
-            elif step.outcome == APPLIES:
-                carrier.accept(info, commit=commit)
+                )  # fmt: skip
+            elif accepted:
+                if carrier is not None:
+                    carrier.accept(info, commit=commit)
                 states.append(verdict.PatchState(patch, info.subject, verdict.APPLIES))
             else:
                 states.append(
@@ -241,8 +282,57 @@ def carry(
                         patch, info.subject, verdict.CONFLICTS, conflicts=step.conflicts
                     )
                 )
+            key = digest(key, b"+" if accepted else b"-")
             bar.advance()
-    return states, carrier.finish()
+    return states, carrier.finish() if carrier is not None else rng.against_commit
+
+
+def carrier_attempt(
+    carrier: Carrier | None, index: int, info: PatchFile, *, exact_only: bool
+) -> CarryStep:
+    assert carrier is not None
+    return carrier.attempt(index, info, exact_only=exact_only)
+
+
+def digest(key: str, data: bytes) -> str:
+    """The next link of a chain of content digests (what the carry so far depended on)."""
+    return hashlib.sha1(key.encode() + b"\0" + data).hexdigest()
+
+
+def replay(
+    cache: CommitCache, rng: Range, pairs: Sequence[tuple[Patch, PatchFile]], evidence: Evidence
+) -> list[CarryStep] | None:
+    """The outcomes recorded for this exact REF and series, or None if any is missing."""
+    steps = []
+    key: str = rng.against_commit
+    for index, (_, info) in enumerate(pairs):
+        exact_only = bool(evidence.found.get(index))
+        key = digest(key, info.diff + (b"\0exact" if exact_only else b""))
+        recorded = cache.outcome(key)
+        if recorded is None:
+            return None
+        step = CarryStep(*recorded)
+        steps.append(step)
+        accepted = step.outcome == APPLIES and not evidence.found.get(index)
+        key = digest(key, b"+" if accepted else b"-")
+    return steps
+
+
+def first_present_cached(
+    repo: Repo,
+    cache: CommitCache,
+    rng: Range,
+    series: LazySeries,
+    index: int,
+    scanned: Sequence[ScannedCommit],
+) -> str | None:
+    key = digest(f"first {rng.base_commit}..{rng.against_commit}", series.pairs[index][1].diff)
+    recorded = cache.outcome(key)
+    if recorded is not None:
+        return recorded[0] or None
+    found = first_present(repo, series, index, scanned)
+    cache.put_outcome(key, found or "", ())
+    return found
 
 
 def landed_commit(found: dict[str, str]) -> str | None:

@@ -58,6 +58,12 @@ def test_apply_onto_base_matches_downstream(
     )
     log = git(upstream.path, "log", "--format=%an|%ad|%s", "--date=raw", "1.0..built")
     assert log == git(downstream.path, "log", "--format=%an|%ad|%s", "--date=raw", "1.0..HEAD")
+    # the objects patchq wrote form valid packs that git can check
+    packs = list((upstream.path / ".git" / "objects" / "pack").glob("pack-*.idx"))
+    assert packs
+    for idx in packs:
+        git(upstream.path, "verify-pack", str(idx))
+    git(upstream.path, "fsck", "--strict", "--no-dangling")
     again = run("apply", "--branch", "built")
     assert again.exit_code == 2
     assert "already exists" in again.stderr and "--force" in again.stderr
@@ -211,3 +217,28 @@ def show(repo: Downstream, spec: str) -> bytes:
     return subprocess.run(
         ["git", "-C", str(repo.path), "cat-file", "blob", spec], capture_output=True, check=True
     ).stdout
+
+
+def test_pick_chain_reports_conflicts_and_can_go_on(
+    series_dir: Path, upstream: UpstreamRepo, downstream: Downstream
+) -> None:
+    downstream.commit("Readme", {"README.rst": "downstream\n"})
+    downstream.commit("Log reboots louder", {"nova/api.py": LOUD_API})
+    downstream.export(series_dir)
+    upstream.commit("Readme", {"README.rst": "upstream\n"})
+    upstream.tag("2.0")
+    ws = Workspace(series_dir)
+    current = ws.load()
+    with ws.open_repo(current) as repo:
+        pairs = [(p, ws.read_patch(p)) for p in current.patches]
+        commits = engine.build_commits(repo, base=Sha(current.upstream.base_commit), patches=pairs)
+        onto = repo.resolve_or_fail("2.0")
+        stopped = engine.pick_chain(repo, onto=onto, commits=commits, stop_on_conflict=True)
+        went_on = engine.pick_chain(repo, onto=onto, commits=commits, stop_on_conflict=False)
+    assert len(stopped) == 1 and not stopped[0].clean and stopped[0].commit is None
+    assert stopped[0].conflicts == ("README.rst",)
+    assert [s.clean for s in went_on] == [False, True]
+    assert went_on[1].commit is not None
+    # the clean pick sits directly on REF (the conflicting one is left out) and is stored
+    assert git(upstream.path, "rev-parse", f"{went_on[1].commit}~1").strip() == onto
+    assert "LOG.warning" in git(upstream.path, "show", f"{went_on[1].commit}:nova/api.py")

@@ -11,6 +11,7 @@ import pytest
 from conftest import NOVA_API, NOVA_CONF, UpstreamRepo, git, run
 from status_helpers import Downstream, cherry_pick
 
+from patchq import console
 from patchq.cache import cache_path
 
 CID_A = "I" + "a" * 40
@@ -334,6 +335,7 @@ def test_cache_makes_second_run_diff_nothing_and_survives_corruption(
     downstream.export(series_dir)
     cherry_pick(upstream, downstream, landed)
     upstream.commit("Other conf", {"nova/conf.py": TIMEOUT_CONF.replace('"vms"', '"volumes"')})
+    upstream.commit("Readme", {"README.rst": "nova upstream\n"})
     upstream.tag("2.0")
     cold = run("-v", "status", "--against", "2.0", "--format", "json")
     assert cold.exit_code == 0, cold.stderr
@@ -345,6 +347,19 @@ def test_cache_makes_second_run_diff_nothing_and_survives_corruption(
     assert warm.stdout == cold.stdout
     for command in (" log -z", " diff-tree ", " rev-list ", " merge-base "):
         assert command not in warm.stderr, command
+    assert " cat-file " not in warm.stderr and " merge-tree " not in warm.stderr
+    # a changed patch is judged afresh: its recorded outcome no longer matches
+    git(downstream.path, "checkout", "-q", "-b", "other", "1.0")
+    console.settings.verbose = False
+    conflicting = downstream.commit("Readme", {"README.rst": "nova downstream\n"})
+    text = git(downstream.path, "format-patch", "-1", "--stdout", conflicting)
+    second = sorted((series_dir / "patches").glob("0002-*.patch"))[0]
+    second.write_text(text)
+    res = run("status", "--against", "2.0", "--format", "json")
+    assert res.exit_code == 0, res.stderr
+    changed = json.loads(res.stdout)
+    assert [p["state"] for p in changed["patches"]] == ["landed", "conflicts"]
+    second.write_text(git(downstream.path, "format-patch", "-1", "--stdout", "downstream"))
     for garbage in (b"\x00not json", b'{"format": "other", "version": 1}', corrupt(path)):
         path.write_bytes(garbage)
         again = run("status", "--against", "2.0", "--format", "json")
