@@ -415,3 +415,17 @@ def test_continue_takes_a_resolution_the_user_committed(carried: Path) -> None:
     p4 = (carried / "patches" / P4).read_text()
     assert "Subject: [PATCH] Quieter delete logging\n" in p4  # the patch's own message
     assert '+    LOG.debug("deleting instance %s", instance)\n' in p4
+
+
+def test_a_hand_edit_of_series_yaml_while_stopped_is_not_overwritten(carried: Path) -> None:
+    files = digest_tree(carried)
+    assert run("rebase", "--onto", "2.0").exit_code == 1
+    resolve_conflict(carried / ".patchq" / "rebase" / "worktree")
+    path = carried / "series.yaml"
+    path.write_text(path.read_text() + "# a note\n")
+    refused = run("rebase", "--continue")
+    assert refused.exit_code == 2
+    assert "series.yaml changed while the rebase was in progress" in refused.stderr
+    assert path.read_text().endswith("# a note\n")
+    assert run("rebase", "--abort").exit_code == 0
+    assert digest_tree(carried) == files
