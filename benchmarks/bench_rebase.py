@@ -23,7 +23,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import run as harness  # noqa: E402
-from synth import Synth  # noqa: E402
+from synth import Synth, make_upstream  # noqa: E402
 
 GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.org"]
 GIT += ["-c", "core.hooksPath=/dev/null", "-c", "gc.auto=0"]
@@ -130,7 +130,7 @@ def main() -> None:
     sizes = dict(harness.QUICK if args.quick else harness.FULL)
     with tempfile.TemporaryDirectory(prefix="patchq-bench-") as tmp:
         root = args.keep or Path(tmp) / "data"
-        data = harness.load_or_make(root, sizes)
+        data = harness.load_or_make(root, sizes, lambda: make_upstream(root, **sizes))
         print(harness.render(rows(data, quick=args.quick), data))
 
 

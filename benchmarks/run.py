@@ -33,7 +33,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from synth import Synth, make_upstream  # noqa: E402
+from synth import Synth, make_upstream, series_from_range  # noqa: E402
 
 QUICK = {"commits": 400, "patches": 20, "landed": 5, "lines": 100}
 FULL = {"commits": 20_000, "patches": 200, "landed": 40, "lines": 250}
@@ -118,7 +118,7 @@ def status_rows(data: Synth, *, runs: int) -> list[dict[str, Any]]:
     status = patchq_argv("status", "--against", data.new, "--format", "json")
     check = json.loads(run(status, data.series_dir).stdout)
     landed = sum(p["state"] == "landed" for p in check["patches"])
-    if landed != data.landed:
+    if data.landed >= 0 and landed != data.landed:
         raise RuntimeError(f"status found {landed} landed patches, expected {data.landed}")
 
     def baseline() -> None:
@@ -189,10 +189,18 @@ def extra_rows(data: Synth, *, quick: bool) -> list[dict[str, Any]]:
 
 
 def render(rows: list[dict[str, Any]], data: Synth) -> str:
-    lines = [
+    what = (
         f"synthetic upstream: {data.commits} commits in {data.base}..{data.new}, "
         f"{data.files} files of {data.lines} lines; series of {data.patches} patches, "
-        f"{data.landed} landed upstream",
+        f"{data.landed} landed upstream"
+    )
+    if data.landed < 0:
+        what = (
+            f"real upstream {data.upstream}: {data.commits} non-merge commits in "
+            f"{data.base}..{data.new}; series of {data.patches} patches"
+        )
+    lines = [
+        what,
         "",
         "| what | patchq ms | baseline | baseline ms | ratio | target |",
         "|---|---:|---|---:|---:|---:|",
@@ -222,6 +230,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, help="timed pairs per row (default 5, quick 1)")
     parser.add_argument("--keep", type=Path, help="build (or reuse) the data here and keep it")
     parser.add_argument("--json", action="store_true", help="print rows as JSON too")
+    parser.add_argument("--real", type=Path, help="a real upstream clone instead of synthetic")
+    parser.add_argument("--base", default="31.0.0", help="with --real: the series' base")
+    parser.add_argument("--new", default="33.0.0", help="with --real: the REF to compare with")
+    parser.add_argument(
+        "--series-range",
+        default="31.0.0..origin/stable/2025.1",
+        help="with --real: commits that make the series (format-patch of each)",
+    )
     args = parser.parse_args()
     sizes = dict(QUICK if args.quick else FULL)
     for key in sizes:
@@ -236,7 +252,15 @@ def main() -> int:
         root = args.keep
     try:
         start = time.perf_counter()
-        data = load_or_make(root, sizes)
+        if args.real is not None:
+            real = {"real": str(args.real), "base": args.base, "new": args.new,
+                    "series_range": args.series_range, "limit": args.patches or 200}  # fmt: skip
+            data = load_or_make(root, real, lambda: series_from_range(
+                args.real, root, base=args.base, new=args.new,
+                series_range=args.series_range, limit=args.patches or 200,
+            ))  # fmt: skip
+        else:
+            data = load_or_make(root, sizes, lambda: make_upstream(root, **sizes))
         print(f"data ready in {time.perf_counter() - start:.1f}s", file=sys.stderr)
         rows = status_rows(data, runs=runs) + apply_rows(data, runs=runs)
         rows += help_rows(data, runs=runs) + extra_rows(data, quick=args.quick)
@@ -249,22 +273,20 @@ def main() -> int:
     return 0
 
 
-def load_or_make(root: Path, sizes: dict[str, int]) -> Synth:
+def load_or_make(root: Path, params: dict[str, Any], make: Callable[[], Synth]) -> Synth:
+    """The data built earlier with the same parameters under `root` (--keep), or new data."""
     marker = root / "synth.json"
     if marker.is_file():
         saved = json.loads(marker.read_text())
-        if {k: saved[k] for k in sizes} == sizes:
-            return Synth(
-                **{
-                    **saved,
-                    **{k: Path(saved[k]) for k in ("root", "upstream", "series_dir", "mbox")},
-                }
-            )
+        if saved.get("params") == params:
+            paths = {k: Path(saved[k]) for k in ("root", "upstream", "series_dir", "mbox")}
+            fields = {k: v for k, v in saved.items() if k != "params"}
+            return Synth(**{**fields, **paths})
+    if root.exists():
         shutil.rmtree(root)
-    data = make_upstream(root, **sizes)
-    marker.write_text(
-        json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in data.__dict__.items()})
-    )
+    data = make()
+    saved = {k: str(v) if isinstance(v, Path) else v for k, v in data.__dict__.items()}
+    marker.write_text(json.dumps({**saved, "params": params}))
     return data
 
 

@@ -225,6 +225,46 @@ def _write_series(upstream: Path, series_dir: Path, mbox: Path) -> None:
     series.save(series_dir, current)
 
 
+def series_from_range(
+    upstream: Path, root: Path, *, base: str, new: str, series_range: str, limit: int
+) -> Synth:
+    """Benchmark data from a real clone: the series is the first `limit` non-merge commits of
+    `series_range` (e.g. a stable branch's backports), as format-patch files on `base`."""
+    root.mkdir(parents=True)
+    clone = root / "upstream"
+    git(root, "clone", "-q", "--no-checkout", str(upstream), str(clone))
+    git(clone, "config", "gc.auto", "0")
+    shas = git(clone, "rev-list", "--no-merges", "--reverse", series_range).decode().split()
+    shas = shas[:limit]
+    git(clone, "branch", "-f", "downstream", shas[-1])
+    git(clone, "checkout", "-q", "-f", "--detach", base)
+    series_dir = root / "series"
+    patches_dir = series_dir / "patches"
+    patches_dir.mkdir(parents=True)
+    for i, sha in enumerate(shas, 1):
+        text = git(
+            clone, "format-patch", "-1", "--stdout", "--no-signature", f"--start-number={i}", sha
+        )
+        (patches_dir / f"{i:04d}-{sha[:10]}.patch").write_bytes(text)
+    names = sorted(p.name for p in patches_dir.glob("*.patch"))
+    mbox = root / "series.mbox"
+    mbox.write_bytes(b"".join((patches_dir / n).read_bytes() for n in names))
+    from patchq import series
+    from patchq.model import Patch, Series, Upstream
+
+    base_commit = git(clone, "rev-parse", f"{base}^{{commit}}").decode().strip()
+    current = Series(
+        upstream=Upstream(name="nova", path=str(clone), base=base, base_commit=base_commit),
+        patches=tuple(Patch(file=n) for n in names),
+    )
+    series.save(series_dir, current)
+    count = git(clone, "rev-list", "--count", "--no-merges", f"{base}..{new}").decode()
+    return Synth(
+        root=root, upstream=clone, series_dir=series_dir, mbox=mbox, base=base, new=new,
+        commits=int(count), patches=len(names), landed=-1, files=0, lines=0,
+    )  # fmt: skip
+
+
 if __name__ == "__main__":
     import argparse
     import time

@@ -564,7 +564,7 @@ def _render_rebase(report: Any) -> None:
     """The plan or summary table on stdout; a stop at a conflict explained on stderr."""
     from rich.table import Table
 
-    from patchq import rebase as engine
+    from patchq import rebase_report as engine
 
     styles = {
         engine.DROP: "yellow",
@@ -589,7 +589,10 @@ def _render_rebase(report: Any) -> None:
         for i, row in shown:
             result = f"[{styles.get(row.result, '')}]{row.result}[/]"
             table.add_row(str(i), row.file, row.subject, result, row.detail)
-        console.stdout_console().print(table)
+        out = console.stdout_console()
+        if not out.is_terminal:
+            out.width = max(out.width, 200)  # piped: one patch per line, for grep
+        out.print(table)
     counts = report.counts()
     carried = counts[engine.REFRESH] + counts[engine.UNCHANGED]
     tally = (

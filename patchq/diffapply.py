@@ -186,11 +186,23 @@ def _strip_eol(line: bytes) -> bytes:
 
 def split_lines(content: bytes) -> list[bytes]:
     """Lines with their "\n" kept; only "\n" ends a line (as in git)."""
+    cached = _SPLIT_CACHE.get(content)
+    if cached is not None:
+        return list(cached)
     parts = content.split(b"\n")
     lines = [part + b"\n" for part in parts[:-1]]
     if parts[-1]:
         lines.append(parts[-1])
+    if len(content) > 4096:
+        # The same big file is split again and again (forward and reverse, patch after patch).
+        if len(_SPLIT_CACHE) >= 16:
+            _SPLIT_CACHE.pop(next(iter(_SPLIT_CACHE)))
+        _SPLIT_CACHE[content] = lines
+        return list(lines)
     return lines
+
+
+_SPLIT_CACHE: dict[bytes, list[bytes]] = {}
 
 
 def apply_hunks(content: bytes, hunks: Sequence[Hunk]) -> bytes | None:
@@ -230,9 +242,18 @@ def _find(
         return guess
     if not pre:
         return -1
-    # Only where the first preimage line occurs, nearest to the guess first (forward wins a
-    # tie, as in git apply's find_pos).
-    first = pre[0]
-    starts = [i for i, line in enumerate(image) if line == first]
+    # Candidate starts come from the occurrences of the preimage's longest (rarest) line,
+    # found by C-level list.index; nearest to the guess first (forward wins a tie, as in git
+    # apply's find_pos).
+    anchor = max(range(len(pre)), key=lambda k: len(pre[k]))
+    starts = []
+    at = -1
+    while True:
+        try:
+            at = image.index(pre[anchor], at + 1)
+        except ValueError:
+            break
+        if at - anchor >= 0:
+            starts.append(at - anchor)
     starts.sort(key=lambda i: (abs(i - guess), i < guess))
     return next((i for i in starts if fits(i)), -1)

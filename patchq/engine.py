@@ -241,12 +241,10 @@ class CarryStep:
 class Carrier:
     """Carries patches one at a time onto a commit: `attempt` judges a patch against the
     current result, `accept` adds it. Python applies what applies exactly; anything else is
-    decided by git's 3-way merge (`git merge-tree`, which follows renames) of the patch's
-    commit in the series built on its base (`series`, built only when first needed)."""
+    decided by git's 3-way merge (`git merge-tree`, which follows renames) of the patch as a
+    commit on the series so far (`series(index)`, made only when needed)."""
 
-    def __init__(
-        self, repo: Repo, *, onto: Sha, series: Callable[[], Sequence[PatchCommit]]
-    ) -> None:
+    def __init__(self, repo: Repo, *, onto: Sha, series: Callable[[int], PatchCommit]) -> None:
         self.repo = repo
         self.writer = object_writer(repo)
         self.head = onto
@@ -275,7 +273,7 @@ class Carrier:
                 return CarryStep(PRESENT)
             if exact_only:
                 return CarryStep(UNDECIDED)
-        return self._merge(self._series()[index])
+        return self._merge(self._series(index))
 
     def _merge(self, pc: PatchCommit) -> CarryStep:
         root = self.tree.flush()
@@ -304,3 +302,73 @@ class Carrier:
         """The head commit, written to the object store."""
         self.writer.flush()
         return self.head
+
+
+# -- a patch as a commit, for one 3-way merge -------------------------------------------------
+
+
+class SeriesSource:
+    """Patch `index` as a commit whose parent is the series before it, made on demand.
+
+    A 3-way pick only looks at the files the picked patch touches (elsewhere its two sides
+    agree), so the parent need only hold the series' versions of those files on top of base:
+    a few blobs instead of the whole series. When that cannot be made exactly (an earlier
+    patch is binary, renames across, or needs git's 3-way apply), the whole series is built."""
+
+    def __init__(self, repo: Repo, base: Sha, pairs: Sequence[tuple[Patch, PatchFile]]) -> None:
+        self.repo, self.base, self.pairs = repo, base, pairs
+        self._parsed: dict[int, list[diffapply.FilePatch] | None] = {}
+        self._full: list[PatchCommit] | None = None
+
+    def __call__(self, index: int) -> PatchCommit:
+        return self.minimal(index) or self.full()[index]
+
+    def full(self) -> list[PatchCommit]:
+        if self._full is None:
+            self._full = build_commits(self.repo, base=self.base, patches=self.pairs)
+        return self._full
+
+    def _parse(self, index: int) -> list[diffapply.FilePatch] | None:
+        if index not in self._parsed:
+            self._parsed[index] = diffapply.parse(self.pairs[index][1].diff)
+        return self._parsed[index]
+
+    def minimal(self, index: int) -> PatchCommit | None:
+        patch, info = self.pairs[index]
+        files = self._parse(index)
+        if not files:
+            return None
+        touched = {p for fp in files for p in (fp.old_path, fp.new_path) if p}
+        writer = object_writer(self.repo)
+        base_tree = self.repo.commit_info([self.base])[0].tree
+        tree = MemTree(self.repo, base_tree, writer)
+        for earlier in range(index):
+            if not touched & set(self.pairs[earlier][1].paths):
+                continue
+            parsed = self._parse(earlier)
+            if parsed is None:
+                return None
+            relevant = [fp for fp in parsed if {fp.old_path, fp.new_path} & touched]
+            if any(p not in touched for fp in relevant for p in (fp.old_path, fp.new_path) if p):
+                return None  # a rename into or out of the touched files
+            staged = stage(tree, relevant)
+            if staged is None:
+                return None
+            write_staged(tree, staged)
+        parent_tree = tree.flush()
+        staged = stage(tree, files)
+        if staged is None:
+            return None
+        write_staged(tree, staged)
+        child_tree = tree.flush()
+        stamp = info.git_author_line()
+        parent = writer.commit(
+            tree=parent_tree,
+            parents=[self.base],
+            message="patchq: the series before this patch, in its files\n",
+            author=stamp,
+            committer=stamp,
+        )
+        child = commit_patch(writer, parent=parent, tree=child_tree, info=info)
+        writer.flush()
+        return PatchCommit(patch=patch, info=info, commit=child, tree=child_tree, parent=parent)

@@ -1,14 +1,13 @@
 """`patchq rebase`: carry the series onto a new upstream release.
 
-The series is first turned into commits on the old base (engine.build_commits). Each patch is
-then walked in order onto the new base: a patch upstream already has (status.evaluate's
-`landed` verdict, or a pick that changes nothing) is dropped; the others are cherry-picked in
-memory (Repo.pick: `git merge-tree` with the fake-parent trick) and written as commits with
-their own author, date and message. No worktree is used unless a pick conflicts; then a
-patchq-owned worktree shows the conflict to a human and the walk waits for --continue, --skip
-or --abort. At the end the carried commits are written back as patch files (refresh.py) and
-series.yaml gets the new base and one history entry, through a journal (rebase_state.py) so a
-crash at any point can be finished or undone.
+The plan (rebase_plan.py) is the status engine's verdicts against REF and its in-memory carry
+of the series onto REF up to the first conflict: landed patches are dropped, the others become
+commits on REF with their own author, date and message. No worktree is used unless a patch
+conflicts; then a patchq-owned worktree shows the conflict to a human and the walk waits for
+--continue (the status engine's Carrier goes on from the resolution), --skip or --abort. At
+the end the carried commits are written back as patch files (refresh.py) and series.yaml gets
+the new base and one history entry, through a journal (rebase_state.py), so a crash at any
+point can be finished or undone.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,14 @@ from patchq.errors import ConfigError, PatchqError
 from patchq.git import CommitInfo, Repo, Sha
 from patchq.model import Patch
 from patchq.rebase_plan import Plan, carried, dropped, make_plan, old_patch_texts
+from patchq.rebase_report import (
+    CONFLICT,
+    NOT_REACHED,
+    Report,
+    Row,
+    landed_detail,
+    summary_rows,
+)
 from patchq.rebase_state import (
     CARRIED,
     DROPPED,
@@ -35,7 +41,6 @@ from patchq.rebase_state import (
     STOPPED,
     WALKING,
     Conflict,
-    Entry,
     Outcome,
     Output,
     RebaseDir,
@@ -44,43 +49,6 @@ from patchq.rebase_state import (
 )
 from patchq.verdict import REVERSE_APPLY
 from patchq.workspace import Workspace
-
-# Row results shown in the plan and the summary.
-DROP = "dropped"
-REFRESH = "refreshed"
-UNCHANGED = "unchanged"
-SKIP = "skipped"
-CONFLICT = "conflict"
-NOT_REACHED = "not reached"
-
-
-@dataclass(frozen=True)
-class Row:
-    file: str
-    subject: str
-    result: str  # DROP | REFRESH | UNCHANGED | SKIP | CONFLICT | NOT_REACHED
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Report:
-    """What a rebase command did (or, for --dry-run, would do)."""
-
-    onto: str
-    onto_commit: str
-    rows: tuple[Row, ...]
-    finished: bool
-    conflict: Conflict | None = None
-    history: dict[str, Any] | None = None
-    dry_run: bool = False
-
-    def counts(self) -> dict[str, int]:
-        out = {DROP: 0, REFRESH: 0, UNCHANGED: 0, SKIP: 0}
-        for row in self.rows:
-            if row.result in out:
-                out[row.result] += 1
-        return out
-
 
 Advance = Callable[[], None]
 
@@ -121,7 +89,7 @@ def resume(ws: Workspace, *, progress: bool = False) -> Report:
     with _open(ws, state) as repo:
         if state.phase == FINISHING:  # interrupted while writing the result: write it again
             refreshed: dict[str, bytes | None] = {f: b"" for f in rdir.journalled_writes()}
-            return _complete(repo, rdir, state, _summary_rows(state, refreshed))
+            return _complete(repo, rdir, state, summary_rows(state, refreshed))
         if state.phase == STOPPED and state.conflict is not None:
             if not state.conflict.ready:
                 return _show_conflict(repo, rdir, state)
@@ -201,10 +169,10 @@ def _walk(
     rules that made the plan); stop at the first conflict."""
     built: list[PatchCommit] = []
 
-    def series() -> list[PatchCommit]:  # only needed when git must merge
+    def series(index: int) -> PatchCommit:  # only needed when git must merge
         if not built:
             built.extend(_old_series(repo, rdir, state))
-        return built
+        return built[index]
 
     carrier = Carrier(repo, onto=Sha(state.head), series=series)
     outcomes = list(state.outcomes)
@@ -303,7 +271,7 @@ def _show_conflict(repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
     return Report(
         onto=state.onto,
         onto_commit=state.onto_commit,
-        rows=_summary_rows(state, files),
+        rows=summary_rows(state, files),
         finished=False,
         conflict=state.conflict,
     )
@@ -390,7 +358,7 @@ def _finish(
     rdir.write_output(Output(writes=changed, deletes=deletes, series_text=text))
     state = dataclasses.replace(state, phase=FINISHING)
     rdir.save(state, "finishing")
-    return _complete(repo, rdir, state, _summary_rows(state, files), history=entry)
+    return _complete(repo, rdir, state, summary_rows(state, files), history=entry)
 
 
 def _result(
@@ -476,7 +444,7 @@ def _dry_run(ws: Workspace, repo: Repo, plan: Plan) -> Report:
     files = _refreshed_files(
         repo, state, original=lambda f: ws.patch_path(f).read_bytes(), old_texts=plan.old_texts
     )
-    rows = list(_summary_rows(state, files))
+    rows = list(summary_rows(state, files))
     conflict = None
     if state.position < len(state.entries):
         stop = state.entries[state.position]
@@ -489,7 +457,7 @@ def _dry_run(ws: Workspace, repo: Repo, plan: Plan) -> Report:
         for entry, predicted in zip(
             state.entries[state.position + 1 :], plan.predicted[state.position + 1 :], strict=True
         ):
-            detail = _landed_detail(entry) or f"{predicted} (if the conflict is skipped)"
+            detail = landed_detail(entry) or f"{predicted} (if the conflict is skipped)"
             rows.append(Row(entry.file, entry.subject, NOT_REACHED, detail))
     return Report(
         onto=state.onto,
@@ -499,32 +467,6 @@ def _dry_run(ws: Workspace, repo: Repo, plan: Plan) -> Report:
         conflict=conflict,
         dry_run=True,
     )
-
-
-def _landed_detail(entry: Entry) -> str:
-    if not entry.landed:
-        return ""
-    commit = (entry.upstream_commit or "")[:12]
-    return f"landed: {', '.join(entry.evidence)}" + (f" ({commit})" if commit else "")
-
-
-# -- summary --------------------------------------------------------------------------------
-
-
-def _summary_rows(state: RebaseState, files: dict[str, bytes | None]) -> tuple[Row, ...]:
-    rows = []
-    for o in state.outcomes:
-        if o.action == DROPPED:
-            commit = (o.upstream_commit or "")[:12]
-            detail = ", ".join(o.evidence) + (f" ({commit})" if commit else "")
-            rows.append(Row(o.file, o.subject, DROP, detail))
-        elif o.action == SKIPPED:
-            rows.append(Row(o.file, o.subject, SKIP, o.reason or ""))
-        else:
-            changed = files.get(o.file) is not None
-            detail = "conflict resolved" if o.resolved else ""
-            rows.append(Row(o.file, o.subject, REFRESH if changed else UNCHANGED, detail))
-    return tuple(rows)
 
 
 # -- housekeeping ---------------------------------------------------------------------------

@@ -134,5 +134,5 @@ def _old_side(
     path: Path, base: Sha, pairs: Sequence[tuple[Patch, PatchFile]]
 ) -> tuple[list[PatchCommit], dict[str, bytes]]:
     with Repo(path) as own:
-        old = status.series_commits(own, base, pairs)
+        old = status.LazySeries(own, base, pairs).full()
         return old, _old_texts(own, base, old)

@@ -1,9 +1,9 @@
 """`patchq status`: where each carried patch stands against an upstream ref, with evidence.
 
-The series is built as commits on its base (engine.build_commits), the upstream range base..REF
-is scanned once for metadata (no blob diffs), and only the upstream commits whose path set could
-match a carried patch are diffed. The non-landed patches are then carried, in order, onto REF
-in memory (engine.pick_one): that decides applies/conflicts and gives the reverse-apply evidence.
+The upstream range base..REF is scanned once for metadata (no blob diffs), and only the upstream
+commits whose path set could match a carried patch are diffed. The patches are then carried, in
+order, onto REF in memory (engine.Carrier): that decides applies/conflicts and gives the
+reverse-apply evidence. Results are cached per commit sha (cache.CommitCache).
 """
 
 from __future__ import annotations
@@ -14,7 +14,14 @@ from dataclasses import dataclass, replace
 
 from patchq import console, detect, git, verdict
 from patchq.cache import CommitCache, DiffFacts
-from patchq.engine import APPLIES, PRESENT, Carrier, CarryStep, PatchCommit, build_commits
+from patchq.engine import (
+    APPLIES,
+    PRESENT,
+    Carrier,
+    CarryStep,
+    PatchCommit,
+    SeriesSource,
+)
 from patchq.errors import ConfigError, ConflictError
 from patchq.git import RangeScan, Repo, ScannedCommit, Sha
 from patchq.model import Patch, Series
@@ -63,17 +70,6 @@ def read_series(ws: Workspace, current: Series) -> list[tuple[Patch, PatchFile]]
     return [(patch, ws.read_patch(patch)) for patch in current.patches]
 
 
-def series_commits(
-    repo: Repo, base: Sha, pairs: Sequence[tuple[Patch, PatchFile]]
-) -> list[PatchCommit]:
-    """The series as commits on its own base; a series that does not apply there is a
-    configuration problem for status (exit 2)."""
-    try:
-        return build_commits(repo, base=base, patches=pairs)
-    except ConflictError as exc:
-        raise ConfigError(f"{exc} onto its base: the series is broken; fix it first") from None
-
-
 def carried_view(index: int, patch: Patch, info: PatchFile, patch_id: str | None) -> detect.Carried:
     cids = {c for c in (info.change_id, patch.upstream.change_id) if c}
     picked = tuple(dict.fromkeys(c for c in (patch.upstream.commit, info.cherry_picked_from) if c))
@@ -113,11 +109,10 @@ def gather_evidence(
 
 
 def reachable_picks(repo: Repo, rng: Range, recorded: Sequence[str]) -> dict[str, str]:
-    """Recorded commits outside base..REF that REF still reaches, i.e. that base reaches (two
-    git processes however many there are); a commit the repository does not have is no
-    evidence and no error."""
+    """Recorded commits outside base..REF that REF still reaches (two git processes however
+    many there are); a commit the repository does not have is no evidence and no error."""
     shas = git.commit_names(repo, recorded)
-    reached = git.reached_by(repo, rng.base_commit, sorted(set(shas.values())))
+    reached = git.reached_by(repo, rng.against_commit, sorted(set(shas.values())))
     return {name: sha for name, sha in shas.items() if sha in reached}
 
 
@@ -218,17 +213,15 @@ class EarlyCarrier:
         return self._result
 
 
-class LazySeries:
-    """The series as commits on its base, built the first time git's merge needs them."""
+class LazySeries(SeriesSource):
+    """The series' patches as commits for git's 3-way merge, made only when needed; a series
+    that does not apply to its own base is a configuration problem for status (exit 2)."""
 
-    def __init__(self, repo: Repo, base: Sha, pairs: Sequence[tuple[Patch, PatchFile]]) -> None:
-        self.repo, self.base, self.pairs = repo, base, pairs
-        self._commits: list[PatchCommit] | None = None
-
-    def __call__(self) -> list[PatchCommit]:
-        if self._commits is None:
-            self._commits = series_commits(self.repo, self.base, self.pairs)
-        return self._commits
+    def full(self) -> list[PatchCommit]:
+        try:
+            return super().full()
+        except ConflictError as exc:
+            raise ConfigError(f"{exc} onto its base: the series is broken; fix it first") from None
 
 
 def carry(

@@ -58,6 +58,12 @@ def test_apply_onto_base_matches_downstream(
     )
     log = git(upstream.path, "log", "--format=%an|%ad|%s", "--date=raw", "1.0..built")
     assert log == git(downstream.path, "log", "--format=%an|%ad|%s", "--date=raw", "1.0..HEAD")
+    # the objects patchq wrote form valid packs that git can check
+    packs = list((upstream.path / ".git" / "objects" / "pack").glob("pack-*.idx"))
+    assert packs
+    for idx in packs:
+        git(upstream.path, "verify-pack", str(idx))
+    git(upstream.path, "fsck", "--strict", "--no-dangling")
     again = run("apply", "--branch", "built")
     assert again.exit_code == 2
     assert "already exists" in again.stderr and "--force" in again.stderr

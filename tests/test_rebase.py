@@ -380,3 +380,52 @@ def test_tricky_patches_rebase_as_status_predicts(
     assert not (clone / "README.rst").exists()
     assert (clone / "empty.txt").read_bytes() == b""
     assert "# downstream" in (clone / "nova/api.py").read_text()
+
+
+def test_status_says_a_rebase_is_in_progress(carried: Path) -> None:
+    assert run("rebase", "--onto", "2.0").exit_code == 1
+    during = run("status", "--against", "2.0")
+    assert during.exit_code == 0, during.stderr
+    assert "a rebase is in progress" in during.stdout
+    assert run("rebase", "--abort").exit_code == 0
+
+
+def test_upstream_hooks_never_run_in_the_conflict_worktree(
+    carried: Path, upstream: UpstreamRepo, tmp_path: Path
+) -> None:
+    witness = tmp_path / "hook-ran"
+    for name in ("post-checkout", "pre-commit", "post-index-change"):
+        hook = upstream.path / ".git" / "hooks" / name
+        hook.write_text(f"#!/bin/sh\ntouch {witness}\n")
+        hook.chmod(0o755)
+    assert run("rebase", "--onto", "2.0").exit_code == 1
+    resolve_conflict(carried / ".patchq" / "rebase" / "worktree")
+    assert run("rebase", "--continue").exit_code == 0
+    assert not witness.exists()
+
+
+def test_continue_takes_a_resolution_the_user_committed(carried: Path) -> None:
+    assert run("rebase", "--onto", "2.0").exit_code == 1
+    worktree = carried / ".patchq" / "rebase" / "worktree"
+    resolve_conflict(worktree)
+    git(worktree, "add", "nova/api.py")
+    git(worktree, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "resolved by hand")
+    done = run("rebase", "--continue")
+    assert done.exit_code == 0, done.stderr
+    p4 = (carried / "patches" / P4).read_text()
+    assert "Subject: [PATCH] Quieter delete logging\n" in p4  # the patch's own message
+    assert '+    LOG.debug("deleting instance %s", instance)\n' in p4
+
+
+def test_a_hand_edit_of_series_yaml_while_stopped_is_not_overwritten(carried: Path) -> None:
+    files = digest_tree(carried)
+    assert run("rebase", "--onto", "2.0").exit_code == 1
+    resolve_conflict(carried / ".patchq" / "rebase" / "worktree")
+    path = carried / "series.yaml"
+    path.write_text(path.read_text() + "# a note\n")
+    refused = run("rebase", "--continue")
+    assert refused.exit_code == 2
+    assert "series.yaml changed while the rebase was in progress" in refused.stderr
+    assert path.read_text().endswith("# a note\n")
+    assert run("rebase", "--abort").exit_code == 0
+    assert digest_tree(carried) == files
