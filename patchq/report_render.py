@@ -213,7 +213,7 @@ def text_renderables(model: dict[str, Any], *, width: int) -> list[RenderableTyp
     out.append(_heading("Patches"))
     out += _patch_table(model, width=width)
 
-    out.append(_heading("Landed upstream"))
+    out.append(_heading("Landed upstream, and other removals"))
     landed = Table(box=None, pad_edge=False)
     for column in ("date", "rebase", "patch", "evidence", "upstream commit"):
         landed.add_column(column, overflow="fold")
