@@ -237,3 +237,38 @@ def test_new_dates_are_written_as_plain_dates(series_dir: Path) -> None:
     series.save(series_dir, dataclasses.replace(current, patches=(patched,)))
     assert "    added: 2026-01-02\n" in (series_dir / "series.yaml").read_text()
     assert series.load(series_dir).patches[0].added == "2026-01-02"
+
+
+def test_version_and_every_command_help_has_an_example() -> None:
+    from patchq import __version__
+    from patchq.cli import cli
+
+    version = run("--version")
+    assert version.exit_code == 0 and __version__ in version.stdout
+    assert set(cli.commands) >= {
+        "init",
+        "import",
+        "list",
+        "mark",
+        "drop",
+        "move",
+        "demo",
+        "status",
+        "apply",
+        "rebase",
+        "report",
+        "check",
+    }
+    for name in cli.commands:
+        result = run(name, "--help")
+        assert result.exit_code == 0, name
+        assert "Example" in result.stdout, f"`patchq {name} --help` shows no example"
+
+
+def test_verbose_shows_git_commands_on_stderr(series_dir: Path) -> None:
+    add_patch(series_dir, "0001-a.patch", "First")
+    result = run("-v", "status", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "+ git -C" in result.stderr
+    assert "+ git" not in result.stdout
+    json.loads(result.stdout)
