@@ -96,24 +96,42 @@ def gather_evidence(
     live: Sequence[ScannedCommit],
     scanned: Sequence[ScannedCommit],
     upstream_ids: dict[str, str],
+    cache: CommitCache,
 ) -> Evidence:
     found: dict[int, dict[str, str]] = {p.index: {} for p in carried}
     for index, sha in detect.by_patch_id(carried, live, upstream_ids).items():
         found[index][verdict.PATCH_ID] = sha
     for index, sha in detect.by_change_id(carried, live).items():
         found[index][verdict.CHANGE_ID] = sha
-    reachable = reachable_picks(repo, rng, detect.unresolved_picks(carried, scanned))
+    reachable = reachable_picks(repo, rng, detect.unresolved_picks(carried, scanned), cache)
     for index, sha in detect.by_cherry_pick(carried, live, reachable).items():
         found[index][verdict.CHERRY_PICK] = sha
     return Evidence(found)
 
 
-def reachable_picks(repo: Repo, rng: Range, recorded: Sequence[str]) -> dict[str, str]:
+def reachable_picks(
+    repo: Repo, rng: Range, recorded: Sequence[str], cache: CommitCache
+) -> dict[str, str]:
     """Recorded commits outside base..REF that REF still reaches (two git processes however
-    many there are); a commit the repository does not have is no evidence and no error."""
-    shas = git.commit_names(repo, recorded)
+    many there are, and none when the answers are cached); a commit the repository does not
+    have is no evidence and no error."""
+    out: dict[str, str] = {}
+    unknown = []
+    for name in recorded:
+        known = cache.outcome(f"reach {rng.against_commit} {name}")
+        if known is None:
+            unknown.append(name)
+        elif known[0]:
+            out[name] = known[0]
+    shas = git.commit_names(repo, unknown)
     reached = git.reached_by(repo, rng.against_commit, sorted(set(shas.values())))
-    return {name: sha for name, sha in shas.items() if sha in reached}
+    for name in unknown:
+        sha = shas.get(name)
+        answer = sha if sha is not None and sha in reached else ""
+        cache.put_outcome(f"reach {rng.against_commit} {name}", answer, ())
+        if answer:
+            out[name] = answer
+    return out
 
 
 def evaluate(
@@ -171,7 +189,7 @@ def assess(
     carried = [carried_view(i, patch, info, own_ids[i]) for i, (patch, info) in enumerate(pairs)]
     facts = cache.diff_facts(detect.patch_id_candidates(carried, live), prefetched)
     upstream_ids = {sha: f.patch_id for sha, f in facts.items() if f.patch_id}
-    evidence = gather_evidence(repo, rng, carried, live, scanned, upstream_ids)
+    evidence = gather_evidence(repo, rng, carried, live, scanned, upstream_ids, cache)
     states, head = carry(
         repo, rng, series, evidence, scanned, cache, early, progress=progress, commit=commit
     )
