@@ -466,5 +466,11 @@ def print_status(result: verdict.StatusResult, *, rebase_in_progress: bool) -> N
             (state.upstream_commit or "")[:12],
             notes,
         )
-    out.print(table)
+    if out.is_terminal:
+        out.print(table)
+    else:  # piped: no padding at line ends
+        with out.capture() as captured:
+            out.print(table)
+        for line in captured.get().splitlines():
+            out.print(line.rstrip(), markup=False, highlight=False)
     out.print(summary(result))
