@@ -272,6 +272,8 @@ class Carrier:
         to know whether it is already there), a patch Python can read is never sent to git's
         3-way merge: UNDECIDED instead."""
         self._staged = self._merged = None
+        if not info.diff.strip():
+            return CarryStep(APPLIES)  # a message-only patch: nothing to find, nothing to add
         files = diffapply.parse(info.diff)
         if files:
             forward = stage(self.tree, files)
