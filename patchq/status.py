@@ -180,9 +180,14 @@ def assess(
     if commit or not cache.knows_range(rng.base_commit, rng.against_commit):
         # A cold run: read REF's copies of the patched files while the range is scanned.
         early = EarlyCarrier(repo, rng.against_commit, series)
-    scan = cache.scan(rng.base_commit, rng.against_commit, on_new=prefetch)
-    prefetched = feed[0].result() if feed else {}
-    require_ancestor(rng, scan, repo)
+    try:
+        scan = cache.scan(rng.base_commit, rng.against_commit, on_new=prefetch)
+        prefetched = feed[0].result() if feed else {}
+        require_ancestor(rng, scan, repo)
+    except BaseException:
+        if early is not None:
+            early.wait()  # let the reader finish before the repo (and its cat-file) closes
+        raise
     scanned = scan.commits
     live = detect.live_commits(scanned)
     own_ids = repo.patch_ids([info.diff for _, info in pairs]) if pairs else []
@@ -222,6 +227,9 @@ class EarlyCarrier:
             self._result = carrier
         except BaseException as exc:  # re-raised in get(), on the main thread
             self._result = exc
+
+    def wait(self) -> None:
+        self._thread.join()
 
     def get(self) -> Carrier:
         self._thread.join()
@@ -268,7 +276,7 @@ def carry(
             found = dict(evidence.found.get(index, {}))
             # Already landed by other evidence: reverse-apply is checked exactly (as
             # `git apply -R --check`), with no 3-way merge, which costs a merge per patch.
-            exact_only = bool(found) and not commit
+            exact_only = bool(found)
             key = digest(key, info.diff + (b"\0exact" if exact_only else b""))
             step = (
                 steps[index]
