@@ -244,7 +244,7 @@ def pick_chain(
 
 @dataclass(frozen=True)
 class CarryStep:
-    outcome: str  # APPLIES | PRESENT | CONFLICTS
+    outcome: str  # APPLIES | PRESENT | CONFLICTS | UNDECIDED
     conflicts: tuple[str, ...] = ()
 
 
