@@ -131,6 +131,8 @@ def _parse_file(chunk: bytes) -> FilePatch | None:
         else:
             return None
         i += 1
+    if not all(safe_path(p) for p in (old_path, new_path) if p is not None):
+        return None  # git apply refuses these with a proper message
     hunks = _parse_hunks(lines[i:])
     if hunks is None:
         return None
@@ -138,6 +140,13 @@ def _parse_file(chunk: bytes) -> FilePatch | None:
         if mode is not None and mode not in ("100644", "100755", "120000"):
             return None
     return FilePatch(old_path, new_path, old_mode, new_mode, tuple(hunks))
+
+
+def safe_path(path: str) -> bool:
+    """A relative path with no empty, ".", ".." or ".git" component (as git apply checks)."""
+    return not path.startswith("/") and all(
+        part not in ("", ".", "..") and part.lower() != ".git" for part in path.split("/")
+    )
 
 
 def _parse_hunks(lines: Sequence[bytes]) -> list[Hunk] | None:

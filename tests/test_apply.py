@@ -211,6 +211,13 @@ def test_applier_finds_moved_hunks_and_refuses_wrong_context() -> None:
     broken = old.replace(b"line 12\n", b"line twelve\n")
     assert diffapply.apply_hunks(broken, files[0].hunks) is None
     assert diffapply.parse(b"diff --git a/x b/x\nGIT binary patch\nliteral 1\n") is None
+    for evil in (b"../etc/passwd", b".git/config", b"a/../../b", b"x/.GIT/hooks/pre-commit"):
+        sneaky = b"diff --git a/%s b/%s\nnew file mode 100644\n--- /dev/null\n+++ b/%s\n" % (
+            evil,
+            evil,
+            evil,
+        )
+        assert diffapply.parse(sneaky + b"@@ -0,0 +1 @@\n+x\n") is None, evil
 
 
 def show(repo: Downstream, spec: str) -> bytes:
