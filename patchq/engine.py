@@ -281,9 +281,12 @@ class Carrier:
             if forward is not None and backward is None:
                 self._staged = forward
                 return CarryStep(APPLIES)
-            if backward is not None and forward is None:
+            # A deleted file's absence alone proves nothing (upstream may have renamed it):
+            # git's merge, which detects renames, decides those.
+            deletes = any(f.new_path is None for f in files)
+            if backward is not None and forward is None and not deletes:
                 return CarryStep(PRESENT)
-            if exact_only:
+            if exact_only and not deletes:
                 return CarryStep(UNDECIDED)
         return self._merge(self._series(index))
 

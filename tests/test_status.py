@@ -398,3 +398,16 @@ def test_message_only_patch_is_not_landed(
     got = states("--against", "2.0")
     assert got["Note-for-packagers"]["state"] == "applies"
     assert got["Note-for-packagers"]["evidence"] == []
+
+
+def test_deleting_a_file_upstream_renamed_is_not_landed(
+    series_dir: Path, upstream: UpstreamRepo, downstream: Downstream
+) -> None:
+    downstream.commit("Drop readme", {"README.rst": None})
+    downstream.export(series_dir)
+    git(upstream.path, "mv", "README.rst", "README.md")
+    upstream.commit("Markdown readme")
+    upstream.tag("2.0")
+    got = states("--against", "2.0")["Drop-readme"]
+    assert got["state"] == "conflicts"
+    assert got["evidence"] == []
