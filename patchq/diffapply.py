@@ -77,11 +77,7 @@ def parse(diff: bytes) -> list[FilePatch] | None:
     """The file patches of a `git diff`/format-patch diff; None when a shape is unsupported."""
     if any(marker in diff for marker in _UNSUPPORTED):
         return None
-    text = diff
-    sig = text.rfind(b"\n-- \n")
-    if sig != -1:
-        text = text[: sig + 1]
-    chunks = re.split(rb"(?m)^(?=diff --git )", text)
+    chunks = re.split(rb"(?m)^(?=diff --git )", diff)
     out: list[FilePatch] = []
     for chunk in chunks:
         if not chunk.startswith(b"diff --git "):
@@ -153,6 +149,11 @@ def _parse_hunks(lines: Sequence[bytes]) -> list[Hunk] | None:
     hunks: list[Hunk] = []
     i = 0
     while i < len(lines):
+        if lines[i] in (b"-- \n", b"-- "):
+            break  # format-patch's signature: after the last hunk, never inside one
+        if not lines[i].strip():
+            i += 1  # blank lines between or after hunks (mailers add them)
+            continue
         m = _HUNK_HEADER.match(lines[i])
         if m is None:
             return None

@@ -208,6 +208,14 @@ def test_applier_finds_moved_hunks_and_refuses_wrong_context() -> None:
     assert diffapply.apply_hunks(old, files[0].hunks) == new
     shifted = b"extra\nextra\n" + old
     assert diffapply.apply_hunks(shifted, files[0].hunks) == b"extra\nextra\n" + new
+    # a removed line that reads "- " looks like format-patch's signature line, but is not
+    dashed = b"- \n" + old
+    dash_diff = (
+        b"diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1,2 +1 @@\n-- \n line 0\n-- \n2.39.5\n\n"
+    )
+    dash_files = diffapply.parse(dash_diff)
+    assert dash_files is not None
+    assert diffapply.apply_hunks(dashed, dash_files[0].hunks) == old
     broken = old.replace(b"line 12\n", b"line twelve\n")
     assert diffapply.apply_hunks(broken, files[0].hunks) is None
     assert diffapply.parse(b"diff --git a/x b/x\nGIT binary patch\nliteral 1\n") is None
