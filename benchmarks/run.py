@@ -265,6 +265,9 @@ def main() -> int:
         rows = status_rows(data, runs=runs) + apply_rows(data, runs=runs)
         rows += help_rows(data, runs=runs) + extra_rows(data, quick=args.quick)
         print(render(rows, data))
+        if args.quick or args.real is not None:
+            print("\n(the targets are ratios for the default synthetic sizes; small or real ranges"
+                  " are dominated by fixed costs such as interpreter start-up)")  # fmt: skip
         if args.json:
             print(json.dumps(rows, indent=2))
     finally:

@@ -453,7 +453,7 @@ def demo(directory: str | None) -> None:
 @global_options
 @pass_ctx
 def status(ctx: Context, against: str | None, fmt: str) -> None:
-    """Show which patches upstream already has (with evidence), which apply, which conflict.
+    """Show which patches upstream already has (and why), which apply, which conflict.
 
     Read-only: the upstream clone is never fetched or changed.
 

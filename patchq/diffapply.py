@@ -77,11 +77,7 @@ def parse(diff: bytes) -> list[FilePatch] | None:
     """The file patches of a `git diff`/format-patch diff; None when a shape is unsupported."""
     if any(marker in diff for marker in _UNSUPPORTED):
         return None
-    text = diff
-    sig = text.rfind(b"\n-- \n")
-    if sig != -1:
-        text = text[: sig + 1]
-    chunks = re.split(rb"(?m)^(?=diff --git )", text)
+    chunks = re.split(rb"(?m)^(?=diff --git )", diff)
     out: list[FilePatch] = []
     for chunk in chunks:
         if not chunk.startswith(b"diff --git "):
@@ -131,6 +127,8 @@ def _parse_file(chunk: bytes) -> FilePatch | None:
         else:
             return None
         i += 1
+    if not all(safe_path(p) for p in (old_path, new_path) if p is not None):
+        return None  # git apply refuses these with a proper message
     hunks = _parse_hunks(lines[i:])
     if hunks is None:
         return None
@@ -140,10 +138,22 @@ def _parse_file(chunk: bytes) -> FilePatch | None:
     return FilePatch(old_path, new_path, old_mode, new_mode, tuple(hunks))
 
 
+def safe_path(path: str) -> bool:
+    """A relative path with no empty, ".", ".." or ".git" component (as git apply checks)."""
+    return not path.startswith("/") and all(
+        part not in ("", ".", "..") and part.lower() != ".git" for part in path.split("/")
+    )
+
+
 def _parse_hunks(lines: Sequence[bytes]) -> list[Hunk] | None:
     hunks: list[Hunk] = []
     i = 0
     while i < len(lines):
+        if lines[i] in (b"-- \n", b"-- "):
+            break  # format-patch's signature: after the last hunk, never inside one
+        if not lines[i].strip():
+            i += 1  # blank lines between or after hunks (mailers add them)
+            continue
         m = _HUNK_HEADER.match(lines[i])
         if m is None:
             return None

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from patchq import diffapply
 from patchq.errors import ConflictError
-from patchq.git import CommitInfo, ObjectWriter, Repo, Sha, object_writer
+from patchq.git import CommitInfo, Repo, Sha
 from patchq.memtree import MemTree
 from patchq.model import Patch
+from patchq.packs import ObjectWriter, object_writer
 from patchq.patchfile import PatchFile
 
 COMMITTER = "patchq <patchq@localhost>"
@@ -36,7 +37,16 @@ class PatchCommit:
     parent: Sha
 
 
-def commit_patch(writer: ObjectWriter, *, parent: Sha, tree: Sha, info: PatchFile) -> Sha:
+def commit_patch(repo: Repo, *, parent: Sha, tree: Sha, info: PatchFile) -> Sha:
+    """The patch's commit on `parent`, in the object store when this returns."""
+    writer = object_writer(repo)
+    sha = write_patch_commit(writer, parent=parent, tree=tree, info=info)
+    writer.flush()
+    return sha
+
+
+def write_patch_commit(writer: ObjectWriter, *, parent: Sha, tree: Sha, info: PatchFile) -> Sha:
+    """commit_patch into the writer's pending pack (flush before git needs it)."""
     author = info.git_author_line()
     # The committer date equals the author date so the same series always gives the same shas.
     committer = f"{COMMITTER} {author.rsplit(' ', 2)[-2]} {author.rsplit(' ', 1)[-1]}"
@@ -123,7 +133,7 @@ def build_commits(
             new_tree = tree.flush()
         else:
             new_tree = apply_with_git(repo, writer, tree, patch, info, three_way=three_way)
-        commit = commit_patch(writer, parent=head, tree=new_tree, info=info)
+        commit = write_patch_commit(writer, parent=head, tree=new_tree, info=info)
         out.append(PatchCommit(patch=patch, info=info, commit=commit, tree=new_tree, parent=head))
         head = commit
     writer.flush()
@@ -203,7 +213,7 @@ def _pick(repo: Repo, *, head: Sha, head_tree: Sha, pc: PatchCommit) -> PickStep
     result = repo.pick(onto_tree=head_tree, commit=as_commit_info(pc))
     if not result.clean:
         return PickStep(pc, clean=False, tree=result.tree, commit=None, conflicts=result.conflicts)
-    commit = commit_patch(writer, parent=head, tree=result.tree, info=pc.info)
+    commit = write_patch_commit(writer, parent=head, tree=result.tree, info=pc.info)
     empty = result.tree == head_tree
     return PickStep(pc, clean=True, tree=result.tree, commit=commit, conflicts=(), empty=empty)
 
@@ -234,7 +244,7 @@ def pick_chain(
 
 @dataclass(frozen=True)
 class CarryStep:
-    outcome: str  # APPLIES | PRESENT | CONFLICTS
+    outcome: str  # APPLIES | PRESENT | CONFLICTS | UNDECIDED
     conflicts: tuple[str, ...] = ()
 
 
@@ -262,6 +272,8 @@ class Carrier:
         to know whether it is already there), a patch Python can read is never sent to git's
         3-way merge: UNDECIDED instead."""
         self._staged = self._merged = None
+        if not info.diff.strip():
+            return CarryStep(APPLIES)  # a message-only patch: nothing to find, nothing to add
         files = diffapply.parse(info.diff)
         if files:
             forward = stage(self.tree, files)
@@ -269,9 +281,12 @@ class Carrier:
             if forward is not None and backward is None:
                 self._staged = forward
                 return CarryStep(APPLIES)
-            if backward is not None and forward is None:
+            # A deleted file's absence alone proves nothing (upstream may have renamed it):
+            # git's merge, which detects renames, decides those.
+            deletes = any(f.new_path is None for f in files)
+            if backward is not None and forward is None and not deletes:
                 return CarryStep(PRESENT)
-            if exact_only:
+            if exact_only and not deletes:
                 return CarryStep(UNDECIDED)
         return self._merge(self._series(index))
 
@@ -294,7 +309,7 @@ class Carrier:
             self.tree.reset(self._merged)
         self._staged = self._merged = None
         if commit:
-            self.head = commit_patch(
+            self.head = write_patch_commit(
                 self.writer, parent=self.head, tree=self.tree.flush(), info=info
             )
 
@@ -369,6 +384,6 @@ class SeriesSource:
             author=stamp,
             committer=stamp,
         )
-        child = commit_patch(writer, parent=parent, tree=child_tree, info=info)
+        child = write_patch_commit(writer, parent=parent, tree=child_tree, info=info)
         writer.flush()
         return PatchCommit(patch=patch, info=info, commit=child, tree=child_tree, parent=parent)

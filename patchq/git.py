@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, ClassVar, NamedTuple, NewType
+from typing import IO, NamedTuple, NewType
 
 from patchq import console
 from patchq.errors import ConfigError, GitError
@@ -723,133 +723,6 @@ def fast_import(repo: Repo, stream: bytes) -> None:
 def checkout(repo: Repo, branch: str) -> None:
     """Check `branch` out in a repository patchq itself created (never the user's)."""
     repo.run("checkout", "-q", "-f", branch)
-
-
-class ObjectWriter:
-    """Collects new objects in memory and writes them as ONE pack (`git index-pack --stdin`)
-    on flush(): a loose object costs a file creation each, which dominates small patches.
-    Objects are readable through read() before the flush; flush() before any git process
-    needs them."""
-
-    _TYPES: ClassVar[dict[str, int]] = {"commit": 1, "tree": 2, "blob": 3, "tag": 4}
-
-    def __init__(self, repo: Repo) -> None:
-        self.repo = repo
-        self._pending: dict[str, tuple[str, bytes]] = {}
-        self._pack_dir: Path | None = None
-
-    def write(self, kind: str, data: bytes) -> Sha:
-        import hashlib
-
-        sha = hashlib.sha1(f"{kind} {len(data)}\0".encode() + data).hexdigest()
-        self._pending.setdefault(sha, (kind, data))
-        return Sha(sha)
-
-    def read(self, sha: str) -> tuple[str, bytes] | None:
-        return self._pending.get(sha)
-
-    def flush(self) -> None:
-        """Write the pending objects as one pack with its index. git's own index-pack would
-        inflate and hash everything again; patchq knows each object's sha, offset and CRC
-        already, so it writes the .idx itself (and falls back to index-pack if it cannot)."""
-        if not self._pending:
-            return
-        import hashlib
-        import struct
-        import zlib
-
-        chunks = [b"PACK", struct.pack(">II", 2, len(self._pending))]
-        offset = 12
-        entries: list[tuple[bytes, int, int]] = []  # (sha, crc32, offset)
-        for sha, (kind, data) in self._pending.items():
-            size = len(data)
-            byte = (self._TYPES[kind] << 4) | (size & 0x0F)
-            size >>= 4
-            head = bytearray()
-            while size:
-                head.append(byte | 0x80)
-                byte, size = size & 0x7F, size >> 7
-            head.append(byte)
-            entry = bytes(head) + zlib.compress(data, 1)
-            chunks.append(entry)
-            entries.append((bytes.fromhex(sha), zlib.crc32(entry), offset))
-            offset += len(entry)
-        pack = b"".join(chunks)
-        checksum = hashlib.sha1(pack).digest()
-        pack += checksum
-        if offset >= 1 << 31 or not self._write_pack(pack, pack_index(entries, checksum)):
-            self.repo.run("index-pack", "--stdin", input=pack)
-        self._pending.clear()
-
-    def _write_pack(self, pack: bytes, index: bytes) -> bool:
-        """Move pack and index into objects/pack (pack first: git finds packs by index)."""
-        try:
-            if self._pack_dir is None:
-                objects = self.repo.text("rev-parse", "--git-path", "objects").strip()
-                path = Path(objects)
-                self._pack_dir = (path if path.is_absolute() else self.repo.path / path) / "pack"
-            name = f"pack-{pack[-20:].hex()}"
-            final_pack = self._pack_dir / f"{name}.pack"
-            final_index = self._pack_dir / f"{name}.idx"
-            if final_index.exists():
-                return True
-            for target, data in ((final_pack, pack), (final_index, index)):
-                tmp = self._pack_dir / f"tmp_patchq_{os.getpid()}_{target.suffix[1:]}"
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o444)
-                try:
-                    os.write(fd, data)
-                finally:
-                    os.close(fd)
-                os.replace(tmp, target)
-            return True
-        except OSError:
-            return False
-
-    def commit(
-        self, *, tree: Sha, parents: Sequence[Sha], message: str, author: str, committer: str
-    ) -> Sha:
-        lines = [f"tree {tree}"] + [f"parent {p}" for p in parents]
-        lines += [f"author {author}", f"committer {committer}", "", message]
-        body = "\n".join(lines)
-        if not body.endswith("\n"):
-            body += "\n"
-        return self.write("commit", body.encode("utf-8", "surrogateescape"))
-
-
-def pack_index(entries: Sequence[tuple[bytes, int, int]], pack_checksum: bytes) -> bytes:
-    """A version-2 pack index (.idx) for (sha, crc32, offset) entries, offsets < 2 GiB."""
-    import hashlib
-    import struct
-
-    ordered = sorted(entries)
-    fanout = [0] * 256
-    for sha, _, _ in ordered:
-        fanout[sha[0]] += 1
-    total = 0
-    for i in range(256):
-        total += fanout[i]
-        fanout[i] = total
-    out = b"\xfftOc" + struct.pack(">I", 2) + struct.pack(">256I", *fanout)
-    out += b"".join(sha for sha, _, _ in ordered)
-    out += b"".join(struct.pack(">I", crc & 0xFFFFFFFF) for _, crc, _ in ordered)
-    out += b"".join(struct.pack(">I", off) for _, _, off in ordered)
-    out += pack_checksum
-    return out + hashlib.sha1(out).digest()
-
-
-_WRITERS: dict[int, tuple[Repo, ObjectWriter]] = {}
-
-
-def object_writer(repo: Repo) -> ObjectWriter:
-    """The repo's ObjectWriter (made once per Repo)."""
-    known = _WRITERS.get(id(repo))
-    if known is None or known[0] is not repo:
-        fmt = repo.text("rev-parse", "--show-object-format").strip()
-        if fmt != "sha1":
-            raise ConfigError(f"{repo.path} uses {fmt} object names: patchq supports sha1 only")
-        known = (repo, ObjectWriter(repo))
-        _WRITERS[id(repo)] = known
-    return known[1]
 
 
 def read_objects(repo: Repo, shas: Sequence[str]) -> dict[str, tuple[str, bytes]]:

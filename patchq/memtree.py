@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from patchq.git import ObjectWriter, Repo, Sha, read_objects
+from patchq.git import Repo, Sha, read_objects
+from patchq.packs import ObjectWriter
 
 TREE_MODE = "40000"
 

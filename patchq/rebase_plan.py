@@ -13,8 +13,9 @@ from pathlib import Path
 from patchq import refresh, status
 from patchq.engine import PatchCommit
 from patchq.errors import ConfigError
-from patchq.git import Repo, Sha, object_writer
+from patchq.git import Repo, Sha
 from patchq.model import Patch, Series
+from patchq.packs import object_writer
 from patchq.patchfile import PatchFile
 from patchq.rebase_state import CARRIED, DROPPED, Entry, Outcome, RebaseState
 from patchq.verdict import CONFLICTS, LANDED, PatchState

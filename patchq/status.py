@@ -96,24 +96,42 @@ def gather_evidence(
     live: Sequence[ScannedCommit],
     scanned: Sequence[ScannedCommit],
     upstream_ids: dict[str, str],
+    cache: CommitCache,
 ) -> Evidence:
     found: dict[int, dict[str, str]] = {p.index: {} for p in carried}
     for index, sha in detect.by_patch_id(carried, live, upstream_ids).items():
         found[index][verdict.PATCH_ID] = sha
     for index, sha in detect.by_change_id(carried, live).items():
         found[index][verdict.CHANGE_ID] = sha
-    reachable = reachable_picks(repo, rng, detect.unresolved_picks(carried, scanned))
+    reachable = reachable_picks(repo, rng, detect.unresolved_picks(carried, scanned), cache)
     for index, sha in detect.by_cherry_pick(carried, live, reachable).items():
         found[index][verdict.CHERRY_PICK] = sha
     return Evidence(found)
 
 
-def reachable_picks(repo: Repo, rng: Range, recorded: Sequence[str]) -> dict[str, str]:
+def reachable_picks(
+    repo: Repo, rng: Range, recorded: Sequence[str], cache: CommitCache
+) -> dict[str, str]:
     """Recorded commits outside base..REF that REF still reaches (two git processes however
-    many there are); a commit the repository does not have is no evidence and no error."""
-    shas = git.commit_names(repo, recorded)
+    many there are, and none when the answers are cached); a commit the repository does not
+    have is no evidence and no error."""
+    out: dict[str, str] = {}
+    unknown = []
+    for name in recorded:
+        known = cache.outcome(f"reach {rng.against_commit} {name}")
+        if known is None:
+            unknown.append(name)
+        elif known[0]:
+            out[name] = known[0]
+    shas = git.commit_names(repo, unknown)
     reached = git.reached_by(repo, rng.against_commit, sorted(set(shas.values())))
-    return {name: sha for name, sha in shas.items() if sha in reached}
+    for name in unknown:
+        sha = shas.get(name)
+        answer = sha if sha is not None and sha in reached else ""
+        cache.put_outcome(f"reach {rng.against_commit} {name}", answer, ())
+        if answer:
+            out[name] = answer
+    return out
 
 
 def evaluate(
@@ -162,16 +180,21 @@ def assess(
     if commit or not cache.knows_range(rng.base_commit, rng.against_commit):
         # A cold run: read REF's copies of the patched files while the range is scanned.
         early = EarlyCarrier(repo, rng.against_commit, series)
-    scan = cache.scan(rng.base_commit, rng.against_commit, on_new=prefetch)
-    prefetched = feed[0].result() if feed else {}
-    require_ancestor(rng, scan, repo)
+    try:
+        scan = cache.scan(rng.base_commit, rng.against_commit, on_new=prefetch)
+        prefetched = feed[0].result() if feed else {}
+        require_ancestor(rng, scan, repo)
+    except BaseException:
+        if early is not None:
+            early.wait()  # let the reader finish before the repo (and its cat-file) closes
+        raise
     scanned = scan.commits
     live = detect.live_commits(scanned)
     own_ids = repo.patch_ids([info.diff for _, info in pairs]) if pairs else []
     carried = [carried_view(i, patch, info, own_ids[i]) for i, (patch, info) in enumerate(pairs)]
     facts = cache.diff_facts(detect.patch_id_candidates(carried, live), prefetched)
     upstream_ids = {sha: f.patch_id for sha, f in facts.items() if f.patch_id}
-    evidence = gather_evidence(repo, rng, carried, live, scanned, upstream_ids)
+    evidence = gather_evidence(repo, rng, carried, live, scanned, upstream_ids, cache)
     states, head = carry(
         repo, rng, series, evidence, scanned, cache, early, progress=progress, commit=commit
     )
@@ -204,6 +227,9 @@ class EarlyCarrier:
             self._result = carrier
         except BaseException as exc:  # re-raised in get(), on the main thread
             self._result = exc
+
+    def wait(self) -> None:
+        self._thread.join()
 
     def get(self) -> Carrier:
         self._thread.join()
@@ -250,7 +276,7 @@ def carry(
             found = dict(evidence.found.get(index, {}))
             # Already landed by other evidence: reverse-apply is checked exactly (as
             # `git apply -R --check`), with no 3-way merge, which costs a merge per patch.
-            exact_only = bool(found) and not commit
+            exact_only = bool(found)
             key = digest(key, info.diff + (b"\0exact" if exact_only else b""))
             step = (
                 steps[index]
@@ -448,5 +474,11 @@ def print_status(result: verdict.StatusResult, *, rebase_in_progress: bool) -> N
             (state.upstream_commit or "")[:12],
             notes,
         )
-    out.print(table)
+    if out.is_terminal:
+        out.print(table)
+    else:  # piped: no padding at line ends
+        with out.capture() as captured:
+            out.print(table)
+        for line in captured.get().splitlines():
+            out.print(line.rstrip(), markup=False, highlight=False)
     out.print(summary(result))

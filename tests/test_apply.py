@@ -10,7 +10,7 @@ import pytest
 from conftest import NOVA_API, NOVA_CONF, UpstreamRepo, git, run
 from status_helpers import Downstream, cherry_pick
 
-from patchq import engine, patchfile
+from patchq import console, engine, patchfile
 from patchq.git import Sha
 from patchq.workspace import Workspace
 
@@ -208,9 +208,24 @@ def test_applier_finds_moved_hunks_and_refuses_wrong_context() -> None:
     assert diffapply.apply_hunks(old, files[0].hunks) == new
     shifted = b"extra\nextra\n" + old
     assert diffapply.apply_hunks(shifted, files[0].hunks) == b"extra\nextra\n" + new
+    # a removed line that reads "- " looks like format-patch's signature line, but is not
+    dashed = b"- \n" + old
+    dash_diff = (
+        b"diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1,2 +1 @@\n-- \n line 0\n-- \n2.39.5\n\n"
+    )
+    dash_files = diffapply.parse(dash_diff)
+    assert dash_files is not None
+    assert diffapply.apply_hunks(dashed, dash_files[0].hunks) == old
     broken = old.replace(b"line 12\n", b"line twelve\n")
     assert diffapply.apply_hunks(broken, files[0].hunks) is None
     assert diffapply.parse(b"diff --git a/x b/x\nGIT binary patch\nliteral 1\n") is None
+    for evil in (b"../etc/passwd", b".git/config", b"a/../../b", b"x/.GIT/hooks/pre-commit"):
+        sneaky = b"diff --git a/%s b/%s\nnew file mode 100644\n--- /dev/null\n+++ b/%s\n" % (
+            evil,
+            evil,
+            evil,
+        )
+        assert diffapply.parse(sneaky + b"@@ -0,0 +1 @@\n+x\n") is None, evil
 
 
 def show(repo: Downstream, spec: str) -> bytes:
@@ -242,3 +257,39 @@ def test_pick_chain_reports_conflicts_and_can_go_on(
     # the clean pick sits directly on REF (the conflicting one is left out) and is stored
     assert git(upstream.path, "rev-parse", f"{went_on[1].commit}~1").strip() == onto
     assert "LOG.warning" in git(upstream.path, "show", f"{went_on[1].commit}:nova/api.py")
+
+
+def test_merge_fallback_matches_picking_the_whole_series(
+    series_dir: Path, upstream: UpstreamRepo, downstream: Downstream
+) -> None:
+    """A hunk whose context upstream changed goes through git's 3-way merge on a minimal
+    parent; the branch must equal what cherry-picking the full series gives."""
+    first = NOVA_API.replace('"state": "building"', '"state": "queued"')
+    downstream.commit("Queue boots", {"nova/api.py": first})
+    second = first.replace("def delete(instance):", "def delete(instance, force=False):")
+    downstream.commit("Force delete", {"nova/api.py": second})
+    downstream.commit("Hello", {"hello.txt": "hello\n"})
+    downstream.export(series_dir)
+    # upstream edits the lines right around both hunks (their context), not the hunks
+    moved = NOVA_API.replace("    return True\n", "    return bool(instance)\n")
+    moved = moved.replace("def boot(instance, flavor):", "def boot(instance, flavor=None):")
+    upstream.commit("Quieter, optional flavor", {"nova/api.py": moved})
+    upstream.tag("2.0")
+    result = run("-v", "apply", "--onto", "2.0", "--branch", "carried")
+    console.settings.verbose = False
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count(" merge-tree ") == 2  # both hunks needed git's 3-way merge
+    assert " apply --cached" not in result.stderr  # the minimal parents sufficed
+    ws = Workspace(series_dir)
+    current = ws.load()
+    with ws.open_repo(current) as repo:
+        pairs = [(p, ws.read_patch(p)) for p in current.patches]
+        commits = engine.build_commits(repo, base=Sha(current.upstream.base_commit), patches=pairs)
+        steps = engine.pick_chain(
+            repo, onto=repo.resolve_or_fail("2.0"), commits=commits, stop_on_conflict=True
+        )
+    assert all(step.clean for step in steps)
+    assert git(upstream.path, "rev-parse", "carried^{tree}").strip() == steps[-1].tree
+    final = git(upstream.path, "show", "carried:nova/api.py")
+    assert '"state": "queued"' in final and "force=False" in final
+    assert "flavor=None" in final and "return bool(instance)" in final

@@ -381,3 +381,33 @@ def corrupt(path: Path) -> bytes:
     for sha in data["commits"]:
         data["commits"][sha] = [1, 2, 3]
     return json.dumps(data).encode()
+
+
+def test_message_only_patch_is_not_landed(
+    series_dir: Path, upstream: UpstreamRepo, downstream: Downstream
+) -> None:
+    downstream.commit("Say hello", {"hello.txt": "hello\n"})
+    downstream.commit("Note for packagers", {"note.txt": "x\n"})
+    names = downstream.export(series_dir)
+    (series_dir / "patches" / names[1]).write_text(
+        "From: Jane <jane@example.org>\nDate: Tue, 14 Nov 2023 22:13:20 +0000\n"
+        "Subject: [PATCH] Note for packagers\n\nNothing to change, only to say.\n"
+    )
+    upstream.commit("Unrelated", {"README.rst": "nova 2\n"})
+    upstream.tag("2.0")
+    got = states("--against", "2.0")
+    assert got["Note-for-packagers"]["state"] == "applies"
+    assert got["Note-for-packagers"]["evidence"] == []
+
+
+def test_deleting_a_file_upstream_renamed_is_not_landed(
+    series_dir: Path, upstream: UpstreamRepo, downstream: Downstream
+) -> None:
+    downstream.commit("Drop readme", {"README.rst": None})
+    downstream.export(series_dir)
+    git(upstream.path, "mv", "README.rst", "README.md")
+    upstream.commit("Markdown readme")
+    upstream.tag("2.0")
+    got = states("--against", "2.0")["Drop-readme"]
+    assert got["state"] == "conflicts"
+    assert got["evidence"] == []
