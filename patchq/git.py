@@ -318,12 +318,14 @@ class Repo:
         committer: str | None = None,
     ) -> Sha:
         """Write a commit object; author/committer are "Name <email> <secs> <zone>" lines."""
-        lines = [f"tree {tree}"] + [f"parent {p}" for p in parents]
-        lines += [f"author {author}", f"committer {committer or author}", "", message]
-        body = "\n".join(lines)
-        if not body.endswith("\n"):
-            body += "\n"
-        return self.write_object("commit", body.encode("utf-8", "surrogateescape"))
+        body = commit_object(
+            tree=tree,
+            parents=parents,
+            message=message,
+            author=author,
+            committer=committer or author,
+        )
+        return self.write_object("commit", body)
 
     def merge_tree(self, ours: Sha, theirs: Sha) -> MergeResult:
         """In-memory 3-way merge (git >= 2.38); the merge base is found by git."""
@@ -391,6 +393,18 @@ class Repo:
             pid, tag = line.split()
             ids[int(tag, 16) - 1] = pid
         return ids
+
+
+def commit_object(
+    *, tree: Sha, parents: Sequence[Sha], message: str, author: str, committer: str
+) -> bytes:
+    """The raw content of a commit object (what `git cat-file commit` prints)."""
+    lines = [f"tree {tree}"] + [f"parent {p}" for p in parents]
+    lines += [f"author {author}", f"committer {committer}", "", message]
+    body = "\n".join(lines)
+    if not body.endswith("\n"):
+        body += "\n"
+    return body.encode("utf-8", "surrogateescape")
 
 
 def _without_mbox_line(raw: bytes) -> bytes:

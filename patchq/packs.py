@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from patchq.errors import ConfigError
-from patchq.git import Repo, Sha
+from patchq.git import Repo, Sha, commit_object
 
 
 class ObjectWriter:
@@ -100,12 +100,10 @@ class ObjectWriter:
     def commit(
         self, *, tree: Sha, parents: Sequence[Sha], message: str, author: str, committer: str
     ) -> Sha:
-        lines = [f"tree {tree}"] + [f"parent {p}" for p in parents]
-        lines += [f"author {author}", f"committer {committer}", "", message]
-        body = "\n".join(lines)
-        if not body.endswith("\n"):
-            body += "\n"
-        return self.write("commit", body.encode("utf-8", "surrogateescape"))
+        body = commit_object(
+            tree=tree, parents=parents, message=message, author=author, committer=committer
+        )
+        return self.write("commit", body)
 
 
 def pack_index(entries: Sequence[tuple[bytes, int, int]], pack_checksum: bytes) -> bytes:

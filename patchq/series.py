@@ -330,6 +330,8 @@ def unsafe_patch_name(file: str, root: Path) -> str | None:
         return f"file {file!r} is absolute: names are relative to {PATCHES_DIR}/"
     if ".." in pure.parts or not pure.parts or pure.parts[0] in (".", ""):
         return f"file {file!r} escapes {PATCHES_DIR}/: remove the '..'"
+    if "/" not in file and not (root / PATCHES_DIR / file).is_symlink():
+        return None  # a plain file directly in patches/: one lstat, no realpath walk
     patches = (root / PATCHES_DIR).resolve()
     target = (root / PATCHES_DIR / file).resolve()
     if patches != target and patches not in target.parents:
