@@ -1,4 +1,4 @@
-"""Landed detection: each evidence kind is a small pure function over data git.py fetched.
+"""Landed detection: each evidence kind is a small pure function over data patchq.git fetched.
 
 Precision first: a patch wrongly called landed gets dropped, so every kind only matches an
 upstream commit whose change is still in REF (one that upstream reverted later is no evidence),

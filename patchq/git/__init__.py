@@ -1,0 +1,89 @@
+"""The only place patchq runs git.
+
+Everything else gets patchq types (Sha, CommitInfo, MergeResult, ScannedCommit), never raw
+processes. Every command runs with the upstream's hooks disabled, a neutral locale and no leaked
+GIT_* from the caller's environment; `-v` prints each command before it runs.
+
+core: one clone (`Repo`), its commands and objects; scan: landed detection's range scans and
+batched diffs; index: a private index for whole-series applies; export: format-patch, fast-import
+and the patchq-owned conflict worktree.
+"""
+
+from patchq.git.core import (
+    EMPTY_TREE,
+    SHA_RE,
+    CommitInfo,
+    MergeResult,
+    Repo,
+    Sha,
+    as_sha,
+    clean_env,
+    commit_object,
+    git_argv,
+    init_repo,
+)
+from patchq.git.export import (
+    FORMAT_PATCH_FLAGS,
+    checkout,
+    fast_import,
+    format_patch_range,
+    format_patches,
+    worktree_add,
+    worktree_pick_conflict,
+    worktree_remove,
+    worktree_tree,
+)
+from patchq.git.index import ApplyResult, PrivateIndex
+from patchq.git.scan import (
+    DiffFeed,
+    RangeScan,
+    ScannedCommit,
+    commit_diffs,
+    commit_names,
+    path_key,
+    reached_by,
+    read_objects,
+    rev_list,
+    scan_range,
+    scan_shas,
+    split_diffs,
+    stream_records,
+)
+
+__all__ = [
+    "EMPTY_TREE",
+    "FORMAT_PATCH_FLAGS",
+    "SHA_RE",
+    "ApplyResult",
+    "CommitInfo",
+    "DiffFeed",
+    "MergeResult",
+    "PrivateIndex",
+    "RangeScan",
+    "Repo",
+    "ScannedCommit",
+    "Sha",
+    "as_sha",
+    "checkout",
+    "clean_env",
+    "commit_diffs",
+    "commit_names",
+    "commit_object",
+    "fast_import",
+    "format_patch_range",
+    "format_patches",
+    "git_argv",
+    "init_repo",
+    "path_key",
+    "reached_by",
+    "read_objects",
+    "rev_list",
+    "scan_range",
+    "scan_shas",
+    "split_diffs",
+    "stream_records",
+    "worktree_add",
+    "worktree_pick_conflict",
+    "worktree_remove",
+    "worktree_tree",
+]

@@ -1,0 +1,457 @@
+"""The git boundary's core: one clone, its commands and its objects.
+
+Everything else gets patchq types (Sha, CommitInfo, MergeResult), never raw processes.
+Every command runs with the upstream's hooks disabled, a neutral locale and no leaked GIT_* from
+the caller's environment. `-v` prints each command before it runs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, NewType
+
+from patchq import console
+from patchq.errors import ConfigError, GitError
+
+Sha = NewType("Sha", str)  # 40 lowercase hex, validated by as_sha()
+
+SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+EMPTY_TREE = Sha("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
+
+# Config that keeps git's output machine-readable and stops the upstream repo from running
+# anything of its own (hooks, fsmonitor, auto-gc) while patchq works in it.
+_SAFE_CONFIG = (
+    "core.hooksPath=/dev/null",
+    "core.fsmonitor=false",
+    "core.autocrlf=false",
+    "core.safecrlf=false",
+    "core.quotePath=false",
+    "log.showSignature=false",
+    "diff.noprefix=false",
+    "diff.mnemonicPrefix=false",
+    "diff.external=",
+    "gc.auto=0",
+    "maintenance.auto=false",
+    "commit.gpgSign=false",
+    "am.threeWay=false",
+    "advice.detachedHead=false",
+)
+
+_LEAKY_ENV = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_PREFIX",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_DIFF_OPTS",
+)
+
+
+def as_sha(text: str) -> Sha:
+    value = text.strip()
+    if not SHA_RE.match(value):
+        raise GitError(f"git returned {value!r} where a commit sha was expected")
+    return Sha(value)
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _LEAKY_ENV}
+    env["LC_ALL"] = "C"
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env.setdefault("GIT_AUTHOR_NAME", "patchq")
+    env.setdefault("GIT_AUTHOR_EMAIL", "patchq@localhost")
+    env.setdefault("GIT_COMMITTER_NAME", "patchq")
+    env.setdefault("GIT_COMMITTER_EMAIL", "patchq@localhost")
+    if extra:
+        env.update(extra)
+    return env
+
+
+def git_argv(path: Path, args: Sequence[str]) -> list[str]:
+    argv = ["git", "-C", str(path)]
+    for item in _SAFE_CONFIG:
+        argv += ["-c", item]
+    return argv + list(args)
+
+
+def _show(argv: Sequence[str]) -> str:
+    # Hide the -c noise in -v output: it is the same for every command.
+    shown = [a for i, a in enumerate(argv) if a != "-c" and not (i and argv[i - 1] == "-c")]
+    return "+ " + shlex.join(shown)
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: Sha
+    parents: tuple[Sha, ...]
+    tree: Sha
+    author_name: str
+    author_email: str
+    author_date: str  # raw "<unix seconds> <+zone>"
+    committer_name: str
+    committer_email: str
+    committer_date: str
+    message: str
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0].strip()
+
+    @property
+    def author(self) -> str:
+        return f"{self.author_name} <{self.author_email}>"
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    clean: bool
+    tree: Sha
+    conflicts: tuple[str, ...] = ()
+
+
+@dataclass
+class Repo:
+    """A local git repository patchq reads from and writes objects (never refs unless asked) to."""
+
+    path: Path
+    git_dir: Path = field(init=False)
+    _cat: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+    _writers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, init=False)
+    _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, init=False, repr=False)
+    _counter: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        self.path = Path(self.path)
+        if not self.path.is_dir():
+            raise ConfigError(
+                f"upstream repository {self.path} does not exist: "
+                "pass --upstream PATH or set upstream.path in series.yaml"
+            )
+        proc = subprocess.run(
+            git_argv(self.path, ["rev-parse", "--absolute-git-dir"]),
+            capture_output=True,
+            env=clean_env(),
+        )
+        if proc.returncode != 0:
+            raise ConfigError(
+                f"{self.path} is not a git repository: point --upstream at a clone of upstream"
+            )
+        self.git_dir = Path(proc.stdout.decode().strip())
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        procs = ([self._cat] if self._cat else []) + list(self._writers.values())
+        for proc in procs:
+            if proc.stdin:
+                proc.stdin.close()
+            proc.wait()
+        self._cat = None
+        self._writers.clear()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> Repo:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def scratch_dir(self) -> Path:
+        """A private temp dir (outside the user's worktree) removed on close()."""
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="patchq-")
+        return Path(self._tmp.name)
+
+    # -- running commands ------------------------------------------------------------------
+
+    def run(
+        self,
+        *args: str,
+        input: bytes | None = None,
+        check: bool = True,
+        env: Mapping[str, str] | None = None,
+        ok_codes: Iterable[int] = (0,),
+    ) -> subprocess.CompletedProcess[bytes]:
+        argv = git_argv(self.path, args)
+        console.debug(_show(argv))
+        proc = subprocess.run(argv, input=input, capture_output=True, env=clean_env(env))
+        if check and proc.returncode not in tuple(ok_codes):
+            raise self.error(argv, proc.returncode, proc.stderr)
+        return proc
+
+    def text(self, *args: str, **kw: object) -> str:
+        return self.run(*args, **kw).stdout.decode("utf-8", "replace")  # type: ignore[arg-type]
+
+    def error(self, argv: Sequence[str], code: int, stderr: bytes) -> GitError:
+        first = stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = first[0] if first else f"exit code {code}"
+        return GitError(f"`{_show(argv)[2:]}` failed in {self.path}: {detail}")
+
+    def popen(
+        self,
+        *args: str,
+        stdin: int | IO[bytes] | None = subprocess.PIPE,
+        env: Mapping[str, str] | None = None,
+    ) -> subprocess.Popen[bytes]:
+        argv = git_argv(self.path, args)
+        console.debug(_show(argv))
+        return subprocess.Popen(
+            argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env(env)
+        )
+
+    # -- refs and commits ------------------------------------------------------------------
+
+    def resolve(self, ref: str) -> Sha | None:
+        """The commit `ref` names, or None when it names none."""
+        if ref.startswith("-"):
+            return None
+        proc = self.run(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False
+        )
+        return as_sha(proc.stdout.decode()) if proc.returncode == 0 else None
+
+    def resolve_or_fail(self, ref: str, *, what: str = "ref") -> Sha:
+        sha = self.resolve(ref)
+        if sha is None:
+            raise ConfigError(
+                f"{what} {ref!r} is not a commit in {self.path}: check the name or fetch it"
+            )
+        return sha
+
+    def has_commit(self, sha: str) -> bool:
+        return bool(sha) and self.resolve(sha) is not None
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        proc = self.run("merge-base", "--is-ancestor", ancestor, descendant, check=False)
+        return proc.returncode == 0
+
+    def branch_exists(self, name: str) -> bool:
+        return self.resolve(f"refs/heads/{name}") is not None
+
+    def update_ref(self, ref: str, new: Sha, old: str | None = None, *, reason: str) -> None:
+        args = ["update-ref", "-m", reason, ref, new]
+        if old is not None:
+            args.append(old)
+        self.run(*args)
+
+    def delete_ref(self, ref: str) -> None:
+        self.run("update-ref", "-d", ref, check=False)
+
+    def commit_info(self, shas: Sequence[str]) -> list[CommitInfo]:
+        """Metadata of many commits from one `git log --no-walk` process."""
+        if not shas:
+            return []
+        fmt = "%x01%H%x00%P%x00%T%x00%an%x00%ae%x00%ad%x00%cn%x00%ce%x00%cd%x00%B"
+        out = self.run(
+            "log",
+            "--no-walk=unsorted",
+            "--date=raw",
+            f"--format={fmt}",
+            "--stdin",
+            input="\n".join(shas).encode() + b"\n",
+        ).stdout
+        printed = [_parse_commit_record(rec) for rec in out.split(b"\x01")[1:]]
+        # git shows a commit once however often it is asked for: map full shas back to the
+        # request (duplicates included); other names keep the order git printed.
+        found = {c.sha: c for c in printed}
+        if all(sha in found for sha in shas):
+            return [found[Sha(sha)] for sha in shas]
+        return printed
+
+    def log_range(self, rev_range: str, *extra: str) -> list[CommitInfo]:
+        fmt = "%x01%H%x00%P%x00%T%x00%an%x00%ae%x00%ad%x00%cn%x00%ce%x00%cd%x00%B"
+        out = self.run("log", "--date=raw", f"--format={fmt}", *extra, rev_range).stdout
+        return [_parse_commit_record(rec) for rec in out.split(b"\x01")[1:]]
+
+    # -- objects ---------------------------------------------------------------------------
+
+    def read_object(self, sha: str) -> tuple[str, bytes]:
+        """(type, content) through one long-lived `git cat-file --batch`."""
+        if self._cat is None:
+            self._cat = self.popen("cat-file", "--batch")
+        assert self._cat.stdin and self._cat.stdout
+        self._cat.stdin.write(sha.encode() + b"\n")
+        self._cat.stdin.flush()
+        header = self._cat.stdout.readline().decode()
+        parts = header.split()
+        if len(parts) != 3:
+            raise GitError(f"object {sha} is missing from {self.path}")
+        data = self._cat.stdout.read(int(parts[2]))
+        self._cat.stdout.read(1)
+        return parts[1], data
+
+    def write_object(self, kind: str, data: bytes) -> Sha:
+        """Write one object through a long-lived `git hash-object -w --stdin-paths`."""
+        writer = self._writers.get(kind)
+        if writer is None:
+            writer = self.popen("hash-object", "-w", "-t", kind, "--stdin-paths")
+            self._writers[kind] = writer
+        self._counter += 1
+        tmp = self.scratch_dir() / f"obj{self._counter}"
+        tmp.write_bytes(data)
+        assert writer.stdin and writer.stdout
+        writer.stdin.write(str(tmp).encode() + b"\n")
+        writer.stdin.flush()
+        sha = as_sha(writer.stdout.readline().decode())
+        tmp.unlink()
+        return sha
+
+    def write_commit(
+        self,
+        *,
+        tree: Sha,
+        parents: Sequence[Sha],
+        message: str,
+        author: str,
+        committer: str | None = None,
+    ) -> Sha:
+        """Write a commit object; author/committer are "Name <email> <secs> <zone>" lines."""
+        body = commit_object(
+            tree=tree,
+            parents=parents,
+            message=message,
+            author=author,
+            committer=committer or author,
+        )
+        return self.write_object("commit", body)
+
+    def merge_tree(self, ours: Sha, theirs: Sha) -> MergeResult:
+        """In-memory 3-way merge (git >= 2.38); the merge base is found by git."""
+        proc = self.run(
+            "merge-tree",
+            "--write-tree",
+            "--name-only",
+            "--no-messages",
+            ours,
+            theirs,
+            ok_codes=(0, 1),
+        )
+        lines = proc.stdout.decode("utf-8", "surrogateescape").split("\n")
+        tree = as_sha(lines[0])
+        conflicts = tuple(dict.fromkeys(p for p in lines[1:] if p))
+        return MergeResult(clean=proc.returncode == 0, tree=tree, conflicts=conflicts)
+
+    def pick(self, *, onto_tree: Sha, commit: CommitInfo) -> MergeResult:
+        """Cherry-pick `commit` onto a tree in memory.
+
+        git 2.39 has no `merge-tree --merge-base`, so a fake commit with tree `onto_tree` and
+        the picked commit's parent makes git choose that parent as the merge base.
+        """
+        parent = commit.parents[0] if commit.parents else None
+        fake = self.write_commit(
+            tree=onto_tree,
+            parents=[parent] if parent else [],
+            message="patchq: cherry-pick base\n",
+            author=f"{commit.author_name} <{commit.author_email}> {commit.author_date}",
+        )
+        if parent is None:
+            raise GitError(f"commit {commit.sha} has no parent to pick it from")
+        return self.merge_tree(fake, commit.sha)
+
+    def apply_to_tree(self, tree: Sha, patch: bytes, *, three_way: bool = False) -> MergeResult:
+        """Apply a patch to `tree` in a private index; never touches the user's index."""
+        index = self.scratch_dir() / "index"
+        env = {"GIT_INDEX_FILE": str(index)}
+        self.run("read-tree", tree, env=env)
+        args = ["apply", "--cached", "--binary", "--whitespace=nowarn"]
+        if three_way:
+            args.append("-3")
+        proc = self.run(*args, "-", input=patch, env=env, check=False)
+        if proc.returncode != 0:
+            paths = conflict_paths(proc.stderr.decode("utf-8", "replace"))
+            return MergeResult(clean=False, tree=tree, conflicts=paths)
+        new_tree = as_sha(self.text("write-tree", env=env))
+        return MergeResult(clean=True, tree=new_tree)
+
+    def patch_ids(self, patches: Iterable[bytes]) -> list[str | None]:
+        """`git patch-id --stable` of each patch text, in one process."""
+        texts = list(patches)
+        if not texts:
+            return []
+        # Tag each patch with a fake commit line so the output maps back to its input. git
+        # patch-id also starts a new patch at a "From <sha>" mbox line, so that line goes.
+        texts = [_without_mbox_line(t) for t in texts]
+        joined = b"".join(
+            b"commit %040x\n" % (i + 1) + t + (b"" if t.endswith(b"\n") else b"\n")
+            for i, t in enumerate(texts)
+        )
+        out = self.text("patch-id", "--stable", input=joined)
+        ids: list[str | None] = [None] * len(texts)
+        for line in out.splitlines():
+            pid, tag = line.split()
+            ids[int(tag, 16) - 1] = pid
+        return ids
+
+
+def commit_object(
+    *, tree: Sha, parents: Sequence[Sha], message: str, author: str, committer: str
+) -> bytes:
+    """The raw content of a commit object (what `git cat-file commit` prints)."""
+    lines = [f"tree {tree}"] + [f"parent {p}" for p in parents]
+    lines += [f"author {author}", f"committer {committer}", "", message]
+    body = "\n".join(lines)
+    if not body.endswith("\n"):
+        body += "\n"
+    return body.encode("utf-8", "surrogateescape")
+
+
+def _without_mbox_line(raw: bytes) -> bytes:
+    first, _, rest = raw.partition(b"\n")
+    if first.startswith(b"From ") and first.endswith(b" Mon Sep 17 00:00:00 2001"):
+        return rest
+    return raw
+
+
+_CONFLICT_RE = re.compile(
+    r"^(?:error: patch failed: (?P<a>.+?):\d+|error: (?P<b>.+?): (?:does not exist in index|"
+    r"already exists in index|patch does not apply|does not match index)|"
+    r"U (?P<c>.+))$",
+    re.M,
+)
+
+
+def conflict_paths(stderr: str) -> tuple[str, ...]:
+    found = []
+    for m in _CONFLICT_RE.finditer(stderr):
+        found.append(m.group("a") or m.group("b") or m.group("c"))
+    return tuple(dict.fromkeys(found))
+
+
+def _parse_commit_record(rec: bytes) -> CommitInfo:
+    text = rec.decode("utf-8", "surrogateescape")
+    sha, parents, tree, an, ae, ad, cn, ce, cd, message = text.split("\x00", 9)
+    return CommitInfo(
+        sha=Sha(sha),
+        parents=tuple(Sha(p) for p in parents.split()),
+        tree=Sha(tree),
+        author_name=an,
+        author_email=ae,
+        author_date=ad,
+        committer_name=cn,
+        committer_email=ce,
+        committer_date=cd,
+        message=message.rstrip("\n") + "\n",
+    )
+
+
+def init_repo(path: Path) -> None:
+    """Create an empty repository (used by `patchq demo`)."""
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["git", "init", "-q", "-b", "master", str(path)],
+        check=True,
+        env=clean_env(),
+        capture_output=True,
+    )

@@ -1,0 +1,161 @@
+"""format-patch export, fast-import, and the patchq-owned conflict worktree
+(import, demo, rebase)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from patchq.errors import GitError
+from patchq.git.core import (
+    Repo,
+    Sha,
+    as_sha,
+)
+
+# format-patch flags that pin its output whatever the user's format.* config says.
+FORMAT_PATCH_FLAGS = (
+    "--no-numbered",
+    "--no-signature",
+    "--no-cover-letter",
+    "--no-thread",
+    "--no-attach",
+    "--no-to",
+    "--no-cc",
+    "--no-add-header",
+    "--no-base",
+    "--no-signoff",
+    "--no-notes",
+    "--no-from",
+    "--no-relative",
+    "--binary",
+)
+
+
+def format_patches(repo: Repo, start: Sha, end: Sha) -> dict[Sha, bytes]:
+    """`git format-patch start..end` in one process: each commit's patch file by commit sha."""
+    out_dir = Path(tempfile.mkdtemp(prefix="format-patch-", dir=repo.scratch_dir()))
+    repo.run(
+        "format-patch",
+        "-q",
+        "--numbered-files",
+        "-o",
+        str(out_dir),
+        *FORMAT_PATCH_FLAGS,
+        f"{start}..{end}",
+    )
+    found: dict[Sha, bytes] = {}
+    for item in out_dir.iterdir():
+        data = item.read_bytes()
+        if not data:  # a commit that changes nothing: format-patch leaves its file empty
+            continue
+        first = data.split(b"\n", 1)[0].split(b" ")
+        if len(first) < 2 or first[0] != b"From":
+            raise GitError(f"`git format-patch` wrote an unexpected file in {repo.path}")
+        found[as_sha(first[1].decode())] = data
+    return found
+
+
+def fast_import(repo: Repo, stream: bytes) -> None:
+    """Feed a `git fast-import` stream into a repository (the demo's synthetic upstream)."""
+    repo.run("fast-import", "--quiet", "--date-format=raw", "--done", input=stream)
+
+
+def checkout(repo: Repo, branch: str) -> None:
+    """Check `branch` out in a repository patchq itself created (never the user's)."""
+    repo.run("checkout", "-q", "-f", branch)
+
+
+# Flags and config that pin every knob of format-patch output, so a regenerated patch file
+# depends only on the commit (not on the user's format.* / diff.* config or the repo's size).
+REFRESH_FORMAT_CONFIG = (
+    "diff.algorithm=myers",
+    "diff.context=3",
+    "diff.interHunkContext=0",
+    "diff.relative=false",
+    "diff.renames=true",
+    "diff.indentHeuristic=true",
+    "diff.suppressBlankEmpty=false",
+    "format.mboxrd=false",
+    "format.forceInBodyFrom=false",
+    "i18n.logOutputEncoding=UTF-8",
+)
+REFRESH_FORMAT_FLAGS = (
+    "--stdout",
+    "--zero-commit",
+    "--no-signature",
+    "--no-numbered",
+    "--no-thread",
+    "--no-notes",
+    "--no-cover-letter",
+    "--no-base",
+    "--no-attach",
+    "--no-add-header",
+    "--no-to",
+    "--no-cc",
+    "--no-signoff",
+    "--subject-prefix=PATCH",
+    "--encode-email-headers",
+    "--abbrev=12",
+    "--find-renames",
+    "--diff-algorithm=myers",
+    "--unified=3",
+    "--inter-hunk-context=0",
+    "--no-relative",
+    "--indent-heuristic",
+    "-O/dev/null",
+    "--stat=72",
+)
+
+
+def format_patch_range(repo: Repo, base: Sha, tip: Sha) -> bytes:
+    """`git format-patch` of base..tip (a linear chain) as one mbox, in pinned, stable form."""
+    args: list[str] = []
+    for item in REFRESH_FORMAT_CONFIG:
+        args += ["-c", item]
+    return repo.run(*args, "format-patch", *REFRESH_FORMAT_FLAGS, f"{base}..{tip}").stdout
+
+
+def worktree_add(repo: Repo, path: Path, commit: Sha) -> None:
+    """A detached worktree at `commit` (no branch is created or moved)."""
+    repo.run("worktree", "add", "--detach", "--force", str(path), commit)
+
+
+def worktree_remove(repo: Repo, path: Path) -> None:
+    """Remove a worktree patchq made, with its admin data under the git dir, and nothing else."""
+    proc = repo.run("worktree", "remove", "--force", "--force", str(path), check=False)
+    if proc.returncode == 0:
+        return
+    # The directory is gone (or half made): drop only the admin entry that points at it.
+    admin_root = repo.git_dir / "worktrees"
+    wanted = os.path.realpath(path / ".git") if path.exists() else str(path / ".git")
+    if not admin_root.is_dir():
+        return
+    import shutil
+
+    for admin in admin_root.iterdir():
+        pointer = admin / "gitdir"
+        try:
+            target = pointer.read_text().strip()
+        except OSError:
+            continue
+        if target in (wanted, str(path / ".git"), os.path.realpath(path) + "/.git"):
+            shutil.rmtree(admin, ignore_errors=True)
+    if path.exists():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def worktree_tree(worktree: Path) -> Sha:
+    """Stage everything in a patchq worktree and return its tree (the user's resolution)."""
+    wt = Repo(worktree)
+    wt.run("add", "-A", "--", ".")
+    return as_sha(wt.text("write-tree"))
+
+
+def worktree_pick_conflict(worktree: Path, commit: Sha) -> None:
+    """Cherry-pick `commit` without committing in a patchq worktree, leaving git's conflict
+    markers and unmerged index entries for a human to resolve."""
+    Repo(worktree).run(
+        "-c", "rerere.enabled=false", "cherry-pick", "--no-commit", commit, ok_codes=(0, 1)
+    )

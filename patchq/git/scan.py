@@ -1,0 +1,254 @@
+"""Landed detection's git work: one streaming range scan, batched diffs and object reads
+(patchq status)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from patchq.git.core import (
+    SHA_RE,
+    Repo,
+    Sha,
+)
+
+
+class ScannedCommit(NamedTuple):
+    """What one upstream commit says about itself, from a metadata-only `git log` (a
+    NamedTuple: ranges hold tens of thousands of them, and it is 5x cheaper to make than a
+    frozen dataclass)."""
+
+    sha: Sha
+    subject: str
+    change_ids: tuple[str, ...]
+    reverts: str | None  # the commit named by "This reverts commit X."
+    path_key: str  # every path it touches (renames as delete + add), sorted, "\n"-joined
+
+    @property
+    def paths(self) -> frozenset[str]:
+        return frozenset(self.path_key.split("\n")) if self.path_key else frozenset()
+
+
+def path_key(paths: Iterable[str]) -> str:
+    return "\n".join(sorted(set(paths)))
+
+
+@dataclass(frozen=True)
+class RangeScan:
+    commits: list[ScannedCommit]  # the non-merge commits, oldest first
+    base_is_ancestor: bool  # base == ref, or some commit of the range has base as a parent
+
+
+_REVERTS_RE = re.compile(r"^This reverts commit ([0-9a-f]{7,40})\b", re.M)
+_SCAN_FORMAT = (
+    "--format=%x01%H%x00%P%x00%s%x00%(trailers:key=Change-Id,valueonly,separator=%x2C)%x00%B%x02"
+)
+_SCAN_ARGS = ("log", "-z", "--no-renames", "--name-only", _SCAN_FORMAT)
+
+
+def scan_range(
+    repo: Repo, base: Sha, ref: Sha, *, on_commit: Callable[[ScannedCommit], None] | None = None
+) -> RangeScan:
+    """base..ref in ONE `git log` with no blob diffs: each non-merge commit's Change-Ids,
+    revert target and path set, and whether base is an ancestor of ref (which costs nothing
+    here, unlike a separate `git merge-base --is-ancestor`)."""
+    commits, ancestor = [], base == ref
+    # Newest first: `--reverse` would make git hold everything back until the walk ends.
+    for rec in stream_records(repo, [*_SCAN_ARGS, f"{base}..{ref}", "--"]):
+        commit, parents = _parse_scan(rec)
+        ancestor = ancestor or base in parents
+        if len(parents) <= 1:
+            commits.append(commit)
+            if on_commit is not None:
+                on_commit(commit)
+    commits.reverse()
+    return RangeScan(commits, ancestor)
+
+
+def stream_records(repo: Repo, args: Sequence[str], sep: bytes = b"\x01") -> Iterator[bytes]:
+    """The `sep`-separated records of a command's output, as they arrive: parsing overlaps
+    git's work instead of waiting for all of it."""
+    proc = repo.popen(*args, stdin=subprocess.DEVNULL)
+    assert proc.stdout is not None and proc.stderr is not None
+    rest = b""
+    while chunk := os.read(proc.stdout.fileno(), 1 << 16):
+        parts = (rest + chunk).split(sep)
+        rest = parts.pop()
+        yield from (part for part in parts if part)
+    if rest:
+        yield rest
+    stderr = proc.stderr.read()
+    if proc.wait() != 0:
+        raise repo.error(list(proc.args), proc.returncode, stderr)  # type: ignore[arg-type]
+
+
+def rev_list(repo: Repo, base: Sha, ref: Sha) -> tuple[list[Sha], bool]:
+    """The non-merge commits of base..ref, oldest first, and whether base is an ancestor of
+    ref (shas only: cheap)."""
+    out = repo.text("rev-list", "--parents", f"{base}..{ref}", "--")
+    shas, ancestor = [], base == ref
+    for line in out.splitlines():
+        sha, *parents = line.split()
+        ancestor = ancestor or base in parents
+        if len(parents) <= 1:
+            shas.append(Sha(sha))
+    shas.reverse()
+    return shas, ancestor
+
+
+def scan_shas(repo: Repo, shas: Sequence[str]) -> list[ScannedCommit]:
+    """What scan_range learns, for given (non-merge) commits, in the order given."""
+    if not shas:
+        return []
+    data = "\n".join(shas).encode() + b"\n"
+    out = repo.run(*_SCAN_ARGS, "--no-walk=unsorted", "--stdin", input=data).stdout
+    return [_parse_scan(rec)[0] for rec in out.split(b"\x01")[1:]]
+
+
+def _parse_scan(rec: bytes) -> tuple[ScannedCommit, list[str]]:
+    # Hot: called once per upstream commit of the range (tens of thousands).
+    head, _, tail = rec.decode("utf-8", "surrogateescape").partition("\x02")
+    sha, parents, subject, cids, body = head.split("\x00", 4)
+    tail = tail.lstrip("\x00")
+    if tail.startswith("\n"):
+        tail = tail[1:]
+    reverts = _REVERTS_RE.search(body) if "This reverts commit" in body else None
+    commit = ScannedCommit(
+        sha=Sha(sha),
+        subject=subject,
+        change_ids=tuple(c.strip() for c in cids.split(",") if c.strip()) if cids else (),
+        reverts=reverts.group(1) if reverts else None,
+        path_key="\n".join(sorted(p for p in tail.split("\x00") if p)),
+    )
+    return commit, parents.split()
+
+
+_DIFF_ARGS = ("diff-tree", "--stdin", "-p", "-M", "--binary", "--no-color", "-r")
+
+
+def commit_diffs(repo: Repo, shas: Sequence[str]) -> dict[str, bytes]:
+    """Each commit's diff against its first parent, in the form `git format-patch` writes it
+    (renames, binary), from ONE `git diff-tree --stdin` process."""
+    if not shas:
+        return {}
+    out = repo.run(*_DIFF_ARGS, input="\n".join(shas).encode() + b"\n").stdout
+    return split_diffs(out, set(shas))
+
+
+class DiffFeed:
+    """A `git diff-tree --stdin` fed commit by commit while other work runs (e.g. while the
+    range scan is still streaming), so diffing overlaps scanning instead of following it."""
+
+    def __init__(self, repo: Repo) -> None:
+        import threading
+
+        self.proc = repo.popen(*_DIFF_ARGS)
+        self.sent: set[str] = set()
+        self._out: list[bytes] = []
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+        self._args = [str(a) for a in self.proc.args]  # type: ignore[union-attr]
+        self._repo = repo
+
+    def _drain(self) -> None:
+        assert self.proc.stdout is not None
+        while chunk := self.proc.stdout.read(1 << 16):
+            self._out.append(chunk)
+
+    def add(self, sha: str) -> None:
+        if sha in self.sent:
+            return
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(sha.encode() + b"\n")
+        self.proc.stdin.flush()
+        self.sent.add(sha)
+
+    def result(self) -> dict[str, bytes]:
+        assert self.proc.stdin is not None and self.proc.stderr is not None
+        self.proc.stdin.close()
+        self._reader.join()
+        stderr = self.proc.stderr.read()
+        if self.proc.wait() != 0:
+            raise self._repo.error(self._args, self.proc.returncode, stderr)
+        return split_diffs(b"".join(self._out), self.sent)
+
+
+def split_diffs(out: bytes, wanted: set[str]) -> dict[str, bytes]:
+    """`git diff-tree --stdin` output cut at the "<sha>" line it prints before each commit."""
+    found: dict[str, bytes] = {}
+    current: str | None = None
+    chunks: list[bytes] = []
+    for line in out.splitlines(keepends=True):
+        key = line[:40].decode("ascii", "replace")
+        if len(line) in (41, 42) and key in wanted and line[40:].strip() == b"":
+            if current is not None:
+                found[current] = b"".join(chunks)
+            current, chunks = key, []
+        else:
+            chunks.append(line)
+    if current is not None:
+        found[current] = b"".join(chunks)
+    return found
+
+
+def read_objects(repo: Repo, shas: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+    """Many objects through the repo's persistent `git cat-file --batch`, requests written all
+    at once (by a thread, so neither side blocks on a full pipe) instead of one round trip
+    each. Missing objects are left out."""
+    import threading
+
+    if not shas:
+        return {}
+    if repo._cat is None:
+        repo._cat = repo.popen("cat-file", "--batch")
+    cat = repo._cat
+    assert cat.stdin is not None and cat.stdout is not None
+    requests = "".join(f"{sha}\n" for sha in shas).encode()
+
+    def send() -> None:
+        assert cat.stdin is not None
+        cat.stdin.write(requests)
+        cat.stdin.flush()
+
+    writer = threading.Thread(target=send, daemon=True)
+    writer.start()
+    out: dict[str, tuple[str, bytes]] = {}
+    for sha in shas:
+        parts = cat.stdout.readline().decode().split()
+        if len(parts) == 3:
+            out[sha] = (parts[1], cat.stdout.read(int(parts[2])))
+            cat.stdout.read(1)
+    writer.join()
+    return out
+
+
+def commit_names(repo: Repo, names: Sequence[str]) -> dict[str, Sha]:
+    """The full sha of each name that names a commit (ONE `git cat-file --batch-check`);
+    unknown or ambiguous names and non-commits are left out."""
+    wanted = [n for n in names if n and not n.startswith("-") and "\n" not in n]
+    if not wanted:
+        return {}
+    out = repo.text(
+        "cat-file", "--batch-check=%(objectname) %(objecttype)",
+        input="\n".join(wanted).encode() + b"\n",
+    )  # fmt: skip
+    found: dict[str, Sha] = {}
+    for name, line in zip(wanted, out.splitlines(), strict=False):
+        parts = line.split()
+        if len(parts) == 2 and parts[1] == "commit" and SHA_RE.match(parts[0]):
+            found[name] = Sha(parts[0])
+    return found
+
+
+def reached_by(repo: Repo, tip: Sha, shas: Sequence[Sha]) -> set[Sha]:
+    """Which of `shas` (existing commits) `tip` reaches: ONE `git rev-list X... ^tip`, which
+    lists exactly the ones it does not."""
+    if not shas:
+        return set()
+    out = repo.text("rev-list", *shas, f"^{tip}", "--")
+    unreached = set(out.split())
+    return {sha for sha in shas if sha not in unreached}
