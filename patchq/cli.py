@@ -73,7 +73,7 @@ def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
     if value is None or value is False:
         return
     obj = ctx.ensure_object(Context)
-    if param.name == "directory":
+    if param.name == "chdir":
         obj.directory = value
     elif param.name == "upstream":
         # PATCHQ_UPSTREAM is read again by each command: it must not beat an explicit flag
@@ -94,7 +94,7 @@ def global_options(func: Any) -> Any:
     options = [
         click.option(
             "-C",
-            "directory",
+            "chdir",
             metavar="DIR",
             expose_value=False,
             callback=_set_global,
