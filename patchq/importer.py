@@ -58,17 +58,14 @@ def from_range(repo: Repo, spec: str) -> list[Incoming]:
     start_ref, end_ref = spec.split("..")
     start = repo.resolve_or_fail(start_ref or "HEAD", what="range start")
     end = repo.resolve_or_fail(end_ref or "HEAD", what="range end")
-    commits = repo.log_range(f"{start}..{end}", "--reverse", "--topo-order")
+    # Merge commits carry no change of their own (a Gerrit-managed stable branch has one per
+    # backport); like `git format-patch` and `git rebase`, import the commits they merged.
+    commits = repo.log_range(f"{start}..{end}", "--reverse", "--topo-order", "--no-merges")
     if not commits:
         raise ConfigError(
-            f"--range {spec}: no commits (A..B takes the commits in B that are not in A)"
+            f"--range {spec}: no commits other than merges (A..B takes the commits in B "
+            "that are not in A)"
         )
-    for commit in commits:
-        if len(commit.parents) > 1:
-            raise ConfigError(
-                f"--range {spec}: {commit.sha[:12]} ({commit.subject}) is a merge: "
-                "linearise the branch (git rebase) or import a range without merges"
-            )
     texts = format_patches(repo, start, end)
     out = []
     for commit in commits:

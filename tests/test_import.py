@@ -351,8 +351,7 @@ def _bad_sources(tmp_path: Path, upstream: UpstreamRepo) -> dict[str, tuple[list
         "range syntax": (["--range", "1.0"], "--range '1.0': expected A..B"),
         "range three dots": (["--range", "1.0...down"], "expected A..B"),
         "range unknown ref": (["--range", "1.0..nope"], "range end 'nope' is not a commit"),
-        "range empty": (["--range", "down..1.0"], "--range down..1.0: no commits"),
-        "range merge": (["--range", "1.0..merged"], "is a merge: linearise the branch"),
+        "range empty": (["--range", "down..1.0"], "down..1.0: no commits other than merges"),
         "range empty commit": (["--range", "1.0..empty"], "(Nothing at all) changes no file"),
         "file missing": ([str(tmp_path / "missing.patch")], "cannot read"),
         "file not a patch": ([str(notpatch)], "no diff found: not a patch"),
@@ -481,3 +480,22 @@ def test_restrip_leaves_hunk_lines_alone() -> None:
     ]
     two = quilt.restrip(b"--- x/y/db/a.sql\n+++ x/y/db/a.sql\n@@ -1 +1 @@\n-a\n+b\n", 2, source="x")
     assert two.startswith(b"--- a/db/a.sql\n+++ b/db/a.sql\n")
+
+
+def test_range_with_merges_imports_the_merged_commits(
+    series_dir: Path, upstream: UpstreamRepo
+) -> None:
+    """A Gerrit stable branch has a merge per backport: import takes the commits, not merges."""
+    downstream_branch(upstream)
+    git(upstream.path, "checkout", "-q", "-b", "merged", "1.0")
+    git(upstream.path, "merge", "-q", "--no-ff", "-m", "Merge 'Fix rbd timeout'", "down~2")
+    git(upstream.path, "merge", "-q", "--no-ff", "-m", "Merge the rest", "down")
+    git(upstream.path, "checkout", "-q", "master")
+    result = run("import", "--range", "1.0..merged")
+    assert result.exit_code == 0, result.stderr
+    subjects = [p.file for p in series.load(series_dir).patches]
+    assert subjects == [
+        "0001-Fix-rbd-timeout.patch",
+        "0002-Packaging-drop-pbr-at-runtime.patch",
+        "0003-Add-watchdog-docs.patch",
+    ]
