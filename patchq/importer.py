@@ -153,7 +153,7 @@ def normalise(
     if not parsed.diff.strip():
         raise ConfigError(f"{source}: no diff found: not a patch")
     head = raw[: len(raw) - len(parsed.diff)].decode("utf-8", "surrogateescape")
-    paras = dep3.paragraphs(_strip_diffstat(_without_unix_from(head)))
+    paras = dep3.paragraphs(patchfile.strip_diffstat(_without_unix_from(head)))
     header = dep3.parse_block(paras[0]) if paras else None
     fields = dep3.Fields()
     if header is not None and header.is_dep3:
@@ -185,7 +185,7 @@ def _from_dep3(
 ) -> tuple[str, str, str, str]:
     description = fields.get("description") or fields.get("subject") or ""
     subject, _, long = description.partition("\n")
-    free = _strip_diffstat("\n\n".join("\n".join(p) for p in rest))
+    free = patchfile.strip_diffstat("\n\n".join("\n".join(p) for p in rest))
     kept = [
         f"{name.title()}: {value}"
         for name, value in fields.items
@@ -340,15 +340,6 @@ def _without_unix_from(head: str) -> str:
     if head.startswith("From ") and not head.startswith("From: "):
         return head.split("\n", 1)[1] if "\n" in head else ""
     return head
-
-
-def _strip_diffstat(text: str) -> str:
-    out = []
-    for line in text.split("\n"):
-        if line.rstrip() == "---":
-            break
-        out.append(line)
-    return "\n".join(out)
 
 
 def _stem(name: str) -> str:

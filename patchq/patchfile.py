@@ -80,7 +80,7 @@ def parse(raw: bytes, *, source: str = "patch") -> PatchFile:
         # No mail header: the first paragraph is the subject, as git am does.
         first, _, rest = message.strip("\n").partition("\n\n")
         subject, body = " ".join(first.split()), rest
-    body = _strip_diffstat(body).strip("\n")
+    body = strip_diffstat(body).strip("\n")
     if not diff.strip() and not subject:
         raise ConfigError(f"{source}: not a patch (no diff and no subject)")
     return PatchFile(
@@ -117,7 +117,7 @@ def _split_mail(text: str) -> tuple[dict[str, str], str]:
     return headers, "\n".join(lines[i:])
 
 
-def _strip_diffstat(body: str) -> str:
+def strip_diffstat(body: str) -> str:
     # The message ends at a line that is "---" (git's patch break); the rest is the diffstat.
     out = []
     for line in body.split("\n"):
