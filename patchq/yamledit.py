@@ -17,6 +17,7 @@ from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 
 def reconcile_document(doc: CommentedMap, new: dict[str, Any]) -> None:
@@ -144,6 +145,11 @@ def _fresh(value: Any) -> Any:
     if isinstance(value, str) and _ISO_DAY.match(value):
         # A date written as a date (2025-10-02), not as a quoted string.
         return dt.date.fromisoformat(value)
+    if isinstance(value, str) and _ISO_UTC.match(value):
+        # Likewise a UTC time (2026-03-20T10:02:11Z): ruamel's own timestamp keeps the form.
+        from ruamel.yaml import YAML
+
+        return YAML().load(f"t: {value}\n")["t"]
     return value
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -272,3 +273,12 @@ def test_verbose_shows_git_commands_on_stderr(series_dir: Path) -> None:
     assert "+ git -C" in result.stderr
     assert "+ git" not in result.stdout
     json.loads(result.stdout)
+
+
+def test_history_times_are_written_plain_and_read_back_as_text(series_dir: Path) -> None:
+    add_patch(series_dir, "0001-a.patch", "First")
+    assert run("drop", "1", "--reason", "gone").exit_code == 0
+    text = (series_dir / "series.yaml").read_text()
+    assert re.search(r"\n  - date: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n", text), text
+    entry = series.load(series_dir).history[-1]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", entry["date"])
