@@ -222,3 +222,59 @@ def test_dropping_every_patch_leaves_valid_yaml(three: Path, key_comment: str) -
     assert data["patches"] == []
     assert key_comment.strip() in path.read_text()
     assert run("list").exit_code == 0
+
+
+# -- a stopped rebase whose state was damaged by hand -----------------------------------------
+
+
+@pytest.fixture
+def stopped(series_dir: Path, upstream: UpstreamRepo) -> Path:
+    from rebase_helpers import make_series, release_two
+
+    make_series(upstream, series_dir)
+    release_two(upstream)
+    assert run("rebase", "--onto", "2.0").exit_code == 1
+    return series_dir
+
+
+@pytest.mark.parametrize("verb", ["--continue", "--skip"])
+def test_state_json_that_is_not_an_object(stopped: Path, verb: str) -> None:
+    (stopped / ".patchq" / "rebase" / "state.json").write_text("[]")
+    before = files_of(stopped)
+    result = run("rebase", verb)
+    assert result.exit_code == 2
+    assert "state.json is unreadable" in one_error_line(result.stderr)
+    assert files_of(stopped) == before
+    assert run("rebase", "--abort").exit_code == 0
+
+
+@pytest.mark.parametrize("verb", ["--skip", "--abort"])
+def test_missing_backup_is_one_line_and_writes_nothing(stopped: Path, verb: str) -> None:
+    import shutil
+
+    shutil.rmtree(stopped / ".patchq" / "rebase" / "backup")
+    before = files_of(stopped)
+    result = run("rebase", verb)
+    assert result.exit_code == 2
+    assert "the rebase backup" in one_error_line(result.stderr)
+    assert "restore them from version control" in result.stderr
+    assert files_of(stopped) == before
+
+
+def test_damaged_backup_manifest_on_abort(stopped: Path) -> None:
+    (stopped / ".patchq" / "rebase" / "backup" / "manifest.json").write_text("[1]")
+    before = files_of(stopped)
+    result = run("rebase", "--abort")
+    assert result.exit_code == 2
+    assert "manifest.json is damaged" in one_error_line(result.stderr)
+    assert files_of(stopped) == before
+
+
+def test_skip_after_series_yaml_was_deleted(stopped: Path) -> None:
+    (stopped / "series.yaml").unlink()
+    result = run("rebase", "--skip")
+    assert result.exit_code == 2
+    assert "series.yaml changed while the rebase was in progress" in one_error_line(result.stderr)
+    assert not (stopped / "series.yaml").exists()
+    assert run("rebase", "--abort").exit_code == 0
+    assert series.load(stopped).patches
