@@ -65,7 +65,10 @@ def usage_error(exc: click.UsageError) -> NoReturn:
         raise exc
     sub = exc.ctx.command_path.split()[1:] if exc.ctx is not None else []
     where = " ".join(["patchq", *sub])
-    fail(f"{exc.format_message().rstrip('.')}: see `{where} --help`", exc.exit_code)
+    message = exc.format_message()
+    if message.endswith(".") and not message.endswith(".."):  # click's sentences; not "FILE..."
+        message = message[:-1]
+    fail(f"{message}: see `{where} --help`", exc.exit_code)
 
 
 class Context:
@@ -224,6 +227,8 @@ def init(ctx: Context, base: str, name: str | None, url: str | None, branch: str
         raise PatchqError(f"{ws.series_path} already exists: edit it, or remove it to start over")
     if not ctx.upstream:
         raise click.UsageError("patchq init needs --upstream PATH (the local upstream clone)")
+    if ws.patches_dir.exists() and not ws.patches_dir.is_dir():
+        raise PatchqError(f"{ws.patches_dir} is a file: the patches go in that directory")
     with ws.open_repo() as repo:
         rel = os.path.relpath(repo.path.resolve(), ws.root)
         new = edit.new_series(

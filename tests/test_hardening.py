@@ -278,3 +278,39 @@ def test_skip_after_series_yaml_was_deleted(stopped: Path) -> None:
     assert not (stopped / "series.yaml").exists()
     assert run("rebase", "--abort").exit_code == 0
     assert series.load(stopped).patches
+
+
+# -- files where patchq expects directories, and a symlinked series.yaml ---------------------
+
+
+def test_init_when_patches_is_a_file(upstream: UpstreamRepo, workdir: Path) -> None:
+    (workdir / "patches").write_text("notes\n")
+    result = run("init", "--upstream", str(upstream.path), "--base", "1.0")
+    assert result.exit_code == 2
+    assert "patches is a file" in one_error_line(result.stderr)
+    assert not (workdir / "series.yaml").exists()
+    assert (workdir / "patches").read_text() == "notes\n"
+
+
+@pytest.mark.parametrize(
+    "args", [["mark", "1", "merged"], ["drop", "1"], ["rebase", "--onto", "1.0"]]
+)
+def test_state_dir_that_is_a_file(three: Path, args: list[str]) -> None:
+    (three / ".patchq").write_text("x")
+    before = files_of(three)
+    result = run(*args)
+    assert result.exit_code == 2
+    assert ".patchq is a file" in one_error_line(result.stderr)
+    assert files_of(three) == before
+
+
+def test_mark_writes_through_a_symlinked_series_yaml(three: Path, tmp_path: Path) -> None:
+    real = tmp_path / "elsewhere" / "series.yaml"
+    real.parent.mkdir()
+    (three / "series.yaml").rename(real)
+    (three / "series.yaml").symlink_to(real)
+    result = run("mark", "a", "submitted")
+    assert result.exit_code == 0, result.stderr
+    assert (three / "series.yaml").is_symlink()
+    assert series.load(three).patches[0].status == "submitted"
+    assert "status: submitted" in real.read_text()
