@@ -14,6 +14,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
+from ruamel.yaml.scalarstring import SingleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -151,7 +152,19 @@ def _fresh(value: Any) -> Any:
     if isinstance(value, str) and _ISO_DAY.match(value):
         # A date written as a date (2025-10-02), not as a quoted string.
         return dt.date.fromisoformat(value)
+    if isinstance(value, str) and _read_back_as_other_type(value):
+        # ruamel writes YAML 1.2, where `yes` is a string; series.yaml is read as YAML 1.1
+        # (PyYAML), where a plain `yes`/`off` is a boolean: quote it so it reads back as text.
+        return SingleQuotedScalarString(value)
     return value
+
+
+def _read_back_as_other_type(text: str) -> bool:
+    import yaml
+
+    resolver = yaml.resolver.Resolver()
+    tag = resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return bool(tag != "tag:yaml.org,2002:str")
 
 
 # -- trailing comments ---------------------------------------------------------------------

@@ -314,3 +314,35 @@ def test_mark_writes_through_a_symlinked_series_yaml(three: Path, tmp_path: Path
     assert (three / "series.yaml").is_symlink()
     assert series.load(three).patches[0].status == "submitted"
     assert "status: submitted" in real.read_text()
+
+
+# -- a patch file without a diff ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["status"], ["apply", "--branch", "built"], ["rebase", "--onto", "2.0", "--dry-run"]],
+)
+def test_patch_without_a_diff_is_not_applies(
+    three: Path, upstream: UpstreamRepo, args: list[str]
+) -> None:
+    upstream.commit("Release 2.0", {"README.rst": "nova 2\n"})
+    upstream.tag("2.0")
+    (three / "patches" / "b.patch").write_text("hello world\nthis is not a patch\n")
+    before, snap = files_of(three), upstream.snapshot()
+    result = run(*args)
+    assert result.exit_code == 2
+    assert "b.patch: has no diff" in one_error_line(result.stderr)
+    assert "applies" not in result.stdout
+    assert files_of(three) == before and upstream.snapshot() == snap
+
+
+# -- text that YAML 1.1 would read back as something else --------------------------------------
+
+
+@pytest.mark.parametrize("text", ["yes", "no", "on", "Off", "12", "1.0", "null", "~"])
+def test_mark_reason_and_owner_read_back_as_written(three: Path, text: str) -> None:
+    result = run("mark", "a", "submitted", "--reason", text, "--owner", text)
+    assert result.exit_code == 0, result.stderr
+    patch = series.load(three).patches[0]
+    assert (patch.reason, patch.owner) == (text, text)
