@@ -28,7 +28,11 @@ class Applied:
 def check_branch(repo: Repo, branch: str, *, force: bool) -> Sha | None:
     """The branch's current commit (None when new); refuses what must not be replaced."""
     proc = repo.run("check-ref-format", "--branch", branch, check=False)
-    if proc.returncode != 0 or branch.startswith("-"):
+    # --branch expands "@{-1}" to another name; "@" alone means HEAD to every git command,
+    # and "refs/..." would nest under refs/heads/.
+    expanded = proc.stdout.decode(errors="replace").strip()
+    bad = proc.returncode != 0 or expanded != branch or branch == "@"
+    if bad or branch.startswith(("-", "refs/")):
         raise ConfigError(f"--branch {branch!r} is not a valid branch name")
     old = repo.resolve(f"refs/heads/{branch}")
     if old is None:

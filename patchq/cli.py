@@ -28,9 +28,23 @@ FORMATS = click.Choice(["text", "json"])
 class PatchqGroup(click.Group):
     """Turns PatchqError into one line on stderr and its exit code; never a traceback."""
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            usage_error(exc)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            usage_error(exc)
         except PatchqError as exc:
             fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
@@ -45,6 +59,18 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     sys.exit(code)
 
 
+def usage_error(exc: click.UsageError) -> NoReturn:
+    """A bad flag or argument: one line like every other error, pointing at --help."""
+    if type(exc).__name__ == "NoArgsIsHelpError":  # bare `patchq`: click shows the help
+        raise exc
+    sub = exc.ctx.command_path.split()[1:] if exc.ctx is not None else []
+    where = " ".join(["patchq", *sub])
+    message = exc.format_message()
+    if message.endswith(".") and not message.endswith(".."):  # click's sentences; not "FILE..."
+        message = message[:-1]
+    fail(f"{message}: see `{where} --help`", exc.exit_code)
+
+
 class Context:
     def __init__(self) -> None:
         self.directory: str | None = None
@@ -54,7 +80,8 @@ class Context:
     def start(self) -> Path:
         start = Path(self.directory) if self.directory else Path.cwd()
         if self.directory and not start.is_dir():
-            raise click.UsageError(f"-C {self.directory}: no such directory")
+            why = "is not a directory" if start.exists() else "no such directory"
+            raise click.UsageError(f"-C {self.directory}: {why}")
         return start.resolve()
 
     @property
@@ -200,6 +227,8 @@ def init(ctx: Context, base: str, name: str | None, url: str | None, branch: str
         raise PatchqError(f"{ws.series_path} already exists: edit it, or remove it to start over")
     if not ctx.upstream:
         raise click.UsageError("patchq init needs --upstream PATH (the local upstream clone)")
+    if ws.patches_dir.exists() and not ws.patches_dir.is_dir():
+        raise PatchqError(f"{ws.patches_dir} is a file: the patches go in that directory")
     with ws.open_repo() as repo:
         rel = os.path.relpath(repo.path.resolve(), ws.root)
         new = edit.new_series(
@@ -740,8 +769,18 @@ def check(
     if output is None:
         click.echo(rendered, nl=False)
     else:
+        target = ctx.start / output  # "as if started in DIR", like report --output
+        if not output or target.is_dir():
+            raise PatchqError(
+                f"cannot write --output {output!r}: it is a directory: give a file name"
+            )
+        blocker = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise PatchqError(
+                f"cannot write --output {output}: {blocker} is a file, not a directory"
+            )
         try:
-            atomic_write(Path(output), rendered.encode("utf-8"))
+            atomic_write(target, rendered.encode("utf-8"))
         except OSError as exc:
             raise PatchqError(f"cannot write --output {output}: {exc.strerror}") from None
         console.info(f"{check_output.summary(report)}; wrote {output}")

@@ -149,7 +149,10 @@ def prepare(target: Path | None) -> Layout:
     elif target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ConfigError(f"{target} is not an empty directory: give a new directory to the demo")
     layout = Layout(target.resolve())
-    layout.root.mkdir(parents=True, exist_ok=True)
+    try:
+        layout.root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {target}: {exc.strerror}: give a new directory") from None
     demosrc.build(layout.upstream)
     source = example_dir()
     layout.packaging.mkdir()

@@ -9,6 +9,8 @@ from pathlib import Path
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write via a temp file in the same directory, fsync it, rename it over `path`."""
+    if path.is_symlink():  # renaming over the link would leave its target unchanged
+        path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -336,7 +336,7 @@ def _finish(
     old_texts: dict[str, bytes] | None = None,
 ) -> Report:
     original = rdir.original_series()
-    if ws.series_path.read_bytes() != original:
+    if not ws.series_path.is_file() or ws.series_path.read_bytes() != original:
         raise ConfigError(
             f"{ws.series_path} changed while the rebase was in progress: undo the edit and run "
             "`patchq rebase --continue`, or `patchq rebase --abort`"

@@ -226,7 +226,7 @@ class RebaseDir:
     def load(self) -> RebaseState:
         try:
             return RebaseState.from_json(json.loads(self.state_file.read_text("utf-8")))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ConfigError(
                 f"{self.state_file} is unreadable ({type(exc).__name__}): "
                 "run `patchq rebase --abort` to restore the series"
@@ -237,10 +237,20 @@ class RebaseDir:
         checkpoint(label)
 
     def original_patch(self, file: str) -> bytes:
-        return (self.backup_dir / "patches" / file).read_bytes()
+        return self._backup(Path("patches") / file)
 
     def original_series(self) -> bytes:
-        return (self.backup_dir / "series.yaml").read_bytes()
+        return self._backup(Path("series.yaml"))
+
+    def _backup(self, name: Path) -> bytes:
+        try:
+            return (self.backup_dir / name).read_bytes()
+        except OSError as exc:
+            raise ConfigError(
+                f"the rebase backup {self.backup_dir / name} is gone ({exc.strerror}): "
+                "patchq cannot finish or undo this rebase; series.yaml and patches/ are as "
+                f"they are now: restore them from version control and remove {self.path}"
+            ) from None
 
     # -- finishing: journal the result, then replay it ------------------------------------
 
@@ -295,14 +305,20 @@ class RebaseDir:
     def restore(self) -> int:
         """Put series.yaml and every backed-up patch file back, byte for byte; returns how
         many files had to be rewritten."""
-        manifest = json.loads((self.backup_dir / "manifest.json").read_text("utf-8"))
+        raw = self._backup(Path("manifest.json"))
+        try:
+            files = [str(f) for f in json.loads(raw)["patches"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(
+                f"the rebase backup {self.backup_dir}/manifest.json is damaged "
+                f"({type(exc).__name__}): restore series.yaml and patches/ from version "
+                f"control and remove {self.path}"
+            ) from None
+        # Every original is read before anything is written: a damaged backup changes nothing.
+        originals = [(self.ws.series_path, self.original_series())]
+        originals += [(self.ws.patch_path(f), self.original_patch(f)) for f in files]
         changed = 0
-        originals = [(self.ws.series_path, self.backup_dir / "series.yaml")]
-        originals += [
-            (self.ws.patch_path(f), self.backup_dir / "patches" / f) for f in manifest["patches"]
-        ]
-        for target, source in originals:
-            data = source.read_bytes()
+        for target, data in originals:
             if not target.is_file() or target.read_bytes() != data:
                 atomic_write(target, data)
                 changed += 1

@@ -354,8 +354,12 @@ def dump_new(series: Series) -> str:
 def save(root: Path, series: Series) -> None:
     """Write series.yaml atomically, editing the existing document as little as possible."""
     path = root / SERIES_FILE
-    text = path.read_text("utf-8") if path.is_file() else None
-    atomic_write(path, render(text, series).encode("utf-8"))
+    raw = path.read_bytes() if path.is_file() else None
+    text = raw.decode("utf-8").replace("\r\n", "\n") if raw is not None else None
+    out = render(text, series)
+    if raw is not None and raw.count(b"\r\n") * 2 > raw.count(b"\n"):
+        out = out.replace("\n", "\r\n")  # a CRLF file stays CRLF: an edit is not every line
+    atomic_write(path, out.encode("utf-8"))
 
 
 def render(old_text: str | None, series: Series) -> str:
@@ -392,6 +396,11 @@ def find_patch(series: Series, name: str) -> int:
     if name.isdigit() and 1 <= int(name) <= len(series.patches):
         return int(name) - 1
     count = len(series.patches)
+    if count == 0:
+        raise ConfigError(
+            f"no patch {name!r}: the series in {SERIES_FILE} is empty: add patches with "
+            "`patchq import`"
+        )
     raise ConfigError(
         f"no patch {name!r} in {SERIES_FILE}: give a file name, a name without .patch, "
         f"or a position 1..{count} (`patchq list` shows them)"

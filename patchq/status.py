@@ -67,7 +67,16 @@ def require_ancestor(rng: Range, scan: RangeScan, repo: Repo) -> None:
 
 
 def read_series(ws: Workspace, current: Series) -> list[tuple[Patch, PatchFile]]:
-    return [(patch, ws.read_patch(patch)) for patch in current.patches]
+    pairs = [(patch, ws.read_patch(patch)) for patch in current.patches]
+    for patch, info in pairs:
+        # Without a diff there is nothing to apply or to find upstream: "applies" would be a
+        # verdict on nothing (git am refuses such a file as an empty patch).
+        if not info.diff.strip():
+            raise ConfigError(
+                f"{ws.patch_path(patch.file)}: has no diff: regenerate it with "
+                "`git format-patch`, or `patchq drop` it"
+            )
+    return pairs
 
 
 def carried_view(index: int, patch: Patch, info: PatchFile, patch_id: str | None) -> detect.Carried:

@@ -76,6 +76,11 @@ class Workspace:
     # -- state, locks and guards -----------------------------------------------------------
 
     def ensure_state_dir(self) -> Path:
+        if self.state_dir.exists() and not self.state_dir.is_dir():
+            raise ConfigError(
+                f"{self.state_dir} is a file: patchq keeps its state in that directory; "
+                "move the file away"
+            )
         self.state_dir.mkdir(exist_ok=True)
         ignore = self.state_dir / ".gitignore"
         if not ignore.exists():

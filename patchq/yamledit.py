@@ -14,6 +14,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
+from ruamel.yaml.scalarstring import SingleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -42,6 +43,7 @@ def _reconcile_map(node: CommentedMap, new: dict[str, Any]) -> None:
                 _reconcile_map(old, value)
             elif isinstance(old, CommentedSeq) and isinstance(value, list):
                 _reconcile_seq(old, value, keyed=key in ("patches",))
+                _forget_empty_leading(node, key)
             elif not _same(old, value):
                 node[key] = _fresh(value)
             continue
@@ -79,10 +81,13 @@ def _reconcile_seq(node: CommentedSeq, new: list[Any], *, keyed: bool) -> None:
     while i < len(node):
         if key_of(node[i]) not in wanted:
             orphan = take_trailing(node[i])
+            # The comment block right before an item belongs to it: it goes too.
             if i > 0:
-                # The comment block right before an item belongs to it: it goes too.
                 take_trailing(node[i - 1])
                 give_trailing(node[i - 1], orphan)
+            else:
+                take_leading(node)
+                give_leading(node, orphan)
             del node[i]
         else:
             i += 1
@@ -115,7 +120,10 @@ def _move(node: CommentedSeq, src: int, dst: int) -> None:
         give_trailing(node[dst - 1], lead)
         give_trailing(item, displaced_lead)
     else:
-        give_trailing(item, lead if lead.strip() == "" else "\n")
+        # The block before the first item hangs on the list itself: swap it too.
+        first_lead = take_leading(node)
+        give_leading(node, lead)
+        give_trailing(item, first_lead if first_lead.strip() else "\n")
 
 
 def _equal_plain(old: Any, new: Any) -> bool:
@@ -150,7 +158,19 @@ def _fresh(value: Any) -> Any:
         from ruamel.yaml import YAML
 
         return YAML().load(f"t: {value}\n")["t"]
+    if isinstance(value, str) and _read_back_as_other_type(value):
+        # ruamel writes YAML 1.2, where `yes` is a string; series.yaml is read as YAML 1.1
+        # (PyYAML), where a plain `yes`/`off` is a boolean: quote it so it reads back as text.
+        return SingleQuotedScalarString(value)
     return value
+
+
+def _read_back_as_other_type(text: str) -> bool:
+    import yaml
+
+    resolver = yaml.resolver.Resolver()
+    tag = resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return bool(tag != "tag:yaml.org,2002:str")
 
 
 # -- trailing comments ---------------------------------------------------------------------
@@ -210,3 +230,60 @@ def give_trailing(node: Any, rest: str) -> None:
         entry[2].value = (value if value.endswith("\n") else value + "\n") + rest
     else:
         entry[2] = CommentToken("\n" + rest, CommentMark(0), None)
+
+
+def take_leading(seq: CommentedSeq) -> str:
+    """Detach the comment lines before a list's first item; keep the end-of-line comment of
+    the key that holds the list ("patches: # ..."). ruamel shares these tokens with that key."""
+    comment = seq.ca.comment
+    if not comment:
+        return ""
+    text = ""
+    if comment[0] is not None:
+        value: str = comment[0].value
+        newline = value.find("\n")
+        if newline >= 0:
+            text, comment[0].value = value[newline + 1 :], value[: newline + 1]
+    if len(comment) > 1 and comment[1]:
+        text += "".join(
+            " " * tok.column + tok.value if tok.value.strip() else tok.value for tok in comment[1]
+        )
+        del comment[1][:]
+    return text
+
+
+def give_leading(seq: CommentedSeq, text: str) -> None:
+    text = text.lstrip("\n")  # no blank line between the key and its first item
+    if not text:
+        return
+    comment = seq.ca.comment
+    if comment and comment[0] is not None:
+        value = comment[0].value
+        comment[0].value = (value if value.endswith("\n") else value + "\n") + text
+        return
+    token = CommentToken(text, CommentMark(0), None)
+    if comment and len(comment) > 1 and comment[1] is not None:
+        comment[1].append(token)
+    else:
+        seq.ca.comment = [None, [token]]
+
+
+def _forget_empty_leading(node: CommentedMap, key: Any) -> None:
+    value = node[key]
+    if not isinstance(value, CommentedSeq):
+        return
+    entry = node.ca.items.get(key)
+    if not len(value):
+        # No items left: what led them goes with them, and "key: []" keeps its own line
+        # (a block list's comments would put the "[]" on a line of its own: invalid YAML).
+        take_leading(value)
+        value.ca.comment = None
+        value.fa.set_flow_style()
+        if entry and len(entry) > 2 and entry[2] is not None and not entry[2].value.strip():
+            entry[2] = None
+    # An emptied comment list still makes ruamel put the first item on the key's line.
+    if entry and len(entry) > 3 and entry[3] == []:
+        entry[3] = None
+    comment = value.ca.comment
+    if comment and len(comment) > 1 and comment[1] == []:
+        comment[1] = None

@@ -133,8 +133,9 @@ class Repo:
     def __post_init__(self) -> None:
         self.path = Path(self.path)
         if not self.path.is_dir():
+            why = "is not a directory" if self.path.exists() else "does not exist"
             raise ConfigError(
-                f"upstream repository {self.path} does not exist: "
+                f"upstream repository {self.path} {why}: "
                 "pass --upstream PATH or set upstream.path in series.yaml"
             )
         proc = subprocess.run(
