@@ -698,6 +698,8 @@ def report(
         output = ctx.start / output if output is not None else None
         template = ctx.start / template if template is not None else None
     ws, current = _series_for(ctx)
+    if output is not None:
+        ws.refuse_as_output(output)
     if ws.rebase_in_progress():
         console.info("patchq: a rebase is in progress: the report shows series.yaml as it is now")
     result = _status_against(ws, current, against) if against is not None else None
@@ -758,6 +760,8 @@ def check(
     from patchq.fsutil import atomic_write
 
     ws = ctx.workspace()
+    if output:
+        ws.refuse_as_output(ctx.start / output)
     report = checks.run(ws, against=against, require_upstream=require_upstream)
     to_terminal = output is None and fmt == "text"
     rendered = check_output.render(

@@ -346,3 +346,18 @@ def test_mark_reason_and_owner_read_back_as_written(three: Path, text: str) -> N
     assert result.exit_code == 0, result.stderr
     patch = series.load(three).patches[0]
     assert (patch.reason, patch.owner) == (text, text)
+
+
+# -- an --output that would overwrite the series ----------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["report", "check"])
+@pytest.mark.parametrize("target", ["series.yaml", "./series.yaml", "patches/a.patch", ".patchq/x"])
+def test_output_never_overwrites_the_series(three: Path, command: str, target: str) -> None:
+    before = files_of(three)
+    result = run(command, "--output", target)
+    assert result.exit_code == 2
+    line = one_error_line(result.stderr)
+    assert "is the series file itself" in line or "is inside" in line
+    assert files_of(three) == before
+    assert series.load(three).patches
