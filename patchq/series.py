@@ -354,12 +354,16 @@ def dump_new(series: Series) -> str:
 def save(root: Path, series: Series) -> None:
     """Write series.yaml atomically, editing the existing document as little as possible."""
     path = root / SERIES_FILE
-    raw = path.read_bytes() if path.is_file() else None
-    text = raw.decode("utf-8").replace("\r\n", "\n") if raw is not None else None
+    atomic_write(path, render_bytes(path.read_bytes() if path.is_file() else None, series))
+
+
+def render_bytes(old_raw: bytes | None, series: Series) -> bytes:
+    """render() for the file's bytes: a CRLF file stays CRLF (an edit is not every line)."""
+    text = old_raw.decode("utf-8").replace("\r\n", "\n") if old_raw is not None else None
     out = render(text, series)
-    if raw is not None and raw.count(b"\r\n") * 2 > raw.count(b"\n"):
-        out = out.replace("\n", "\r\n")  # a CRLF file stays CRLF: an edit is not every line
-    atomic_write(path, out.encode("utf-8"))
+    if old_raw is not None and old_raw.count(b"\r\n") * 2 > old_raw.count(b"\n"):
+        out = out.replace("\n", "\r\n")
+    return out.encode("utf-8")
 
 
 def render(old_text: str | None, series: Series) -> str:

@@ -316,14 +316,14 @@ def test_mark_writes_through_a_symlinked_series_yaml(three: Path, tmp_path: Path
     assert "status: submitted" in real.read_text()
 
 
-# -- a patch file without a diff ------------------------------------------------------------
+# -- a patch file that is plain text: no mail header, no diff ---------------------------
 
 
 @pytest.mark.parametrize(
     "args",
     [["status"], ["apply", "--branch", "built"], ["rebase", "--onto", "2.0", "--dry-run"]],
 )
-def test_patch_without_a_diff_is_not_applies(
+def test_plain_text_patch_file_is_not_applies(
     three: Path, upstream: UpstreamRepo, args: list[str]
 ) -> None:
     upstream.commit("Release 2.0", {"README.rst": "nova 2\n"})
@@ -332,7 +332,7 @@ def test_patch_without_a_diff_is_not_applies(
     before, snap = files_of(three), upstream.snapshot()
     result = run(*args)
     assert result.exit_code == 2
-    assert "b.patch: has no diff" in one_error_line(result.stderr)
+    assert "b.patch: not a patch (no mail header and no diff)" in one_error_line(result.stderr)
     assert "applies" not in result.stdout
     assert files_of(three) == before and upstream.snapshot() == snap
 
@@ -361,3 +361,18 @@ def test_output_never_overwrites_the_series(three: Path, command: str, target: s
     assert "is the series file itself" in line or "is inside" in line
     assert files_of(three) == before
     assert series.load(three).patches
+
+
+def test_rebase_keeps_crlf_line_endings(series_dir: Path, upstream: UpstreamRepo) -> None:
+    from rebase_helpers import make_series, release_two
+
+    make_series(upstream, series_dir)
+    release_two(upstream)
+    path = series_dir / "series.yaml"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert run("rebase", "--onto", "2.0").exit_code == 1  # stops at the conflict
+    result = run("rebase", "--skip")
+    assert result.exit_code == 0, result.stderr
+    after = path.read_bytes()
+    assert after.count(b"\n") == after.count(b"\r\n") > 10
+    assert series.load(series_dir).upstream.base == "2.0"
