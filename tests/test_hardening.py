@@ -376,3 +376,18 @@ def test_rebase_keeps_crlf_line_endings(series_dir: Path, upstream: UpstreamRepo
     after = path.read_bytes()
     assert after.count(b"\n") == after.count(b"\r\n") > 10
     assert series.load(series_dir).upstream.base == "2.0"
+
+
+def test_demo_interrupted_step_exits_130_without_a_second_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from patchq import demo
+
+    monkeypatch.setattr(demo, "invoke", lambda argv: 130)  # what a Ctrl-C inside a step returns
+    steps = [demo.Step("list", ("list",)), demo.Step("never", ("status",))]
+    said: list[str] = []
+    with pytest.raises(SystemExit) as stop:
+        demo.run_steps(demo.Layout(tmp_path), steps, say=said.append)
+    assert stop.value.code == 130
+    assert len(said) == 1  # stopped after the interrupted step
+    assert "patchq: error" not in capsys.readouterr().err
