@@ -346,8 +346,10 @@ def dump_new(series: Series) -> str:
     """The canonical text of a series written from scratch (patchq init)."""
     from ruamel.yaml import YAML
 
+    from patchq import yamledit
+
     out = io.StringIO()
-    _yaml(YAML).dump(series.as_dict(), out)
+    _yaml(YAML).dump(yamledit.fresh(series.as_dict()), out)  # quotes `yes`, keeps dates
     return out.getvalue()
 
 

@@ -391,3 +391,13 @@ def test_demo_interrupted_step_exits_130_without_a_second_error(
     assert stop.value.code == 130
     assert len(said) == 1  # stopped after the interrupted step
     assert "patchq: error" not in capsys.readouterr().err
+
+
+def test_init_name_branch_url_read_back_as_written(upstream: UpstreamRepo, workdir: Path) -> None:
+    result = run(
+        "init", "--upstream", str(upstream.path), "--base", "1.0", "--name", "yes",
+        "--branch", "on", "--url", "no",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    loaded = series.load(workdir).upstream
+    assert (loaded.name, loaded.branch, loaded.url) == ("yes", "on", "no")
