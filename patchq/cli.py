@@ -592,6 +592,7 @@ def rebase(
 def _render_rebase(report: Any) -> None:
     """The plan or summary table on stdout; a stop at a conflict explained on stderr."""
     from rich.table import Table
+    from rich.text import Text
 
     from patchq import rebase_report as engine
 
@@ -617,7 +618,7 @@ def _render_rebase(report: Any) -> None:
             table.add_column(column, overflow="fold")
         for i, row in shown:
             result = f"[{styles.get(row.result, '')}]{row.result}[/]"
-            table.add_row(str(i), row.file, row.subject, result, row.detail)
+            table.add_row(str(i), Text(row.file), Text(row.subject), result, Text(row.detail))
         out = console.stdout_console()
         if not out.is_terminal:
             out.width = max(out.width, 200)  # piped: one patch per line, for grep

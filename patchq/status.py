@@ -477,11 +477,11 @@ def print_status(result: verdict.StatusResult, *, rebase_in_progress: bool) -> N
             )
         table.add_row(
             str(position),
-            state.patch.name,
+            Text(state.patch.name),  # names, paths and subjects are data, not rich markup
             Text(state_label(state), style=colours[state.state]),
             ", ".join(state.evidence),
             (state.upstream_commit or "")[:12],
-            notes,
+            Text(notes),
         )
     if out.is_terminal:
         out.print(table)

@@ -401,3 +401,21 @@ def test_init_name_branch_url_read_back_as_written(upstream: UpstreamRepo, workd
     assert result.exit_code == 0, result.stderr
     loaded = series.load(workdir).upstream
     assert (loaded.name, loaded.branch, loaded.url) == ("yes", "on", "no")
+
+
+# -- subjects are data, not rich markup -------------------------------------------------------
+
+
+def test_list_and_rebase_plan_print_brackets_in_subjects(
+    series_dir: Path, upstream: UpstreamRepo
+) -> None:
+    for file, subject in (("a.patch", "Close [/] tag"), ("b.patch", "Make [bold]x[/bold] work")):
+        add_patch(series_dir, file, subject)
+    listed = run("list")
+    assert listed.exit_code == 0, listed.stderr
+    assert "Close [/] tag" in listed.stdout and "Make [bold]x[/bold] work" in listed.stdout
+    upstream.commit("Release 2.0", {"README.rst": "nova 2\n"})
+    upstream.tag("2.0")
+    plan = run("rebase", "--onto", "2.0", "--dry-run")
+    assert plan.exit_code == 0, plan.stderr
+    assert "Close [/] tag" in plan.stdout and "[bold]x[/bold]" in plan.stdout
