@@ -60,7 +60,7 @@ def print_table(table_rows: list[dict[str, Any]]) -> None:
         age = "" if row["age_days"] is None else f"{row['age_days']}d"
         # Text(): a subject like "Close [/] tag" is data, not rich markup.
         cells = (row["name"], row["subject"], row["status"], age, link)
-        table.add_row(str(row["position"]), *(Text(str(cell)) for cell in cells))
+        table.add_row(str(row["position"]), *(Text(console.printable(str(c))) for c in cells))
     out = console.stdout_console()
     out.print(table)
     out.print(f"{len(table_rows)} patches")

@@ -419,3 +419,16 @@ def test_list_and_rebase_plan_print_brackets_in_subjects(
     plan = run("rebase", "--onto", "2.0", "--dry-run")
     assert plan.exit_code == 0, plan.stderr
     assert "Close [/] tag" in plan.stdout and "[bold]x[/bold]" in plan.stdout
+
+
+@pytest.mark.parametrize(
+    "args", [["list"], ["report", "--format", "text"], ["report", "--format", "markdown"]]
+)
+def test_control_characters_in_subjects_never_reach_the_output(
+    series_dir: Path, args: list[str]
+) -> None:
+    add_patch(series_dir, "a.patch", "\x1b[31mRed\x1b]0;title\x07 and \x01 more")
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    assert "Red" in result.stdout and "more" in result.stdout
+    assert not any(ch in result.stdout for ch in "\x1b\x07\x01")
