@@ -97,6 +97,19 @@ def format_problem(path: Path, problem: Problem) -> str:
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """Safe loader that keeps dates as text ("2025-10-02") instead of datetime objects."""
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        # PyYAML keeps the last of two equal keys without a word, and the round-trip writer
+        # refuses them: both would hide what the user wrote.
+        seen: set[str] = set()
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key '{key.value}': keep one", key.start_mark
+                    )
+                seen.add(key.value)
+        return super().construct_mapping(node, deep)
+
 
 _Loader.add_constructor(
     "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)

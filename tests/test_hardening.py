@@ -432,3 +432,24 @@ def test_control_characters_in_subjects_never_reach_the_output(
     assert result.exit_code == 0, result.stderr
     assert "Red" in result.stdout and "more" in result.stdout
     assert not any(ch in result.stdout for ch in "\x1b\x07\x01")
+
+
+# -- duplicate keys ---------------------------------------------------------------------------
+
+
+def test_duplicate_keys_are_refused_not_a_traceback(three: Path) -> None:
+    path = three / "series.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "    status: pending\n", "    status: pending\n    status: merged\n", 1
+        )
+    )
+    before = files_of(three)
+    for args in (["list"], ["mark", "a", "submitted"]):
+        result = run(*args)
+        assert result.exit_code == 2
+        assert "duplicate key 'status'" in one_error_line(result.stderr)
+    checked = run("check", "--format", "json")
+    assert checked.exit_code == 1
+    assert "duplicate key 'status'" in checked.stdout
+    assert files_of(three) == before
