@@ -453,3 +453,13 @@ def test_duplicate_keys_are_refused_not_a_traceback(three: Path) -> None:
     assert checked.exit_code == 1
     assert "duplicate key 'status'" in checked.stdout
     assert files_of(three) == before
+
+
+def test_apply_onto_empty_string_is_refused_not_the_base(
+    three: Path, upstream: UpstreamRepo
+) -> None:
+    before = upstream.snapshot()
+    result = run("apply", "--onto", "", "--branch", "built")
+    assert result.exit_code == 2
+    assert "ref '' is not a commit" in one_error_line(result.stderr)
+    assert upstream.snapshot() == before
