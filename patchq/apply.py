@@ -58,7 +58,7 @@ def apply_series(
     ws: Workspace, current: Series, repo: Repo, *, onto: str | None, branch: str, force: bool
 ) -> Applied:
     old = check_branch(repo, branch, force=force)
-    onto_name = onto or current.upstream.base
+    onto_name = current.upstream.base if onto is None else onto  # "--onto ''" is refused
     rng = status.resolve_range(current, repo, onto_name)
     if rng.against_commit == rng.base_commit:
         # Nothing upstream between base and REF: the series built on its base is the branch.

@@ -221,7 +221,7 @@ def _locate_unreadable(path: Path) -> tuple[int, str] | None:
         line = data[: exc.start].count(b"\n") + 1
         return line, f"not UTF-8 (byte {exc.start}): save {SERIES_FILE} as UTF-8"
     try:
-        yaml.safe_load(text)
+        yaml.load(text, Loader=series._Loader)  # safe; the loader that refused it
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         if mark is None:

@@ -592,6 +592,7 @@ def rebase(
 def _render_rebase(report: Any) -> None:
     """The plan or summary table on stdout; a stop at a conflict explained on stderr."""
     from rich.table import Table
+    from rich.text import Text
 
     from patchq import rebase_report as engine
 
@@ -617,7 +618,7 @@ def _render_rebase(report: Any) -> None:
             table.add_column(column, overflow="fold")
         for i, row in shown:
             result = f"[{styles.get(row.result, '')}]{row.result}[/]"
-            table.add_row(str(i), row.file, row.subject, result, row.detail)
+            table.add_row(str(i), Text(row.file), Text(row.subject), result, Text(row.detail))
         out = console.stdout_console()
         if not out.is_terminal:
             out.width = max(out.width, 200)  # piped: one patch per line, for grep
@@ -698,6 +699,8 @@ def report(
         output = ctx.start / output if output is not None else None
         template = ctx.start / template if template is not None else None
     ws, current = _series_for(ctx)
+    if output is not None:
+        ws.refuse_as_output(output)
     if ws.rebase_in_progress():
         console.info("patchq: a rebase is in progress: the report shows series.yaml as it is now")
     result = _status_against(ws, current, against) if against is not None else None
@@ -758,6 +761,8 @@ def check(
     from patchq.fsutil import atomic_write
 
     ws = ctx.workspace()
+    if output:
+        ws.refuse_as_output(ctx.start / output)
     report = checks.run(ws, against=against, require_upstream=require_upstream)
     to_terminal = output is None and fmt == "text"
     rendered = check_output.render(

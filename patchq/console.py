@@ -29,6 +29,15 @@ def color_enabled(stream: Any) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+_CONTROL = {c: "\ufffd" for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)) if chr(c) not in "\t\n"}
+
+
+def printable(text: str) -> str:
+    """Text from a patch or series.yaml made safe for a terminal: an ESC in a subject must not
+    recolour the screen or reach a pipe as an ANSI code."""
+    return text.translate(_CONTROL)
+
+
 def stdout_console() -> Console:
     from rich.console import Console
 

@@ -178,6 +178,8 @@ def run_steps(
         # (After the command: given before it, the command-level envvar would override it.)
         where = ["-C", str(layout.packaging), "--upstream", str(layout.upstream)]
         code = invoke([*step.args, *where])
+        if code == 130:  # interrupted (Ctrl-C): the step already said so
+            sys.exit(code)
         if code not in step.ok_codes:
             raise PatchqError(
                 f"demo step `patchq {shlex.join(step.args)}` exited with {code}: "

@@ -43,6 +43,7 @@ def rows(ws: Workspace, current: Series) -> list[dict[str, Any]]:
 
 def print_table(table_rows: list[dict[str, Any]]) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, pad_edge=False)
     for column in ("#", "name", "subject", "status", "age", "upstream"):
@@ -57,7 +58,9 @@ def print_table(table_rows: list[dict[str, Any]]) -> None:
             or ""
         )
         age = "" if row["age_days"] is None else f"{row['age_days']}d"
-        table.add_row(str(row["position"]), row["name"], row["subject"], row["status"], age, link)
+        # Text(): a subject like "Close [/] tag" is data, not rich markup.
+        cells = (row["name"], row["subject"], row["status"], age, link)
+        table.add_row(str(row["position"]), *(Text(console.printable(str(c))) for c in cells))
     out = console.stdout_console()
     out.print(table)
     out.print(f"{len(table_rows)} patches")

@@ -56,6 +56,12 @@ class PatchFile:
     def is_binary(self) -> bool:
         return b"\nGIT binary patch\n" in self.diff or b"\nBinary files " in self.diff
 
+    @property
+    def has_mail_header(self) -> bool:
+        """Whether the file starts like a mail (format-patch header), not like plain text."""
+        text = self.raw[:4096].decode("utf-8", "surrogateescape").replace("\r\n", "\n")
+        return bool(_split_mail(text)[0])
+
     def git_author_line(self) -> str:
         """ "Name <email> <secs> <zone>" for a commit object."""
         return f"{self.author} {git_date(self.date)}"

@@ -352,7 +352,7 @@ def _finish(
         patches=tuple(p for p in current.patches if p.file in kept),
         history=(*current.history, entry),
     )
-    text = series.render(original.decode("utf-8"), new).encode("utf-8")
+    text = series.render_bytes(original, new)
     deletes = tuple(o.file for o in state.outcomes if o.action in (DROPPED, SKIPPED))
     changed = {f: data for f, data in files.items() if data is not None}
     rdir.write_output(Output(writes=changed, deletes=deletes, series_text=text))

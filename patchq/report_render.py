@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from patchq.console import printable
 from patchq.errors import ConfigError
 from patchq.report import STATES
 from patchq.verdict import CONFLICTS
@@ -130,7 +131,7 @@ def markdown_cell(value: Any) -> str:
     """Text that stays inert inside a GitHub/GitLab pipe-table cell."""
     if value is None:
         return ""
-    text = " ".join(str(value).split())
+    text = " ".join(printable(str(value)).split())
     return text.translate(_MD_SPECIAL)
 
 
@@ -324,7 +325,7 @@ def _text_cells(row: dict[str, Any], *, against: bool) -> list[str]:
     ]
     if against:
         cells += [row["state"] or "", _text_evidence(row)]
-    return cells
+    return [printable(cell) for cell in cells]
 
 
 _STYLES = {

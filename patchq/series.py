@@ -97,6 +97,19 @@ def format_problem(path: Path, problem: Problem) -> str:
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """Safe loader that keeps dates as text ("2025-10-02") instead of datetime objects."""
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        # PyYAML keeps the last of two equal keys without a word, and the round-trip writer
+        # refuses them: both would hide what the user wrote.
+        seen: set[str] = set()
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key '{key.value}': keep one", key.start_mark
+                    )
+                seen.add(key.value)
+        return super().construct_mapping(node, deep)
+
 
 _Loader.add_constructor(
     "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
@@ -346,20 +359,26 @@ def dump_new(series: Series) -> str:
     """The canonical text of a series written from scratch (patchq init)."""
     from ruamel.yaml import YAML
 
+    from patchq import yamledit
+
     out = io.StringIO()
-    _yaml(YAML).dump(series.as_dict(), out)
+    _yaml(YAML).dump(yamledit.fresh(series.as_dict()), out)  # quotes `yes`, keeps dates
     return out.getvalue()
 
 
 def save(root: Path, series: Series) -> None:
     """Write series.yaml atomically, editing the existing document as little as possible."""
     path = root / SERIES_FILE
-    raw = path.read_bytes() if path.is_file() else None
-    text = raw.decode("utf-8").replace("\r\n", "\n") if raw is not None else None
+    atomic_write(path, render_bytes(path.read_bytes() if path.is_file() else None, series))
+
+
+def render_bytes(old_raw: bytes | None, series: Series) -> bytes:
+    """render() for the file's bytes: a CRLF file stays CRLF (an edit is not every line)."""
+    text = old_raw.decode("utf-8").replace("\r\n", "\n") if old_raw is not None else None
     out = render(text, series)
-    if raw is not None and raw.count(b"\r\n") * 2 > raw.count(b"\n"):
-        out = out.replace("\n", "\r\n")  # a CRLF file stays CRLF: an edit is not every line
-    atomic_write(path, out.encode("utf-8"))
+    if old_raw is not None and old_raw.count(b"\r\n") * 2 > old_raw.count(b"\n"):
+        out = out.replace("\n", "\r\n")
+    return out.encode("utf-8")
 
 
 def render(old_text: str | None, series: Series) -> str:

@@ -69,12 +69,12 @@ def require_ancestor(rng: Range, scan: RangeScan, repo: Repo) -> None:
 def read_series(ws: Workspace, current: Series) -> list[tuple[Patch, PatchFile]]:
     pairs = [(patch, ws.read_patch(patch)) for patch in current.patches]
     for patch, info in pairs:
-        # Without a diff there is nothing to apply or to find upstream: "applies" would be a
-        # verdict on nothing (git am refuses such a file as an empty patch).
-        if not info.diff.strip():
+        # A mail with no diff is a message-only patch; plain text with neither is no patch at
+        # all (a file overwritten by mistake), and "applies" would be a verdict on nothing.
+        if not info.diff.strip() and not info.has_mail_header:
             raise ConfigError(
-                f"{ws.patch_path(patch.file)}: has no diff: regenerate it with "
-                "`git format-patch`, or `patchq drop` it"
+                f"{ws.patch_path(patch.file)}: not a patch (no mail header and no diff): "
+                "regenerate it with `git format-patch`, or `patchq drop` it"
             )
     return pairs
 
@@ -477,11 +477,11 @@ def print_status(result: verdict.StatusResult, *, rebase_in_progress: bool) -> N
             )
         table.add_row(
             str(position),
-            state.patch.name,
+            Text(state.patch.name),  # names, paths and subjects are data, not rich markup
             Text(state_label(state), style=colours[state.state]),
             ", ".join(state.evidence),
             (state.upstream_commit or "")[:12],
-            notes,
+            Text(notes),
         )
     if out.is_terminal:
         out.print(table)

@@ -87,6 +87,17 @@ class Workspace:
             ignore.write_text("# patchq's own state: never commit it\n*\n")
         return self.state_dir
 
+    def refuse_as_output(self, path: Path, flag: str = "--output") -> None:
+        """An --output file must not be series.yaml or lie in patches/ or .patchq/."""
+        target = path.resolve()
+        if target == self.series_path.resolve():
+            raise ConfigError(
+                f"{flag} {path} is the series file itself: write the report elsewhere"
+            )
+        for own in (self.patches_dir, self.state_dir):
+            if own.resolve() in target.parents:
+                raise ConfigError(f"{flag} {path} is inside {own}: write the report elsewhere")
+
     def rebase_in_progress(self) -> bool:
         return (self.state_dir / REBASE_STATE).exists()
 

@@ -126,6 +126,11 @@ def _move(node: CommentedSeq, src: int, dst: int) -> None:
         give_trailing(item, first_lead if first_lead.strip() else "\n")
 
 
+def fresh(value: Any) -> Any:
+    """A new ruamel node for plain data, written so that it reads back the same."""
+    return _fresh(value)
+
+
 def _equal_plain(old: Any, new: Any) -> bool:
     if isinstance(old, CommentedMap) and isinstance(new, dict):
         return list(old) == list(new) and all(_equal_plain(old[k], new[k]) for k in new)

@@ -316,14 +316,14 @@ def test_mark_writes_through_a_symlinked_series_yaml(three: Path, tmp_path: Path
     assert "status: submitted" in real.read_text()
 
 
-# -- a patch file without a diff ------------------------------------------------------------
+# -- a patch file that is plain text: no mail header, no diff ---------------------------
 
 
 @pytest.mark.parametrize(
     "args",
     [["status"], ["apply", "--branch", "built"], ["rebase", "--onto", "2.0", "--dry-run"]],
 )
-def test_patch_without_a_diff_is_not_applies(
+def test_plain_text_patch_file_is_not_applies(
     three: Path, upstream: UpstreamRepo, args: list[str]
 ) -> None:
     upstream.commit("Release 2.0", {"README.rst": "nova 2\n"})
@@ -332,7 +332,7 @@ def test_patch_without_a_diff_is_not_applies(
     before, snap = files_of(three), upstream.snapshot()
     result = run(*args)
     assert result.exit_code == 2
-    assert "b.patch: has no diff" in one_error_line(result.stderr)
+    assert "b.patch: not a patch (no mail header and no diff)" in one_error_line(result.stderr)
     assert "applies" not in result.stdout
     assert files_of(three) == before and upstream.snapshot() == snap
 
@@ -346,3 +346,120 @@ def test_mark_reason_and_owner_read_back_as_written(three: Path, text: str) -> N
     assert result.exit_code == 0, result.stderr
     patch = series.load(three).patches[0]
     assert (patch.reason, patch.owner) == (text, text)
+
+
+# -- an --output that would overwrite the series ----------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["report", "check"])
+@pytest.mark.parametrize("target", ["series.yaml", "./series.yaml", "patches/a.patch", ".patchq/x"])
+def test_output_never_overwrites_the_series(three: Path, command: str, target: str) -> None:
+    before = files_of(three)
+    result = run(command, "--output", target)
+    assert result.exit_code == 2
+    line = one_error_line(result.stderr)
+    assert "is the series file itself" in line or "is inside" in line
+    assert files_of(three) == before
+    assert series.load(three).patches
+
+
+def test_rebase_keeps_crlf_line_endings(series_dir: Path, upstream: UpstreamRepo) -> None:
+    from rebase_helpers import make_series, release_two
+
+    make_series(upstream, series_dir)
+    release_two(upstream)
+    path = series_dir / "series.yaml"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert run("rebase", "--onto", "2.0").exit_code == 1  # stops at the conflict
+    result = run("rebase", "--skip")
+    assert result.exit_code == 0, result.stderr
+    after = path.read_bytes()
+    assert after.count(b"\n") == after.count(b"\r\n") > 10
+    assert series.load(series_dir).upstream.base == "2.0"
+
+
+def test_demo_interrupted_step_exits_130_without_a_second_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from patchq import demo
+
+    monkeypatch.setattr(demo, "invoke", lambda argv: 130)  # what a Ctrl-C inside a step returns
+    steps = [demo.Step("list", ("list",)), demo.Step("never", ("status",))]
+    said: list[str] = []
+    with pytest.raises(SystemExit) as stop:
+        demo.run_steps(demo.Layout(tmp_path), steps, say=said.append)
+    assert stop.value.code == 130
+    assert len(said) == 1  # stopped after the interrupted step
+    assert "patchq: error" not in capsys.readouterr().err
+
+
+def test_init_name_branch_url_read_back_as_written(upstream: UpstreamRepo, workdir: Path) -> None:
+    result = run(
+        "init", "--upstream", str(upstream.path), "--base", "1.0", "--name", "yes",
+        "--branch", "on", "--url", "no",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    loaded = series.load(workdir).upstream
+    assert (loaded.name, loaded.branch, loaded.url) == ("yes", "on", "no")
+
+
+# -- subjects are data, not rich markup -------------------------------------------------------
+
+
+def test_list_and_rebase_plan_print_brackets_in_subjects(
+    series_dir: Path, upstream: UpstreamRepo
+) -> None:
+    for file, subject in (("a.patch", "Close [/] tag"), ("b.patch", "Make [bold]x[/bold] work")):
+        add_patch(series_dir, file, subject)
+    listed = run("list")
+    assert listed.exit_code == 0, listed.stderr
+    assert "Close [/] tag" in listed.stdout and "Make [bold]x[/bold] work" in listed.stdout
+    upstream.commit("Release 2.0", {"README.rst": "nova 2\n"})
+    upstream.tag("2.0")
+    plan = run("rebase", "--onto", "2.0", "--dry-run")
+    assert plan.exit_code == 0, plan.stderr
+    assert "Close [/] tag" in plan.stdout and "[bold]x[/bold]" in plan.stdout
+
+
+@pytest.mark.parametrize(
+    "args", [["list"], ["report", "--format", "text"], ["report", "--format", "markdown"]]
+)
+def test_control_characters_in_subjects_never_reach_the_output(
+    series_dir: Path, args: list[str]
+) -> None:
+    add_patch(series_dir, "a.patch", "\x1b[31mRed\x1b]0;title\x07 and \x01 more")
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    assert "Red" in result.stdout and "more" in result.stdout
+    assert not any(ch in result.stdout for ch in "\x1b\x07\x01")
+
+
+# -- duplicate keys ---------------------------------------------------------------------------
+
+
+def test_duplicate_keys_are_refused_not_a_traceback(three: Path) -> None:
+    path = three / "series.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "    status: pending\n", "    status: pending\n    status: merged\n", 1
+        )
+    )
+    before = files_of(three)
+    for args in (["list"], ["mark", "a", "submitted"]):
+        result = run(*args)
+        assert result.exit_code == 2
+        assert "duplicate key 'status'" in one_error_line(result.stderr)
+    checked = run("check", "--format", "json")
+    assert checked.exit_code == 1
+    assert "duplicate key 'status'" in checked.stdout
+    assert files_of(three) == before
+
+
+def test_apply_onto_empty_string_is_refused_not_the_base(
+    three: Path, upstream: UpstreamRepo
+) -> None:
+    before = upstream.snapshot()
+    result = run("apply", "--onto", "", "--branch", "built")
+    assert result.exit_code == 2
+    assert "ref '' is not a commit" in one_error_line(result.stderr)
+    assert upstream.snapshot() == before
