@@ -37,16 +37,9 @@ class PatchCommit:
     parent: Sha
 
 
-def commit_patch(repo: Repo, *, parent: Sha, tree: Sha, info: PatchFile) -> Sha:
-    """The patch's commit on `parent`, in the object store when this returns."""
-    writer = object_writer(repo)
-    sha = write_patch_commit(writer, parent=parent, tree=tree, info=info)
-    writer.flush()
-    return sha
-
-
 def write_patch_commit(writer: ObjectWriter, *, parent: Sha, tree: Sha, info: PatchFile) -> Sha:
-    """commit_patch into the writer's pending pack (flush before git needs it)."""
+    """The patch's commit on `parent`, into the writer's pending pack (flush before git
+    needs it)."""
     author = info.git_author_line()
     # The committer date equals the author date so the same series always gives the same shas.
     committer = f"{COMMITTER} {author.rsplit(' ', 2)[-2]} {author.rsplit(' ', 1)[-1]}"
@@ -197,15 +190,6 @@ def as_commit_info(pc: PatchCommit) -> CommitInfo:
         committer_date=date,
         message=pc.info.message,
     )
-
-
-def pick_one(repo: Repo, *, head: Sha, head_tree: Sha, pc: PatchCommit) -> PickStep:
-    """Cherry-pick one patch commit onto `head` in memory; a clean pick gets a new commit,
-    in the object store when this returns."""
-    object_writer(repo).flush()  # git must see pc
-    step = _pick(repo, head=head, head_tree=head_tree, pc=pc)
-    object_writer(repo).flush()
-    return step
 
 
 def _pick(repo: Repo, *, head: Sha, head_tree: Sha, pc: PatchCommit) -> PickStep:

@@ -10,7 +10,6 @@ and the patchq-owned conflict worktree.
 """
 
 from patchq.git.core import (
-    EMPTY_TREE,
     SHA_RE,
     CommitInfo,
     MergeResult,
@@ -51,7 +50,6 @@ from patchq.git.scan import (
 )
 
 __all__ = [
-    "EMPTY_TREE",
     "FORMAT_PATCH_FLAGS",
     "SHA_RE",
     "ApplyResult",

@@ -23,7 +23,6 @@ from patchq.errors import ConfigError, GitError
 Sha = NewType("Sha", str)  # 40 lowercase hex, validated by as_sha()
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
-EMPTY_TREE = Sha("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
 
 # Config that keeps git's output machine-readable and stops the upstream repo from running
 # anything of its own (hooks, fsmonitor, auto-gc) while patchq works in it.
@@ -230,16 +229,6 @@ class Repo:
                 f"{what} {ref!r} is not a commit in {self.path}: check the name or fetch it"
             )
         return sha
-
-    def has_commit(self, sha: str) -> bool:
-        return bool(sha) and self.resolve(sha) is not None
-
-    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
-        proc = self.run("merge-base", "--is-ancestor", ancestor, descendant, check=False)
-        return proc.returncode == 0
-
-    def branch_exists(self, name: str) -> bool:
-        return self.resolve(f"refs/heads/{name}") is not None
 
     def update_ref(self, ref: str, new: Sha, old: str | None = None, *, reason: str) -> None:
         args = ["update-ref", "-m", reason, ref, new]
