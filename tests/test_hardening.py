@@ -3,6 +3,7 @@ nothing lost or corrupted."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -463,3 +464,50 @@ def test_apply_onto_empty_string_is_refused_not_the_base(
     assert result.exit_code == 2
     assert "ref '' is not a commit" in one_error_line(result.stderr)
     assert upstream.snapshot() == before
+
+
+LEADS = """\
+version: 1
+patches: # eol
+  # lead a
+  - file: a   # inline a
+  # lead b
+  - file: b
+    status: x # inline b
+
+  # lead c
+  - file: c
+# tail of list
+history: [] # h
+"""
+
+
+@pytest.mark.parametrize(
+    "order",
+    [p for n in range(4) for p in itertools.permutations("abc", n)],
+)
+def test_every_reorder_and_removal_keeps_each_comment_with_its_patch(order: tuple[str]) -> None:
+    import io
+
+    from ruamel.yaml import YAML
+
+    from patchq import yamledit
+
+    yml = series._yaml(YAML)
+    doc = yml.load(LEADS)
+    items = {item["file"]: dict(item) for item in doc["patches"]}
+    yamledit.reconcile_document(
+        doc, {"version": 1, "patches": [items[k] for k in order], "history": []}
+    )
+    out = io.StringIO()
+    yml.dump(doc, out)
+    text = out.getvalue()
+    assert [p["file"] for p in yaml.safe_load(text)["patches"]] == list(order)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for key in "abc":
+        if key in order:
+            assert lines[lines.index(f"# lead {key}") + 1].startswith(f"- file: {key}"), text
+        else:
+            assert f"lead {key}" not in text, text
+    assert "# eol" in text and "# h" in text
+    assert ("# tail of list" in text) == bool(order)
