@@ -9,6 +9,7 @@ index itself, and falls back to `git index-pack --stdin` where it cannot.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -86,13 +87,17 @@ class ObjectWriter:
             if final_index.exists():
                 return True
             for target, data in ((final_pack, pack), (final_index, index)):
-                tmp = self._pack_dir / f"tmp_patchq_{os.getpid()}_{target.suffix[1:]}"
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o444)
+                # A unique temp name: two writers (threads of one rebase, or two processes)
+                # may add packs to the same repository at once.
+                fd, tmp = tempfile.mkstemp(prefix="tmp_patchq_", dir=self._pack_dir)
                 try:
-                    os.write(fd, data)
-                finally:
-                    os.close(fd)
-                os.replace(tmp, target)
+                    with os.fdopen(fd, "wb") as handle:
+                        handle.write(data)  # all of it: os.write may write less
+                    os.chmod(tmp, 0o444)
+                    os.replace(tmp, target)
+                except BaseException:
+                    Path(tmp).unlink(missing_ok=True)
+                    raise
             return True
         except OSError:
             return False
