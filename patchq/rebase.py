@@ -342,7 +342,11 @@ def _finish(
             "`patchq rebase --continue`, or `patchq rebase --abort`"
         )
     current = ws.load()
-    files, entry = _result(repo, rdir, state, old_texts=old_texts)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # git format-patch of the new chain runs while series.yaml is parsed for the edit.
+        job = pool.submit(_result, repo, rdir, state, old_texts=old_texts)
+        editable = series.parse_for_edit(original)
+        files, entry = job.result()
     kept = {o.file for o in state.outcomes if o.action == CARRIED}
     new = dataclasses.replace(
         current,
@@ -352,7 +356,7 @@ def _finish(
         patches=tuple(p for p in current.patches if p.file in kept),
         history=(*current.history, entry),
     )
-    text = series.render_bytes(original, new)
+    text = series.render_edit(editable, new)
     deletes = tuple(o.file for o in state.outcomes if o.action in (DROPPED, SKIPPED))
     changed = {f: data for f, data in files.items() if data is not None}
     rdir.write_output(Output(writes=changed, deletes=deletes, series_text=text))

@@ -374,26 +374,45 @@ def save(root: Path, series: Series) -> None:
 
 def render_bytes(old_raw: bytes | None, series: Series) -> bytes:
     """render() for the file's bytes: a CRLF file stays CRLF (an edit is not every line)."""
-    text = old_raw.decode("utf-8").replace("\r\n", "\n") if old_raw is not None else None
-    out = render(text, series)
-    if old_raw is not None and old_raw.count(b"\r\n") * 2 > old_raw.count(b"\n"):
-        out = out.replace("\n", "\r\n")
-    return out.encode("utf-8")
+    if old_raw is None:
+        return dump_new(series).encode("utf-8")
+    return render_edit(parse_for_edit(old_raw), series)
+
+
+@dataclass
+class Editable:
+    """series.yaml parsed for a round-trip edit (comments and all), and its line ending."""
+
+    doc: Any
+    crlf: bool
+
+
+def parse_for_edit(old_raw: bytes) -> Editable:
+    """The slow half of an edit (ruamel parsing), so a caller can overlap it with git work."""
+    from ruamel.yaml import YAML
+
+    text = old_raw.decode("utf-8").replace("\r\n", "\n")
+    crlf = old_raw.count(b"\r\n") * 2 > old_raw.count(b"\n")
+    return Editable(doc=_yaml(YAML).load(text), crlf=crlf)
+
+
+def render_edit(editable: Editable, series: Series) -> bytes:
+    """The edited document's bytes; `editable` is consumed (its document is changed)."""
+    from ruamel.yaml import YAML
+
+    from patchq import yamledit
+
+    yamledit.reconcile_document(editable.doc, series.as_dict())
+    out = io.StringIO()
+    _yaml(YAML).dump(editable.doc, out)
+    text = out.getvalue()
+    return (text.replace("\n", "\r\n") if editable.crlf else text).encode("utf-8")
 
 
 def render(old_text: str | None, series: Series) -> str:
     if old_text is None:
         return dump_new(series)
-    from ruamel.yaml import YAML
-
-    from patchq import yamledit
-
-    yml = _yaml(YAML)
-    doc = yml.load(old_text)
-    yamledit.reconcile_document(doc, series.as_dict())
-    out = io.StringIO()
-    yml.dump(doc, out)
-    return out.getvalue()
+    return render_edit(parse_for_edit(old_text.encode("utf-8")), series).decode("utf-8")
 
 
 def _yaml(factory: Any) -> Any:
