@@ -44,7 +44,7 @@ def make_plan(
         old_side = pool.submit(_old_side, repo.path, rng.base_commit, pairs)
         try:
             assessment = status.assess(
-                ws, current, repo, against=onto, progress=progress, commit=True
+                ws, current, repo, against=onto, progress=progress, commit=True, pairs=pairs
             )
         finally:
             old, old_by_file = old_side.result()

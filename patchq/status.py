@@ -169,10 +169,13 @@ def assess(
     against: str | None,
     progress: bool,
     commit: bool = False,
+    pairs: list[tuple[Patch, PatchFile]] | None = None,
 ) -> Assessment:
-    """evaluate(), plus (commit=True) the commits of the patches that apply, on REF."""
+    """evaluate(), plus (commit=True) the commits of the patches that apply, on REF.
+    `pairs` is read_series() when the caller has it already."""
     rng = resolve_range(current, repo, against)
-    pairs = read_series(ws, current)
+    if pairs is None:
+        pairs = read_series(ws, current)
     cache = CommitCache(repo)
     wanted = {git.path_key(info.paths) for _, info in pairs}
     feed: list[git.DiffFeed] = []

@@ -93,14 +93,14 @@ def _reconcile_seq(node: CommentedSeq, new: list[Any], *, keyed: bool) -> None:
             i += 1
     # Put the remaining items in order, inserting new ones.
     for pos, key in enumerate(wanted):
-        current = [key_of(item) for item in node]
-        if pos < len(node) and current[pos] == key:
-            item = node[pos]
-        elif key in current:
-            _move(node, current.index(key), pos)
-            item = node[pos]
+        if pos < len(node) and key_of(node[pos]) == key:
+            item = node[pos]  # the usual case: already in place (no O(n) scan per item)
         else:
-            node.insert(pos, _fresh(new[pos]))
+            current = [key_of(item) for item in node]
+            if key in current:
+                _move(node, current.index(key), pos)
+            else:
+                node.insert(pos, _fresh(new[pos]))
             item = node[pos]
         if isinstance(item, CommentedMap):
             _reconcile_map(item, new[pos])
