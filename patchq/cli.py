@@ -219,7 +219,7 @@ def init(ctx: Context, base: str, name: str | None, url: str | None, branch: str
     Example:
       patchq init --upstream ../nova --base 31.0.0 --url https://opendev.org/openstack/nova
     """
-    from patchq import edit, series
+    from patchq import edit
 
     ws = ctx.workspace()
     ws.root = ctx.start
@@ -240,7 +240,6 @@ def init(ctx: Context, base: str, name: str | None, url: str | None, branch: str
         f"created {ws.series_path} on {base} ({new.upstream.base_commit[:12]}) "
         f"and {ws.patches_dir}/; next: `patchq import`"
     )
-    del series
 
 
 @cli.command(name="list")

@@ -8,7 +8,7 @@ from typing import Any
 
 from patchq.errors import ConfigError
 from patchq.git import Repo
-from patchq.model import CHANGE_ID_RE, COMMIT_RE, STATUSES, Series, Status, Upstream, UpstreamLinks
+from patchq.model import CHANGE_ID_RE, COMMIT_RE, STATUSES, Series, Status, Upstream
 
 
 def new_series(
@@ -90,6 +90,3 @@ def now_utc() -> str:
 
 def today() -> str:
     return dt.date.today().isoformat()
-
-
-__all__ = ["UpstreamLinks", "drop", "mark", "move", "new_series"]

@@ -27,12 +27,6 @@ class GitError(PatchqError):
     exit_code = EXIT_USAGE
 
 
-class FindingsError(PatchqError):
-    """The command ran and found the problem the user asked about (exit 1)."""
-
-    exit_code = EXIT_FINDINGS
-
-
 class ConflictError(PatchqError):
     """A patch does not apply; `paths` lists the conflicting files."""
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from patchq import console
-from patchq.model import Patch, Series
+from patchq.model import Series
 from patchq.workspace import Workspace
 
 
@@ -20,9 +21,12 @@ def age_days(added: str | None, today: dt.date | None = None) -> int | None:
     return ((today or dt.date.today()) - day).days
 
 
-def upstream_link(patch: Patch) -> str | None:
-    links = patch.upstream
-    return links.review or links.commit or links.bug or links.change_id
+def upstream_link(links: Mapping[str, str]) -> str:
+    """The one link `list` shows: the review, else the commit, the bug, the Change-Id."""
+    for key in ("review", "commit", "bug", "change_id"):
+        if links.get(key):
+            return links[key]
+    return ""
 
 
 def rows(ws: Workspace, current: Series) -> list[dict[str, Any]]:
@@ -49,14 +53,7 @@ def print_table(table_rows: list[dict[str, Any]]) -> None:
     for column in ("#", "name", "subject", "status", "age", "upstream"):
         table.add_column(column, overflow="fold")
     for row in table_rows:
-        patch_link = row.get("upstream") or {}
-        link = (
-            patch_link.get("review")
-            or patch_link.get("commit")
-            or patch_link.get("bug")
-            or patch_link.get("change_id")
-            or ""
-        )
+        link = upstream_link(row.get("upstream") or {})
         age = "" if row["age_days"] is None else f"{row['age_days']}d"
         # Text(): a subject like "Close [/] tag" is data, not rich markup.
         cells = (row["name"], row["subject"], row["status"], age, link)

@@ -103,9 +103,3 @@ class Series:
         out["patches"] = [p.as_dict() for p in self.patches]
         out["history"] = [dict(h) for h in self.history]
         return out
-
-    def index_of(self, file: str) -> int:
-        for i, patch in enumerate(self.patches):
-            if patch.file == file:
-                return i
-        raise KeyError(file)

@@ -53,10 +53,6 @@ class PatchFile:
         return changed_paths(self.diff)
 
     @property
-    def is_binary(self) -> bool:
-        return b"\nGIT binary patch\n" in self.diff or b"\nBinary files " in self.diff
-
-    @property
     def has_mail_header(self) -> bool:
         """Whether the file starts like a mail (format-patch header), not like plain text."""
         text = self.raw[:4096].decode("utf-8", "surrogateescape").replace("\r\n", "\n")
@@ -149,17 +145,6 @@ def git_date(rfc2822: str) -> str:
     sign = "-" if offset < 0 else "+"
     offset = abs(offset)
     return f"{stamp} {sign}{offset // 3600:02d}{offset % 3600 // 60:02d}"
-
-
-def rfc2822_date(git_raw_date: str) -> str:
-    """Turn "<secs> <+zone>" into the Date: header format-patch writes."""
-    import datetime as dt
-
-    secs, zone = git_raw_date.split()
-    sign = -1 if zone[0] == "-" else 1
-    delta = dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5])) * sign
-    when = dt.datetime.fromtimestamp(int(secs), dt.timezone(delta))
-    return email.utils.format_datetime(when)
 
 
 def changed_paths(diff: bytes) -> tuple[str, ...]:
