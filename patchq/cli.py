@@ -103,11 +103,8 @@ def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
     if param.name == "chdir":
         obj.directory = value
     elif param.name == "upstream":
-        # PATCHQ_UPSTREAM is read again by each command: it must not beat an explicit flag
-        # given before the command name.
-        from_env = value == os.environ.get("PATCHQ_UPSTREAM")
-        if not (from_env and obj.upstream):
-            obj.upstream = value
+        # Only an explicit flag lands here; PATCHQ_UPSTREAM is the fallback Workspace reads.
+        obj.upstream = value
     elif param.name == "no_color":
         console.settings.no_color = True
     elif param.name == "quiet":
@@ -130,7 +127,6 @@ def global_options(func: Any) -> Any:
         click.option(
             "--upstream",
             metavar="PATH",
-            envvar="PATCHQ_UPSTREAM",
             expose_value=False,
             callback=_set_global,
             help="Upstream clone (env PATCHQ_UPSTREAM; default upstream.path).",
@@ -225,7 +221,7 @@ def init(ctx: Context, base: str, name: str | None, url: str | None, branch: str
     ws.root = ctx.start
     if ws.exists():
         raise PatchqError(f"{ws.series_path} already exists: edit it, or remove it to start over")
-    if not ctx.upstream:
+    if not (ctx.upstream or os.environ.get("PATCHQ_UPSTREAM")):
         raise click.UsageError("patchq init needs --upstream PATH (the local upstream clone)")
     if ws.patches_dir.exists() and not ws.patches_dir.is_dir():
         raise PatchqError(f"{ws.patches_dir} is a file: the patches go in that directory")

@@ -282,3 +282,18 @@ def test_history_times_are_written_plain_and_read_back_as_text(series_dir: Path)
     assert re.search(r"\n  - date: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n", text), text
     entry = series.load(series_dir).history[-1]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", entry["date"])
+
+
+def test_upstream_from_environment_when_no_flag(
+    upstream: UpstreamRepo, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATCHQ_UPSTREAM", str(upstream.path))
+    assert run("init", "--base", "1.0").exit_code == 0
+    text = (workdir / "series.yaml").read_text()
+    text = text.replace("path: ../nova", "path: ../nowhere")
+    (workdir / "series.yaml").write_text(text)
+    result = run("status", "--format", "json")  # upstream.path is wrong; the env var is not
+    assert result.exit_code == 0, result.stderr
+    monkeypatch.delenv("PATCHQ_UPSTREAM")
+    missing = run("status")
+    assert missing.exit_code == 2 and "nowhere" in missing.stderr
