@@ -297,3 +297,13 @@ def test_upstream_from_environment_when_no_flag(
     monkeypatch.delenv("PATCHQ_UPSTREAM")
     missing = run("status")
     assert missing.exit_code == 2 and "nowhere" in missing.stderr
+
+
+def test_quiet_silences_diagnostics_not_errors(series_dir: Path) -> None:
+    add_patch(series_dir, "0001-a.patch", "First")
+    loud = run("mark", "1", "submitted", "--review", "https://review.example/1")
+    assert loud.exit_code == 0 and "0001-a.patch: submitted" in loud.stderr
+    quiet = run("-q", "mark", "1", "merged")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    failed = run("-q", "mark", "9", "merged")
+    assert failed.exit_code == 2 and "no patch '9'" in failed.stderr
