@@ -411,7 +411,7 @@ def _refreshed_files(
     with ThreadPoolExecutor(max_workers=1) as pool:  # two git processes, two cores
         old_job = pool.submit(old_patch_texts, repo, state) if old_texts is None else None
         new_texts = refresh.format_chain(
-            repo, base=Sha(state.onto_commit), commits=[Sha(o.commit or "") for o in carried]
+            repo, [Sha(o.commit or "") for o in carried], split=old_job is None
         )
         old_by_file = old_job.result() if old_job is not None else old_texts or {}
     out: dict[str, bytes | None] = {}

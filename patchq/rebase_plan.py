@@ -80,12 +80,12 @@ def make_plan(
 def old_patch_texts(repo: Repo, state: RebaseState) -> dict[str, bytes]:
     """Each patch of a saved rebase formatted on the old base (after a resume)."""
     shas = [Sha(e.old_commit) for e in state.entries]
-    texts = refresh.format_chain(repo, base=Sha(state.from_commit), commits=shas)
+    texts = refresh.format_chain(repo, shas)
     return {e.file: t for e, t in zip(state.entries, texts, strict=True)}
 
 
-def _old_texts(repo: Repo, base: Sha, commits: Sequence[PatchCommit]) -> dict[str, bytes]:
-    texts = refresh.format_chain(repo, base=base, commits=[pc.commit for pc in commits])
+def _old_texts(repo: Repo, commits: Sequence[PatchCommit]) -> dict[str, bytes]:
+    texts = refresh.format_chain(repo, [pc.commit for pc in commits])
     return {pc.patch.file: t for pc, t in zip(commits, texts, strict=True)}
 
 
@@ -136,4 +136,4 @@ def _old_side(
 ) -> tuple[list[PatchCommit], dict[str, bytes]]:
     with Repo(path) as own:
         old = status.LazySeries(own, base, pairs).full()
-        return old, _old_texts(own, base, old)
+        return old, _old_texts(own, old)

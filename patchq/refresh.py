@@ -3,7 +3,7 @@
 A patch whose diff did not change keeps its file byte for byte, whatever tool wrote it; "did
 not change" is judged by formatting the patch's commit on the old base and on the new base the
 same way and comparing the diffstat and diff. Regenerated files depend only on the commit
-(git.format_patch_range pins every format and diff option), so the same input gives the same
+(git.format_patch_chain pins every format and diff option), so the same input gives the same
 bytes and the packaging repository's diff after a rebase shows only what really moved.
 """
 
@@ -19,23 +19,33 @@ from patchq.patchfile import ZERO_FROM
 _SEPARATOR = b"\n---\n"
 
 
-def format_chain(repo: Repo, *, base: Sha, commits: Sequence[Sha]) -> list[bytes]:
-    """One format-patch text per commit of the linear chain base..commits[-1], in order."""
+SPLIT_AT = 40  # a chain this long is formatted by two processes at once (two cores)
+
+
+def format_chain(repo: Repo, commits: Sequence[Sha], *, split: bool = False) -> list[bytes]:
+    """One format-patch text per commit of the linear chain `commits` (oldest first);
+    `split`: format the two halves of a long chain in parallel (for when a core is idle)."""
+    if split and len(commits) >= SPLIT_AT:
+        from concurrent.futures import ThreadPoolExecutor
+
+        mid = len(commits) // 2
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            first = pool.submit(format_chain, repo, commits[:mid])
+            second = format_chain(repo, commits[mid:])
+            return first.result() + second
     if not commits:
         return []
-    texts = split_mbox(git.format_patch_range(repo, base, commits[-1]))
+    texts = split_mbox(git.format_patch_chain(repo, commits[-1], len(commits)))
     if len(texts) == len(commits):
         return texts
     # A message line that looks like a patch separator, or an empty commit format-patch
     # left out: format the commits one by one instead.
     out = []
-    parent = base
     for commit in commits:
-        one = split_mbox(git.format_patch_range(repo, parent, commit))
+        one = split_mbox(git.format_patch_chain(repo, commit, 1))
         if len(one) != 1:
             raise GitError(f"git format-patch gave no patch for commit {commit}")
         out.append(one[0])
-        parent = commit
     return out
 
 

@@ -429,3 +429,25 @@ def test_a_hand_edit_of_series_yaml_while_stopped_is_not_overwritten(carried: Pa
     assert path.read_text().endswith("# a note\n")
     assert run("rebase", "--abort").exit_code == 0
     assert digest_tree(carried) == files
+
+
+def test_a_long_chain_is_formatted_the_same_in_two_halves(upstream: UpstreamRepo) -> None:
+    from patchq import refresh
+
+    git(upstream.path, "checkout", "-q", "-b", "long", "1.0")
+    shas = [
+        upstream.commit(f"Step {i}\n\nBody {i}.\n", {f"steps/{i % 7}.txt": f"step {i}\n"})
+        for i in range(refresh.SPLIT_AT + 5)
+    ]
+    git(upstream.path, "checkout", "-q", "master")
+    with pgit.Repo(upstream.path) as repo:
+        chain = [pgit.Sha(s) for s in shas]
+        whole = refresh.format_chain(repo, chain)
+        halves = refresh.format_chain(repo, chain, split=True)
+        one_by_one = [refresh.format_chain(repo, [sha])[0] for sha in chain]
+    assert len(whole) == len(shas)
+    assert halves == whole == one_by_one
+    assert [t.split(b"\n")[3] for t in whole[:2]] == [
+        b"Subject: [PATCH] Step 0",
+        b"Subject: [PATCH] Step 1",
+    ]

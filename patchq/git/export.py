@@ -109,12 +109,15 @@ REFRESH_FORMAT_FLAGS = (
 )
 
 
-def format_patch_range(repo: Repo, base: Sha, tip: Sha) -> bytes:
-    """`git format-patch` of base..tip (a linear chain) as one mbox, in pinned, stable form."""
+def format_patch_chain(repo: Repo, tip: Sha, count: int) -> bytes:
+    """`git format-patch` of the last `count` commits of the linear chain ending at `tip`, as
+    one mbox, in pinned, stable form. Counting (`-N tip`) instead of naming the range
+    (`base..tip`) spares git a walk of upstream history: patchq's commits keep their patches'
+    old dates, which a range walk must look far past to rule out."""
     args: list[str] = []
     for item in REFRESH_FORMAT_CONFIG:
         args += ["-c", item]
-    return repo.run(*args, "format-patch", *REFRESH_FORMAT_FLAGS, f"{base}..{tip}").stdout
+    return repo.run(*args, "format-patch", *REFRESH_FORMAT_FLAGS, f"-{count}", tip).stdout
 
 
 def worktree_add(repo: Repo, path: Path, commit: Sha) -> None:

@@ -74,6 +74,7 @@ def stream_records(repo: Repo, args: Sequence[str], sep: bytes = b"\x01") -> Ite
     git's work instead of waiting for all of it."""
     proc = repo.popen(*args, stdin=subprocess.DEVNULL)
     assert proc.stdout is not None and proc.stderr is not None
+    _widen_pipe(proc.stdout.fileno())
     rest = b""
     while chunk := os.read(proc.stdout.fileno(), 1 << 16):
         parts = (rest + chunk).split(sep)
@@ -84,6 +85,16 @@ def stream_records(repo: Repo, args: Sequence[str], sep: bytes = b"\x01") -> Ite
     stderr = proc.stderr.read()
     if proc.wait() != 0:
         raise repo.error(list(proc.args), proc.returncode, stderr)  # type: ignore[arg-type]
+
+
+def _widen_pipe(fd: int) -> None:
+    """Let git run up to 1 MiB ahead of the reader (Linux; the default is 64 KiB), so it is not
+    stalled while other threads of this process hold the interpreter."""
+    import contextlib
+    import fcntl
+
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
 
 
 def rev_list(repo: Repo, base: Sha, ref: Sha) -> tuple[list[Sha], bool]:
