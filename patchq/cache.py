@@ -55,6 +55,7 @@ class CommitCache:
     # -- disk ---------------------------------------------------------------------------
 
     def _load(self) -> None:
+        wait_for_writes()
         try:
             data = json.loads(self.path.read_bytes())
         except (OSError, ValueError):
@@ -74,22 +75,25 @@ class CommitCache:
     def _forget(self) -> None:
         self.commits, self.ranges, self.outcomes, self.changed = {}, {}, {}, True
 
-    def save(self) -> None:
+    def save(self, *, background: bool = False) -> None:
         """Write the cache atomically if anything was learned; a failure to write is not an
-        error (the cache is an optimisation)."""
+        error (the cache is an optimisation). `background`: serialise and write it in a
+        thread the process waits for at exit (and the next CommitCache waits for), while the
+        caller goes on with the cache left as it is."""
         if not self.changed:
             return
-        data = {"format": FORMAT, "version": VERSION, "commits": self.commits}
-        data["ranges"] = self.ranges
+        data = {"format": FORMAT, "version": VERSION, "commits": dict(self.commits)}
+        data["ranges"] = dict(self.ranges)
         data["outcomes"] = dict(list(self.outcomes.items())[-MAX_OUTCOMES:])
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".commits.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(data, separators=(",", ":")))
-            os.replace(tmp, self.path)
-        except OSError:
-            return
         self.changed = False
+        if not background:
+            _write(self.path, data)
+            return
+        import threading
+
+        writer = threading.Thread(target=_write, args=(self.path, data), name="patchq-cache")
+        _writers.append(writer)
+        writer.start()
 
     # -- range scans --------------------------------------------------------------------
 
@@ -204,6 +208,31 @@ class CommitCache:
                 record[4], record[5] = facts.patch_id or "", list(facts.lines)
                 self.changed = True
         return out
+
+
+_writers: list[Any] = []  # background saves not yet known to be done
+
+
+def wait_for_writes() -> None:
+    while _writers:
+        _writers.pop().join()
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    import tempfile
+
+    text = json.dumps(data, separators=(",", ":"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".commits.", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _facts(record: Any) -> DiffFacts | None:

@@ -52,6 +52,10 @@ class PatchqGroup(click.Group):
             sys.exit(130)
         except BrokenPipeError:
             sys.exit(1)
+        finally:
+            cache = sys.modules.get("patchq.cache")
+            if cache is not None:  # a command's cache write outlives no command
+                cache.wait_for_writes()
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:

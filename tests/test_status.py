@@ -411,3 +411,18 @@ def test_deleting_a_file_upstream_renamed_is_not_landed(
     got = states("--against", "2.0")["Drop-readme"]
     assert got["state"] == "conflicts"
     assert got["evidence"] == []
+
+
+def test_a_background_cache_save_is_seen_by_the_next_reader(upstream: UpstreamRepo) -> None:
+    from patchq.cache import CommitCache
+    from patchq.git import Repo
+
+    upstream.commit("Readme", {"README.rst": "nova upstream\n"})
+    with Repo(upstream.path) as repo:
+        base, ref = repo.resolve_or_fail("1.0"), repo.resolve_or_fail("HEAD")
+        cache = CommitCache(repo)
+        assert not cache.knows_range(base, ref)
+        cache.scan(base, ref)
+        cache.save(background=True)
+        assert CommitCache(repo).knows_range(base, ref)  # it waits for the write
+        assert json.loads(cache_path(repo).read_text())["ranges"][f"{base}..{ref}"] == [ref]
