@@ -24,7 +24,7 @@ from patchq.engine import CONFLICTS, PRESENT, Carrier, PatchCommit
 from patchq.errors import ConfigError, PatchqError
 from patchq.git import CommitInfo, Repo, Sha
 from patchq.model import Patch
-from patchq.rebase_plan import Plan, carried, dropped, make_plan, old_patch_texts
+from patchq.rebase_plan import Plan, carried, dropped, make_plan
 from patchq.rebase_report import (
     CONFLICT,
     NOT_REACHED,
@@ -79,7 +79,7 @@ def start(ws: Workspace, onto: str, *, dry_run: bool = False, progress: bool = F
             return _dry_run(ws, repo, plan)
         staged.result()
         rdir.begin(plan.state)
-        return _run(ws, repo, rdir, plan.state, progress=progress, old_texts=plan.old_texts)
+        return _run(ws, repo, rdir, plan.state, progress=progress)
 
 
 def resume(ws: Workspace, *, progress: bool = False) -> Report:
@@ -151,7 +151,6 @@ def _run(
     state: RebaseState,
     *,
     progress: bool,
-    old_texts: dict[str, bytes] | None = None,
 ) -> Report:
     _tidy_worktree(repo, rdir)
     todo = len(state.entries) - state.position
@@ -159,7 +158,7 @@ def _run(
         state = _walk(repo, rdir, state, advance=bar.advance, durable=True)
     if state.conflict is not None:
         return _stop(repo, rdir, state)
-    return _finish(ws, repo, rdir, state, old_texts=old_texts)
+    return _finish(ws, repo, rdir, state)
 
 
 def _walk(
@@ -332,8 +331,6 @@ def _finish(
     repo: Repo,
     rdir: RebaseDir,
     state: RebaseState,
-    *,
-    old_texts: dict[str, bytes] | None = None,
 ) -> Report:
     original = rdir.original_series()
     if not ws.series_path.is_file() or ws.series_path.read_bytes() != original:
@@ -344,7 +341,7 @@ def _finish(
     current = ws.load()
     with ThreadPoolExecutor(max_workers=1) as pool:
         # git format-patch of the new chain runs while series.yaml is parsed for the edit.
-        job = pool.submit(_result, repo, rdir, state, old_texts=old_texts)
+        job = pool.submit(_result, repo, rdir, state)
         editable = series.parse_for_edit(original)
         files, entry = job.result()
     kept = {o.file for o in state.outcomes if o.action == CARRIED}
@@ -366,10 +363,10 @@ def _finish(
 
 
 def _result(
-    repo: Repo, rdir: RebaseDir, state: RebaseState, *, old_texts: dict[str, bytes] | None
+    repo: Repo, rdir: RebaseDir, state: RebaseState
 ) -> tuple[dict[str, bytes | None], dict[str, Any]]:
     """file -> new bytes (None: unchanged) for each carried patch, and the history entry."""
-    files = _refreshed_files(repo, state, original=rdir.original_patch, old_texts=old_texts)
+    files = _refreshed_files(repo, state, original=rdir.original_patch)
     outcomes = state.outcomes
     entry: dict[str, Any] = {
         "date": now_utc(),
@@ -399,27 +396,20 @@ def _result(
 
 
 def _refreshed_files(
-    repo: Repo,
-    state: RebaseState,
-    *,
-    original: Callable[[str], bytes],
-    old_texts: dict[str, bytes] | None = None,
+    repo: Repo, state: RebaseState, *, original: Callable[[str], bytes]
 ) -> dict[str, bytes | None]:
     carried = [o for o in state.outcomes if o.action == CARRIED and o.commit]
     if not carried:
         return {}
-    with ThreadPoolExecutor(max_workers=1) as pool:  # two git processes, two cores
-        old_job = pool.submit(old_patch_texts, repo, state) if old_texts is None else None
-        new_texts = refresh.format_chain(
-            repo, [Sha(o.commit or "") for o in carried], split=old_job is None
-        )
-        old_by_file = old_job.result() if old_job is not None else old_texts or {}
+    new_commits = [Sha(o.commit or "") for o in carried]
+    new_texts = refresh.format_chain(repo, new_commits, split=True)
+    old_of = {e.file: Sha(e.old_commit) for e in state.entries}
+    pairs = [(old_of[o.file], new) for o, new in zip(carried, new_commits, strict=True)]
+    moved = refresh.diffs_moved(repo, pairs, new_texts)
     out: dict[str, bytes | None] = {}
-    for outcome, text in zip(carried, new_texts, strict=True):
+    for outcome, text, has_moved in zip(carried, new_texts, moved, strict=True):
         before = original(outcome.file)
-        after = refresh.refreshed_bytes(
-            original=before, old_text=old_by_file.get(outcome.file), new_text=text
-        )
+        after = refresh.refreshed_bytes(original=before, new_text=text, moved=has_moved)
         out[outcome.file] = None if after == before else after
     return out
 
@@ -445,9 +435,7 @@ def _complete(
 
 def _dry_run(ws: Workspace, repo: Repo, plan: Plan) -> Report:
     state = plan.state
-    files = _refreshed_files(
-        repo, state, original=lambda f: ws.patch_path(f).read_bytes(), old_texts=plan.old_texts
-    )
+    files = _refreshed_files(repo, state, original=lambda f: ws.patch_path(f).read_bytes())
     rows = list(summary_rows(state, files))
     conflict = None
     if state.position < len(state.entries):

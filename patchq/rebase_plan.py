@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from patchq import refresh, status
+from patchq import status
 from patchq.engine import PatchCommit
 from patchq.errors import ConfigError
 from patchq.git import Repo, Sha
@@ -26,7 +26,6 @@ from patchq.workspace import Workspace
 class Plan:
     state: RebaseState  # walked up to the first conflict
     predicted: tuple[str, ...]  # the status engine's state of each entry (for --dry-run)
-    old_texts: dict[str, bytes]  # each patch formatted on the old base (refresh.py compares)
 
 
 def make_plan(
@@ -38,8 +37,8 @@ def make_plan(
             f"the series is already on {onto} ({rng.base_commit[:12]}): nothing to rebase"
         )
     pairs = status.read_series(ws, current)
-    # The series on its old base (and its format-patch text, for refresh.py) is built on the
-    # second core meanwhile, through its own Repo: object pipes are not shared across threads.
+    # The series as commits on its old base is built on the second core meanwhile, through its
+    # own Repo: object pipes are not shared across threads.
     with ThreadPoolExecutor(max_workers=1) as pool:
         old_side = pool.submit(_old_side, repo.path, rng.base_commit, pairs)
         try:
@@ -47,7 +46,7 @@ def make_plan(
                 ws, current, repo, against=onto, progress=progress, commit=True, pairs=pairs
             )
         finally:
-            old, old_by_file = old_side.result()
+            old = old_side.result()
     object_writer(repo).flush()
     verdicts = assessment.result.patches
     chain = iter(first_parent_chain(repo, rng.against_commit, assessment.head))
@@ -74,19 +73,7 @@ def make_plan(
         refs=refs,
         upstream=str(repo.path.resolve()),
     )
-    return Plan(state=state, predicted=tuple(v.state for v in verdicts), old_texts=old_by_file)
-
-
-def old_patch_texts(repo: Repo, state: RebaseState) -> dict[str, bytes]:
-    """Each patch of a saved rebase formatted on the old base (after a resume)."""
-    shas = [Sha(e.old_commit) for e in state.entries]
-    texts = refresh.format_chain(repo, shas)
-    return {e.file: t for e, t in zip(state.entries, texts, strict=True)}
-
-
-def _old_texts(repo: Repo, commits: Sequence[PatchCommit]) -> dict[str, bytes]:
-    texts = refresh.format_chain(repo, [pc.commit for pc in commits])
-    return {pc.patch.file: t for pc, t in zip(commits, texts, strict=True)}
+    return Plan(state=state, predicted=tuple(v.state for v in verdicts))
 
 
 def _entry(pc: PatchCommit, verdict: PatchState) -> Entry:
@@ -131,9 +118,6 @@ def first_parent_chain(repo: Repo, base: Sha, tip: Sha) -> list[Sha]:
     return out[::-1]
 
 
-def _old_side(
-    path: Path, base: Sha, pairs: Sequence[tuple[Patch, PatchFile]]
-) -> tuple[list[PatchCommit], dict[str, bytes]]:
+def _old_side(path: Path, base: Sha, pairs: Sequence[tuple[Patch, PatchFile]]) -> list[PatchCommit]:
     with Repo(path) as own:
-        old = status.LazySeries(own, base, pairs).full()
-        return old, _old_texts(own, old)
+        return status.LazySeries(own, base, pairs).full()

@@ -1,8 +1,11 @@
 """Regenerated patch files: carried commits written back in pinned `git format-patch` form.
 
-A patch whose diff did not change keeps its file byte for byte, whatever tool wrote it; "did
-not change" is judged by formatting the patch's commit on the old base and on the new base the
-same way and comparing the diffstat and diff. Regenerated files depend only on the commit
+A patch whose diff did not change keeps its file byte for byte, whatever tool wrote it. "Did
+not change" means that `git format-patch` would write the same diffstat and diff for the
+patch's commit on the old base and on the new base. That is decided from the two commits' raw
+diffs (paths, modes, blob ids: what the diff text is a function of, and what its `index`
+lines show), so the old side is never formatted; only a rename, whose text can hide a changed
+blob, is settled by formatting both. Regenerated files depend only on the commit
 (git.format_patch_chain pins every format and diff option), so the same input gives the same
 bytes and the packaging repository's diff after a rebase shows only what really moved.
 """
@@ -71,11 +74,32 @@ def diff_part(text: bytes) -> bytes:
     return text[at + len(_SEPARATOR) :] if at >= 0 else text
 
 
-def refreshed_bytes(*, original: bytes, old_text: bytes | None, new_text: bytes) -> bytes:
+def refreshed_bytes(*, original: bytes, new_text: bytes, moved: bool) -> bytes:
     """What the patch file holds after the rebase: the original bytes when the diff did not
-    change, else the regenerated format-patch text."""
-    if new_text == original:
-        return original
-    if old_text is not None and diff_part(old_text) == diff_part(new_text):
-        return original
-    return new_text
+    move, else the regenerated format-patch text."""
+    return original if new_text == original or not moved else new_text
+
+
+def diffs_moved(
+    repo: Repo, pairs: Sequence[tuple[Sha, Sha]], new_texts: Sequence[bytes]
+) -> list[bool]:
+    """For each (old commit, new commit) of a patch, and the new commit's format-patch text:
+    whether format-patch writes a different diffstat and diff for the two."""
+    raws = git.commit_raw_diffs(repo, [sha for pair in pairs for sha in pair])
+    moved: list[bool] = []
+    for (old, new), new_text in zip(pairs, new_texts, strict=True):
+        before, after = raws.get(old), raws.get(new)
+        if before is None or after is None or _has_rename(before) or _has_rename(after):
+            # A 100% rename shows no blob ids: only the texts can tell.
+            old_text = format_chain(repo, [old])[0]
+            moved.append(diff_part(old_text) != diff_part(new_text))
+        else:
+            moved.append(before != after)
+    return moved
+
+
+def _has_rename(raw: bytes) -> bool:
+    return any(
+        line.startswith(b":") and line.split(b"\t", 1)[0].rsplit(b" ", 1)[-1][:1] in (b"R", b"C")
+        for line in raw.splitlines()
+    )

@@ -451,3 +451,33 @@ def test_a_long_chain_is_formatted_the_same_in_two_halves(upstream: UpstreamRepo
         b"Subject: [PATCH] Step 0",
         b"Subject: [PATCH] Step 1",
     ]
+
+
+def test_unmoved_diffs_keep_their_bytes_even_a_rename_of_a_changed_file(
+    series_dir: Path, upstream: UpstreamRepo
+) -> None:
+    from rebase_helpers import API_REBOOT, CONF_RBD
+
+    conf, move, api = "0001-conf.patch", "0002-move.patch", "0003-api.patch"
+    make_series(
+        upstream,
+        series_dir,
+        [
+            (conf, "Tune conf", "Why.\n", {"nova/conf.py": CONF_RBD}),
+            (move, "Markdown readme", "Why.\n", {"README.rst": None, "README.md": "nova\n"}),
+            (api, "Log hard reboots", "Why.\n", {"nova/api.py": API_REBOOT}),
+        ],
+    )
+    assert "rename from README.rst" in (series_dir / "patches" / move).read_text()
+    before = digest_tree(series_dir)
+    upstream.commit("Readme", {"README.rst": "nova upstream\n"})  # the renamed file changes
+    upstream.commit("Doc", {"nova/api.py": "# api\n" + NOVA_API})  # api.py's lines move
+    upstream.tag("2.0")
+    result = run("rebase", "--onto", "2.0")
+    assert result.exit_code == 0, result.stderr
+    assert "1 refreshed, 2 unchanged" in result.stdout
+    after = digest_tree(series_dir)
+    for file in (conf, move):
+        assert after[f"patches/{file}"] == before[f"patches/{file}"]
+    assert after[f"patches/{api}"] != before[f"patches/{api}"]
+    assert (series_dir / "patches" / api).read_text().startswith("From " + "0" * 40)

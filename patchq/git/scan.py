@@ -150,6 +150,17 @@ def commit_diffs(repo: Repo, shas: Sequence[str]) -> dict[str, bytes]:
     return split_diffs(out, set(shas))
 
 
+def commit_raw_diffs(repo: Repo, shas: Sequence[str]) -> dict[str, bytes]:
+    """Each commit's `--raw` diff against its first parent (modes, full blob ids, status,
+    paths; renames found as format-patch finds them), from ONE `git diff-tree --stdin`: trees
+    only, no blob is read unless a rename is looked for."""
+    if not shas:
+        return {}
+    args = ("diff-tree", "--stdin", "-r", "-M", "--raw", "--no-abbrev", "--no-color")
+    out = repo.run(*args, input="\n".join(shas).encode() + b"\n").stdout
+    return split_diffs(out, set(shas))
+
+
 class DiffFeed:
     """A `git diff-tree --stdin` fed commit by commit while other work runs (e.g. while the
     range scan is still streaming), so diffing overlaps scanning instead of following it."""
