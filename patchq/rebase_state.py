@@ -2,7 +2,8 @@
 state from which `--abort` restores the original byte for byte and `--continue` goes on.
 
 Layout of `.patchq/rebase/`:
-  backup/manifest.json, backup/series.yaml, backup/patches/<file>   the originals, complete
+  backup/blob, backup/manifest.json   the originals (series.yaml and every patch file, in one
+      blob, with their spans and the blob's sha256: two fsyncs however long the series), complete
       before the directory exists under its final name (it is built as `rebase.new/` and
       renamed), so "a rebase is in progress" always implies "the originals are safe";
   state.json    where the walk stands (written atomically at each durable step);
@@ -159,6 +160,7 @@ class RebaseDir:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self.path = ws.state_dir / REBASE_STATE
+        self._originals: tuple[bytes, dict[str, bytes]] | None = None
 
     @property
     def state_file(self) -> Path:
@@ -190,22 +192,22 @@ class RebaseDir:
         return self.path.with_name(REBASE_STATE + ".new")
 
     def stage(self, files: list[str]) -> None:
-        """Copy series.yaml and every patch file aside (may run while the plan is made)."""
+        """Back up series.yaml and every patch file (may run while the plan is made)."""
         self.clear_leftovers()
         backup = self.staging / "backup"
-        (backup / "patches").mkdir(parents=True)
-        _copy(self.ws.series_path, backup / "series.yaml")
-        checkpoint("backed up series.yaml")
-        present = []
+        backup.mkdir(parents=True)
+        blob = bytearray(self.ws.series_path.read_bytes())
+        manifest: dict[str, Any] = {"series": [0, len(blob)], "patches": {}}
         for file in files:
             source = self.ws.patch_path(file)
             if source.is_file():
-                _copy(source, backup / "patches" / file)
-                present.append(file)
-                checkpoint(f"backed up {file}")
-        for directory in {(backup / "patches" / f).parent for f in present}:
-            fsync_dir(directory)
-        atomic_write(backup / "manifest.json", _dump({"patches": present}))
+                data = source.read_bytes()
+                manifest["patches"][file] = [len(blob), len(data)]
+                blob += data
+        manifest["sha256"] = hashlib.sha256(blob).hexdigest()
+        atomic_write(backup / "blob", bytes(blob))
+        checkpoint("backed up the series")
+        atomic_write(backup / "manifest.json", _dump(manifest))
 
     def begin(self, state: RebaseState) -> None:
         """The staged backups and the state appear as `.patchq/rebase/` in one rename."""
@@ -237,12 +239,38 @@ class RebaseDir:
         checkpoint(label)
 
     def original_patch(self, file: str) -> bytes:
-        return self._backup(Path("patches") / file)
+        patches = self._backup()[1]
+        if file not in patches:
+            raise self._damaged(f"it has no copy of {file}")
+        return patches[file]
 
     def original_series(self) -> bytes:
-        return self._backup(Path("series.yaml"))
+        return self._backup()[0]
 
-    def _backup(self, name: Path) -> bytes:
+    def backed_up_files(self) -> list[str]:
+        return list(self._backup()[1])
+
+    def _backup(self) -> tuple[bytes, dict[str, bytes]]:
+        """series.yaml and each patch file as they were before the rebase (read once, and
+        checked whole before anything is taken from them)."""
+        if self._originals is None:
+            try:
+                raw, blob = self._read("manifest.json"), self._read("blob")
+                manifest = json.loads(raw)
+                if hashlib.sha256(blob).hexdigest() != manifest["sha256"]:
+                    raise self._damaged("its sha256 does not match")
+                start, length = manifest["series"]
+                series = blob[start : start + length]
+                patches = {
+                    str(f): blob[start : start + length]
+                    for f, (start, length) in manifest["patches"].items()
+                }
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise self._damaged(type(exc).__name__) from None
+            self._originals = (series, patches)
+        return self._originals
+
+    def _read(self, name: str) -> bytes:
         try:
             return (self.backup_dir / name).read_bytes()
         except OSError as exc:
@@ -251,6 +279,12 @@ class RebaseDir:
                 "patchq cannot finish or undo this rebase; series.yaml and patches/ are as "
                 f"they are now: restore them from version control and remove {self.path}"
             ) from None
+
+    def _damaged(self, why: str) -> ConfigError:
+        return ConfigError(
+            f"the rebase backup in {self.backup_dir} is damaged ({why}): restore series.yaml "
+            f"and patches/ from version control and remove {self.path}"
+        )
 
     # -- finishing: journal the result, then replay it ------------------------------------
 
@@ -305,18 +339,12 @@ class RebaseDir:
     def restore(self) -> int:
         """Put series.yaml and every backed-up patch file back, byte for byte; returns how
         many files had to be rewritten."""
-        raw = self._backup(Path("manifest.json"))
-        try:
-            files = [str(f) for f in json.loads(raw)["patches"]]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ConfigError(
-                f"the rebase backup {self.backup_dir}/manifest.json is damaged "
-                f"({type(exc).__name__}): restore series.yaml and patches/ from version "
-                f"control and remove {self.path}"
-            ) from None
-        # Every original is read before anything is written: a damaged backup changes nothing.
+        # Every original is read (and checked) before anything is written: a damaged backup
+        # changes nothing.
         originals = [(self.ws.series_path, self.original_series())]
-        originals += [(self.ws.patch_path(f), self.original_patch(f)) for f in files]
+        originals += [
+            (self.ws.patch_path(f), self.original_patch(f)) for f in self.backed_up_files()
+        ]
         changed = 0
         for target, data in originals:
             if not target.is_file() or target.read_bytes() != data:
@@ -346,14 +374,6 @@ def _replace(path: Path, data: bytes) -> None:
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     os.chmod(tmp, mode)
     os.replace(tmp, path)
-
-
-def _copy(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with source.open("rb") as src, target.open("wb") as dst:
-        shutil.copyfileobj(src, dst)
-        dst.flush()
-        os.fsync(dst.fileno())
 
 
 def _dump(data: dict[str, Any]) -> bytes:

@@ -262,12 +262,21 @@ def test_missing_backup_is_one_line_and_writes_nothing(stopped: Path, verb: str)
     assert files_of(stopped) == before
 
 
-def test_damaged_backup_manifest_on_abort(stopped: Path) -> None:
-    (stopped / ".patchq" / "rebase" / "backup" / "manifest.json").write_text("[1]")
+@pytest.mark.parametrize("damage", ["manifest", "blob"])
+def test_damaged_backup_on_abort_writes_nothing(stopped: Path, damage: str) -> None:
+    backup = stopped / ".patchq" / "rebase" / "backup"
+    if damage == "manifest":
+        (backup / "manifest.json").write_text("[1]")
+    else:
+        blob = bytearray((backup / "blob").read_bytes())
+        blob[len(blob) // 2] ^= 1
+        (backup / "blob").write_bytes(bytes(blob))
+    (stopped / "series.yaml").write_text("changed by hand\n")
     before = files_of(stopped)
     result = run("rebase", "--abort")
     assert result.exit_code == 2
-    assert "manifest.json is damaged" in one_error_line(result.stderr)
+    assert "the rebase backup in" in one_error_line(result.stderr)
+    assert "is damaged" in result.stderr and "restore series.yaml" in result.stderr
     assert files_of(stopped) == before
 
 
