@@ -75,25 +75,22 @@ class CommitCache:
     def _forget(self) -> None:
         self.commits, self.ranges, self.outcomes, self.changed = {}, {}, {}, True
 
-    def save(self, *, background: bool = False) -> None:
+    def save(self, *, deferred: bool = False) -> None:
         """Write the cache atomically if anything was learned; a failure to write is not an
-        error (the cache is an optimisation). `background`: serialise and write it in a
-        thread the process waits for at exit (and the next CommitCache waits for), while the
-        caller goes on with the cache left as it is."""
+        error (the cache is an optimisation). `deferred`: only take a snapshot now, to be
+        written by write_deferred() (when the process is waiting on git anyway) or, at the
+        latest, by wait_for_writes() (the CLI calls it as each command ends, and the next
+        CommitCache before it reads)."""
         if not self.changed:
             return
         data = {"format": FORMAT, "version": VERSION, "commits": dict(self.commits)}
         data["ranges"] = dict(self.ranges)
         data["outcomes"] = dict(list(self.outcomes.items())[-MAX_OUTCOMES:])
         self.changed = False
-        if not background:
+        if deferred:
+            _deferred.append((self.path, data))
+        else:
             _write(self.path, data)
-            return
-        import threading
-
-        writer = threading.Thread(target=_write, args=(self.path, data), name="patchq-cache")
-        _writers.append(writer)
-        writer.start()
 
     # -- range scans --------------------------------------------------------------------
 
@@ -210,12 +207,25 @@ class CommitCache:
         return out
 
 
-_writers: list[Any] = []  # background saves not yet known to be done
+_deferred: list[tuple[Path, dict[str, Any]]] = []  # snapshots not yet being written
+_writers: list[Any] = []  # threads writing them
+
+
+def write_deferred() -> None:
+    """Start writing the deferred snapshots, in a thread."""
+    import threading
+
+    while _deferred:
+        path, data = _deferred.pop(0)
+        writer = threading.Thread(target=_write, args=(path, data), name="patchq-cache")
+        _writers.append(writer)
+        writer.start()
 
 
 def wait_for_writes() -> None:
+    write_deferred()
     while _writers:
-        _writers.pop().join()
+        _writers.pop(0).join()
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from patchq import console, git, patchfile, refresh, series
+from patchq import cache, console, git, patchfile, refresh, series
 from patchq.edit import now_utc
 from patchq.engine import CONFLICTS, PRESENT, Carrier, PatchCommit
 from patchq.errors import ConfigError, PatchqError
@@ -342,6 +342,7 @@ def _finish(
     with ThreadPoolExecutor(max_workers=1) as pool:
         # git format-patch of the new chain runs while series.yaml is parsed for the edit.
         job = pool.submit(_result, repo, rdir, state)
+        cache.write_deferred()  # the status scan's cache, while git formats the patches
         editable = series.parse_for_edit(original)
         files, entry = job.result()
     kept = {o.file for o in state.outcomes if o.action == CARRIED}
@@ -402,10 +403,12 @@ def _refreshed_files(
     if not carried:
         return {}
     new_commits = [Sha(o.commit or "") for o in carried]
-    new_texts = refresh.format_chain(repo, new_commits, split=True)
     old_of = {e.file: Sha(e.old_commit) for e in state.entries}
     pairs = [(old_of[o.file], new) for o, new in zip(carried, new_commits, strict=True)]
-    moved = refresh.diffs_moved(repo, pairs, new_texts)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # cheap: trees only, beside format-patch
+        raws = pool.submit(git.commit_raw_diffs, repo, [sha for pair in pairs for sha in pair])
+        new_texts = refresh.format_chain(repo, new_commits, split=True)
+        moved = refresh.diffs_moved(repo, pairs, new_texts, raws.result())
     out: dict[str, bytes | None] = {}
     for outcome, text, has_moved in zip(carried, new_texts, moved, strict=True):
         before = original(outcome.file)

@@ -81,11 +81,16 @@ def refreshed_bytes(*, original: bytes, new_text: bytes, moved: bool) -> bytes:
 
 
 def diffs_moved(
-    repo: Repo, pairs: Sequence[tuple[Sha, Sha]], new_texts: Sequence[bytes]
+    repo: Repo,
+    pairs: Sequence[tuple[Sha, Sha]],
+    new_texts: Sequence[bytes],
+    raws: dict[str, bytes] | None = None,
 ) -> list[bool]:
     """For each (old commit, new commit) of a patch, and the new commit's format-patch text:
-    whether format-patch writes a different diffstat and diff for the two."""
-    raws = git.commit_raw_diffs(repo, [sha for pair in pairs for sha in pair])
+    whether format-patch writes a different diffstat and diff for the two. `raws`: the
+    commits' git.commit_raw_diffs, when the caller fetched them already."""
+    if raws is None:
+        raws = git.commit_raw_diffs(repo, [sha for pair in pairs for sha in pair])
     moved: list[bool] = []
     for (old, new), new_text in zip(pairs, new_texts, strict=True):
         before, after = raws.get(old), raws.get(new)

@@ -210,7 +210,7 @@ def assess(
     states, head = carry(
         repo, rng, series, evidence, scanned, cache, early, progress=progress, commit=commit
     )
-    cache.save(background=True)
+    cache.save(deferred=True)
     states = add_similar(states, carried, pairs, live, facts)
     result = verdict.StatusResult(
         base=rng.base,

@@ -413,7 +413,7 @@ def test_deleting_a_file_upstream_renamed_is_not_landed(
     assert got["evidence"] == []
 
 
-def test_a_background_cache_save_is_seen_by_the_next_reader(upstream: UpstreamRepo) -> None:
+def test_a_deferred_cache_save_is_seen_by_the_next_reader(upstream: UpstreamRepo) -> None:
     from patchq.cache import CommitCache
     from patchq.git import Repo
 
@@ -423,6 +423,6 @@ def test_a_background_cache_save_is_seen_by_the_next_reader(upstream: UpstreamRe
         cache = CommitCache(repo)
         assert not cache.knows_range(base, ref)
         cache.scan(base, ref)
-        cache.save(background=True)
+        cache.save(deferred=True)
         assert CommitCache(repo).knows_range(base, ref)  # it waits for the write
         assert json.loads(cache_path(repo).read_text())["ranges"][f"{base}..{ref}"] == [ref]
