@@ -342,8 +342,8 @@ def _finish(
     with ThreadPoolExecutor(max_workers=1) as pool:
         # git format-patch of the new chain runs while series.yaml is parsed for the edit.
         job = pool.submit(_result, repo, rdir, state)
-        cache.write_deferred()  # the status scan's cache, while git formats the patches
         editable = series.parse_for_edit(original)
+        cache.write_deferred()  # the status scan's cache, while git formats the patches
         files, entry = job.result()
     kept = {o.file for o in state.outcomes if o.action == CARRIED}
     new = dataclasses.replace(
