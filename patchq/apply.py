@@ -70,7 +70,9 @@ def apply_series(
         head = commits[-1].commit if commits else rng.base_commit
         applied, landed = len(commits), 0
     else:
-        found = status.assess(ws, current, repo, against=onto_name, progress=True, commit=True)
+        found = status.assess(
+            ws, current, repo, against=onto_name, progress=True, commit=True, hints=False
+        )
         first_conflict(found.result)
         head = found.head
         counts = found.result.counts()

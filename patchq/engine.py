@@ -251,6 +251,19 @@ class Carrier:
         """Read every file the patches touch, in one batch."""
         self.tree.prefetch({path for info in infos for path in info.paths})
 
+    def applies_cleanly(self, info: PatchFile) -> bool:
+        """Whether the patch applies exactly to the current result and is not already in it
+        (pure Python, no git, nothing staged): what a patch that will go onto the stack
+        usually shows before any evidence is in."""
+        files = diffapply.parse(info.diff) if info.diff.strip() else []
+        if not files:
+            return False
+        forward = stage(self.tree, files)
+        return (
+            forward is not None
+            and stage(self.tree, [f.inverted() for f in reversed(files)]) is None
+        )
+
     def attempt(self, index: int, info: PatchFile, *, exact_only: bool = False) -> CarryStep:
         """Judge a patch against the current result. With exact_only (the caller only wants
         to know whether it is already there), a patch Python can read is never sent to git's

@@ -43,7 +43,14 @@ def make_plan(
         old_side = pool.submit(_old_side, repo.path, rng.base_commit, pairs)
         try:
             assessment = status.assess(
-                ws, current, repo, against=onto, progress=progress, commit=True, pairs=pairs
+                ws,
+                current,
+                repo,
+                against=onto,
+                progress=progress,
+                commit=True,
+                pairs=pairs,
+                hints=False,
             )
         finally:
             old = old_side.result()

@@ -104,12 +104,11 @@ def gather_evidence(
     carried: Sequence[detect.Carried],
     live: Sequence[ScannedCommit],
     scanned: Sequence[ScannedCommit],
-    upstream_ids: dict[str, str],
     cache: CommitCache,
 ) -> Evidence:
+    """The evidence the range's metadata gives (Change-Ids, recorded cherry-picks): known
+    before any patch is carried. Patch-ids come after the carry (add_patch_ids)."""
     found: dict[int, dict[str, str]] = {p.index: {} for p in carried}
-    for index, sha in detect.by_patch_id(carried, live, upstream_ids).items():
-        found[index][verdict.PATCH_ID] = sha
     for index, sha in detect.by_change_id(carried, live).items():
         found[index][verdict.CHANGE_ID] = sha
     reachable = reachable_picks(repo, rng, detect.unresolved_picks(carried, scanned), cache)
@@ -170,31 +169,25 @@ def assess(
     progress: bool,
     commit: bool = False,
     pairs: list[tuple[Patch, PatchFile]] | None = None,
+    hints: bool = True,
 ) -> Assessment:
     """evaluate(), plus (commit=True) the commits of the patches that apply, on REF.
-    `pairs` is read_series() when the caller has it already."""
+    `pairs` is read_series() when the caller has it already. `hints=False` leaves out the
+    `similar` hints, and with them the diffs of upstream commits that only a hint needs."""
     rng = resolve_range(current, repo, against)
     if pairs is None:
         pairs = read_series(ws, current)
     cache = CommitCache(repo)
-    wanted = {git.path_key(info.paths) for _, info in pairs}
-    feed: list[git.DiffFeed] = []
-
-    def prefetch(commit: ScannedCommit) -> None:
-        # Diff the commits that could match a carried patch while the scan still streams.
-        if commit.path_key in wanted and not cache.has_facts(commit.sha):
-            if not feed:
-                feed.append(git.DiffFeed(repo))
-            feed[0].add(commit.sha)
-
     series = LazySeries(repo, rng.base_commit, pairs)
     early = None
     if commit or not cache.knows_range(rng.base_commit, rng.against_commit):
         # A cold run: read REF's copies of the patched files while the range is scanned.
-        early = EarlyCarrier(repo, rng.against_commit, series)
+        early = EarlyCarrier(repo, rng.against_commit, series, guess=not hints)
+    keys = [git.path_key(info.paths) for _, info in pairs]
+    feed = Prefetch(repo, cache, keys, early if not hints else None)
     try:
-        scan = cache.scan(rng.base_commit, rng.against_commit, on_new=prefetch)
-        prefetched = feed[0].result() if feed else {}
+        scan = cache.scan(rng.base_commit, rng.against_commit, on_new=feed.add)
+        prefetched = feed.result()
         require_ancestor(rng, scan, repo)
     except BaseException:
         if early is not None:
@@ -204,14 +197,21 @@ def assess(
     live = detect.live_commits(scanned)
     own_ids = repo.patch_ids([info.diff for _, info in pairs]) if pairs else []
     carried = [carried_view(i, patch, info, own_ids[i]) for i, (patch, info) in enumerate(pairs)]
-    facts = cache.diff_facts(detect.patch_id_candidates(carried, live), prefetched)
-    upstream_ids = {sha: f.patch_id for sha, f in facts.items() if f.patch_id}
-    evidence = gather_evidence(repo, rng, carried, live, scanned, upstream_ids, cache)
-    states, head = carry(
-        repo, rng, series, evidence, scanned, cache, early, progress=progress, commit=commit
+    evidence = gather_evidence(repo, rng, carried, live, scanned, cache)
+    steps, head = carry(repo, rng, series, evidence, cache, early, progress=progress, commit=commit)
+    # Patch-ids judge only the patches that did not go onto the stack: a patch that still
+    # applies to REF is not in REF, whatever an upstream commit's patch-id says.
+    judged = [c for c, step in zip(carried, steps, strict=True) if not step.accepted]
+    facts = cache.diff_facts(
+        detect.patch_id_candidates(carried if hints else judged, live), prefetched
     )
+    upstream_ids = {sha: f.patch_id for sha, f in facts.items() if f.patch_id}
+    for index, sha in detect.by_patch_id(judged, live, upstream_ids).items():
+        evidence.found[index][verdict.PATCH_ID] = sha
+    states = verdicts(repo, rng, series, evidence, steps, scanned, cache)
     cache.save(deferred=True)
-    states = add_similar(states, carried, pairs, live, facts)
+    if hints:
+        states = add_similar(states, carried, pairs, live, facts)
     result = verdict.StatusResult(
         base=rng.base,
         base_commit=rng.base_commit,
@@ -223,19 +223,29 @@ def assess(
 
 
 class EarlyCarrier:
-    """A Carrier onto REF whose files are read in a thread, while the main thread scans."""
+    """A Carrier onto REF whose files are read in a thread, while the main thread scans.
+    `guess`: then also tell which patches apply cleanly to REF on their own (`likely`): the
+    ones whose upstream look-alikes Prefetch need not diff."""
 
-    def __init__(self, repo: Repo, onto: Sha, series: LazySeries) -> None:
+    def __init__(self, repo: Repo, onto: Sha, series: LazySeries, *, guess: bool = False) -> None:
         import threading
 
         self._result: Carrier | BaseException | None = None
-        self._thread = threading.Thread(target=self._make, args=(repo, onto, series), daemon=True)
+        self.likely: frozenset[int] | None = None  # set once, by the thread
+        self._thread = threading.Thread(
+            target=self._make, args=(repo, onto, series, guess), daemon=True
+        )
         self._thread.start()
 
-    def _make(self, repo: Repo, onto: Sha, series: LazySeries) -> None:
+    def _make(self, repo: Repo, onto: Sha, series: LazySeries, guess: bool) -> None:
         try:
             carrier = Carrier(repo, onto=onto, series=series)
-            carrier.prefetch([info for _, info in series.pairs])
+            infos = [info for _, info in series.pairs]
+            carrier.prefetch(infos)
+            if guess:
+                self.likely = frozenset(
+                    i for i, info in enumerate(infos) if carrier.applies_cleanly(info)
+                )
             self._result = carrier
         except BaseException as exc:  # re-raised in get(), on the main thread
             self._result = exc
@@ -251,6 +261,55 @@ class EarlyCarrier:
         return self._result
 
 
+class Prefetch:
+    """Diffs of the upstream commits that could match a carried patch (same path set), asked
+    of one `git diff-tree --stdin` while the scan still streams. Given an EarlyCarrier to
+    guess from, commits that only look like patches that apply cleanly to REF are left out:
+    patch-ids judge only the patches that do not go onto the stack, and a wrong guess costs
+    a diff later (CommitCache.diff_facts), never a verdict."""
+
+    def __init__(
+        self, repo: Repo, cache: CommitCache, keys: list[str], early: EarlyCarrier | None
+    ) -> None:
+        self.repo, self.cache, self.keys, self.early = repo, cache, keys, early
+        self.wanted = set(keys)
+        self.skip: set[str] | None = None if early is not None else set()
+        self.held: list[ScannedCommit] = []
+        self.feed: git.DiffFeed | None = None
+
+    def add(self, commit: ScannedCommit) -> None:
+        if commit.path_key not in self.wanted or self.cache.has_facts(commit.sha):
+            return
+        if self.skip is None:
+            assert self.early is not None
+            if self.early.likely is None:
+                self.held.append(commit)  # until the guess is in
+                return
+            self._settle(self.early.likely)
+        self._send(commit)
+
+    def result(self) -> dict[str, bytes]:
+        if self.skip is None:
+            assert self.early is not None
+            self.early.wait()
+            self._settle(self.early.likely or frozenset())  # no guess: diff them all
+        return self.feed.result() if self.feed is not None else {}
+
+    def _settle(self, likely: frozenset[int]) -> None:
+        needed = {key for i, key in enumerate(self.keys) if i not in likely}
+        self.skip = self.wanted - needed
+        held, self.held = self.held, []
+        for commit in held:
+            self._send(commit)
+
+    def _send(self, commit: ScannedCommit) -> None:
+        assert self.skip is not None
+        if commit.path_key not in self.skip:
+            if self.feed is None:
+                self.feed = git.DiffFeed(self.repo)
+            self.feed.add(commit.sha)
+
+
 class LazySeries(SeriesSource):
     """The series' patches as commits for git's 3-way merge, made only when needed; a series
     that does not apply to its own base is a configuration problem for status (exit 2)."""
@@ -262,67 +321,88 @@ class LazySeries(SeriesSource):
             raise ConfigError(f"{exc} onto its base: the series is broken; fix it first") from None
 
 
+@dataclass(frozen=True)
+class Step:
+    """One patch carried onto the stack on REF."""
+
+    outcome: str  # engine.APPLIES / PRESENT / CONFLICTS
+    conflicts: tuple[str, ...]
+    accepted: bool  # it went onto the stack (it applies and nothing says it landed)
+
+
 def carry(
     repo: Repo,
     rng: Range,
     series: LazySeries,
     evidence: Evidence,
-    scanned: Sequence[ScannedCommit],
     cache: CommitCache,
     early: EarlyCarrier | None,
     *,
     progress: bool,
     commit: bool,
-) -> tuple[list[verdict.PatchState], Sha]:
+) -> tuple[list[Step], Sha]:
     """Carry the patches in order onto REF; landed ones stay out of the stack. Outcomes are
     cached under a digest of REF and the patches so far: a second run reads no files."""
     pairs = series.pairs
     carrier: Carrier | None = None
-    steps = None if commit else replay(cache, rng, pairs, evidence)
-    if steps is None:
+    cached = None if commit else replay(cache, rng, pairs, evidence)
+    if cached is None:
         carrier = (early or EarlyCarrier(repo, rng.against_commit, series)).get()
-    states: list[verdict.PatchState] = []
+    steps: list[Step] = []
     key: str = rng.against_commit
     with console.progress("status", len(pairs) if progress else 0) as bar:
-        for index, (patch, info) in enumerate(pairs):
-            found = dict(evidence.found.get(index, {}))
+        for index, (_, info) in enumerate(pairs):
             # Already landed by other evidence: reverse-apply is checked exactly (as
             # `git apply -R --check`), with no 3-way merge, which costs a merge per patch.
-            exact_only = bool(found)
+            exact_only = bool(evidence.found.get(index))
             key = digest(key, info.diff + (b"\0exact" if exact_only else b""))
             step = (
-                steps[index]
-                if steps is not None
+                cached[index]
+                if cached is not None
                 else carrier_attempt(carrier, index, info, exact_only=exact_only)
             )
             cache.put_outcome(key, step.outcome, step.conflicts)
-            if step.outcome == PRESENT:
-                found[verdict.REVERSE_APPLY] = ""
-            accepted = step.outcome == APPLIES and not found
-            if found:
-                upstream = landed_commit(found) or first_present_cached(
-                    repo, cache, rng, series, index, scanned
-                )
-                kinds = tuple(k for k in verdict.EVIDENCE_KINDS if k in found)
-                states.append(
-                    verdict.PatchState(
-                        patch, info.subject, verdict.LANDED, evidence=kinds,
-                        upstream_commit=upstream,
-                    )
-                )  # fmt: skip
-            elif accepted:
-                if carrier is not None:
-                    carrier.accept(info, commit=commit)
-                states.append(verdict.PatchState(patch, info.subject, verdict.APPLIES))
-            else:
-                states.append(
-                    verdict.PatchState(
-                        patch, info.subject, verdict.CONFLICTS, conflicts=step.conflicts
-                    )
-                )
+            accepted = step.outcome == APPLIES and not exact_only
+            if accepted and carrier is not None:
+                carrier.accept(info, commit=commit)
+            steps.append(Step(step.outcome, step.conflicts, accepted))
             key = digest(key, b"+" if accepted else b"-")
             bar.advance()
-    return states, carrier.finish() if carrier is not None else rng.against_commit
+    return steps, carrier.finish() if carrier is not None else rng.against_commit
+
+
+def verdicts(
+    repo: Repo,
+    rng: Range,
+    series: LazySeries,
+    evidence: Evidence,
+    steps: Sequence[Step],
+    scanned: Sequence[ScannedCommit],
+    cache: CommitCache,
+) -> list[verdict.PatchState]:
+    """Each patch's state from its carry step and all the evidence."""
+    states = []
+    for index, ((patch, info), step) in enumerate(zip(series.pairs, steps, strict=True)):
+        found = dict(evidence.found.get(index, {}))
+        if step.outcome == PRESENT:
+            found[verdict.REVERSE_APPLY] = ""
+        if found:
+            upstream = landed_commit(found) or first_present_cached(
+                repo, cache, rng, series, index, scanned
+            )
+            kinds = tuple(k for k in verdict.EVIDENCE_KINDS if k in found)
+            states.append(
+                verdict.PatchState(
+                    patch, info.subject, verdict.LANDED, evidence=kinds, upstream_commit=upstream
+                )
+            )
+        elif step.accepted:
+            states.append(verdict.PatchState(patch, info.subject, verdict.APPLIES))
+        else:
+            states.append(
+                verdict.PatchState(patch, info.subject, verdict.CONFLICTS, conflicts=step.conflicts)
+            )
+    return states
 
 
 def carrier_attempt(

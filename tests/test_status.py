@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from conftest import NOVA_API, NOVA_CONF, UpstreamRepo, git, run
 from status_helpers import Downstream, cherry_pick
 
@@ -426,3 +427,44 @@ def test_a_deferred_cache_save_is_seen_by_the_next_reader(upstream: UpstreamRepo
         cache.save(deferred=True)
         assert CommitCache(repo).knows_range(base, ref)  # it waits for the write
         assert json.loads(cache_path(repo).read_text())["ranges"][f"{base}..{ref}"] == [ref]
+
+
+def test_a_patch_that_still_applies_is_not_landed_by_its_patch_id(
+    series_dir: Path, upstream: UpstreamRepo, downstream: Downstream
+) -> None:
+    """Upstream took the same diff, then undid it by hand (no revert commit): REF lacks the
+    change, so dropping the patch would lose it. Status and rebase both keep it."""
+    first = downstream.commit("Add rbd timeout", {"nova/conf.py": TIMEOUT_CONF})
+    downstream.export(series_dir)
+    cherry_pick(upstream, downstream, first, message="Timeouts for rbd")
+    upstream.commit("Drop the rbd timeout again", {"nova/conf.py": NOVA_CONF})
+    upstream.tag("2.0")
+    got = states("--against", "2.0")["Add-rbd-timeout"]
+    assert (got["state"], got["evidence"]) == ("applies", [])
+    result = run("rebase", "--onto", "2.0")
+    assert result.exit_code == 0, result.stderr
+    assert "0 dropped" in result.stdout and "1 carried" in result.stdout
+
+
+def test_rebase_names_the_landed_commit_even_when_its_guess_was_wrong(
+    series_dir: Path,
+    upstream: UpstreamRepo,
+    downstream: Downstream,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rebase skips the diffs of upstream look-alikes of patches that seem to apply; when
+    that guess is wrong the diffs are made after the carry, and the evidence is the same."""
+    from patchq.engine import Carrier
+
+    first = downstream.commit("Add rbd timeout", {"nova/conf.py": TIMEOUT_CONF})
+    downstream.commit("Log reboots louder", {"nova/api.py": LOUD_API})
+    downstream.export(series_dir)
+    by_diff = cherry_pick(upstream, downstream, first, message="Timeouts for rbd")
+    upstream.tag("2.0")
+    monkeypatch.setattr(Carrier, "applies_cleanly", lambda self, info: True)
+    result = run("rebase", "--onto", "2.0")
+    assert result.exit_code == 0, result.stderr
+    history = yaml.safe_load((series_dir / "series.yaml").read_text())["history"][-1]
+    assert [d["evidence"] for d in history["dropped"]] == [["patch-id", "reverse-apply"]]
+    assert history["dropped"][0]["upstream_commit"] == by_diff
+    assert history["carried"] == 1

@@ -76,7 +76,7 @@ def stream_records(repo: Repo, args: Sequence[str], sep: bytes = b"\x01") -> Ite
     assert proc.stdout is not None and proc.stderr is not None
     _widen_pipe(proc.stdout.fileno())
     rest = b""
-    while chunk := os.read(proc.stdout.fileno(), 1 << 16):
+    while chunk := os.read(proc.stdout.fileno(), 1 << 20):
         parts = (rest + chunk).split(sep)
         rest = parts.pop()
         yield from (part for part in parts if part)
