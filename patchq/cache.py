@@ -50,6 +50,7 @@ class CommitCache:
         self.ranges: dict[str, list[str]] = {}
         self.outcomes: dict[str, list[Any]] = {}
         self.changed = False
+        self._started: dict[tuple[Sha, Sha], Any] = {}  # start(): scans running, not yet read
         self._load()
 
     # -- disk ---------------------------------------------------------------------------
@@ -94,6 +95,18 @@ class CommitCache:
 
     # -- range scans --------------------------------------------------------------------
 
+    def start(self, base: Sha, ref: Sha) -> None:
+        """Start the `git log` a cold scan() of base..ref will read, so that git walks the
+        range while the caller prepares; cancel() if scan() is not called after all."""
+        if f"{base}..{ref}" not in self.ranges and not self.commits:
+            self._started[(base, ref)] = git.start_scan(self.repo, base, ref)
+
+    def cancel(self) -> None:
+        for proc in self._started.values():
+            proc.kill()
+            proc.communicate()
+        self._started.clear()
+
     def scan(
         self, base: Sha, ref: Sha, *, on_new: Callable[[ScannedCommit], None] | None = None
     ) -> RangeScan:
@@ -114,7 +127,8 @@ class CommitCache:
                 if on_new is not None:
                     on_new(commit)
         else:
-            found = git.scan_range(self.repo, base, ref, on_commit=on_new)
+            started = self._started.pop((base, ref), None)
+            found = git.scan_range(self.repo, base, ref, on_commit=on_new, started=started)
             shas, ancestor, fresh = (
                 [c.sha for c in found.commits],
                 found.base_is_ancestor,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from patchq import status
+from patchq.cache import CommitCache
 from patchq.engine import PatchCommit
 from patchq.errors import ConfigError
 from patchq.git import Repo, Sha
@@ -36,7 +37,13 @@ def make_plan(
         raise ConfigError(
             f"the series is already on {onto} ({rng.base_commit[:12]}): nothing to rebase"
         )
-    pairs = status.read_series(ws, current)
+    cache = CommitCache(repo)
+    cache.start(rng.base_commit, rng.against_commit)  # git walks the range meanwhile
+    try:
+        pairs = status.read_series(ws, current)
+    except BaseException:
+        cache.cancel()
+        raise
     # The series as commits on its old base is built on the second core meanwhile, through its
     # own Repo: object pipes are not shared across threads.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -51,6 +58,7 @@ def make_plan(
                 commit=True,
                 pairs=pairs,
                 hints=False,
+                started=(rng, cache),
             )
         finally:
             old = old_side.result()

@@ -58,6 +58,15 @@ def resolve_range(current: Series, repo: Repo, against: str | None) -> Range:
     return Range(up.base, base_commit, name, ref)
 
 
+def start_scan(current: Series, repo: Repo, against: str | None) -> tuple[Range, CommitCache]:
+    """The range to judge against, and its cache with the range's `git log` already started
+    when the cache does not know it (assess reads it)."""
+    rng = resolve_range(current, repo, against)
+    cache = CommitCache(repo)
+    cache.start(rng.base_commit, rng.against_commit)
+    return rng, cache
+
+
 def require_ancestor(rng: Range, scan: RangeScan, repo: Repo) -> None:
     if not scan.base_is_ancestor:
         raise ConfigError(
@@ -170,14 +179,19 @@ def assess(
     commit: bool = False,
     pairs: list[tuple[Patch, PatchFile]] | None = None,
     hints: bool = True,
+    started: tuple[Range, CommitCache] | None = None,
 ) -> Assessment:
     """evaluate(), plus (commit=True) the commits of the patches that apply, on REF.
     `pairs` is read_series() when the caller has it already. `hints=False` leaves out the
-    `similar` hints, and with them the diffs of upstream commits that only a hint needs."""
-    rng = resolve_range(current, repo, against)
+    `similar` hints, and with them the diffs of upstream commits that only a hint needs.
+    `started`: start_scan() of the caller, which then reads the series meanwhile."""
+    rng, cache = started or start_scan(current, repo, against)
     if pairs is None:
-        pairs = read_series(ws, current)
-    cache = CommitCache(repo)
+        try:
+            pairs = read_series(ws, current)
+        except BaseException:
+            cache.cancel()
+            raise
     series = LazySeries(repo, rng.base_commit, pairs)
     early = None
     if commit or not cache.knows_range(rng.base_commit, rng.against_commit):

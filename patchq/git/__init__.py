@@ -47,6 +47,7 @@ from patchq.git.scan import (
     scan_range,
     scan_shas,
     split_diffs,
+    start_scan,
     stream_records,
 )
 
@@ -81,6 +82,7 @@ __all__ = [
     "scan_range",
     "scan_shas",
     "split_diffs",
+    "start_scan",
     "stream_records",
     "worktree_add",
     "worktree_pick_conflict",

@@ -50,15 +50,26 @@ _SCAN_FORMAT = (
 _SCAN_ARGS = ("log", "-z", "--no-renames", "--name-only", _SCAN_FORMAT)
 
 
+def start_scan(repo: Repo, base: Sha, ref: Sha) -> subprocess.Popen[bytes]:
+    """The `git log` of scan_range, started ahead of reading it (git spends its first tenth
+    of a second walking the range before it writes anything)."""
+    # Newest first: `--reverse` would make git hold everything back until the walk ends.
+    return start_stream(repo, [*_SCAN_ARGS, f"{base}..{ref}", "--"])
+
+
 def scan_range(
-    repo: Repo, base: Sha, ref: Sha, *, on_commit: Callable[[ScannedCommit], None] | None = None
+    repo: Repo,
+    base: Sha,
+    ref: Sha,
+    *,
+    on_commit: Callable[[ScannedCommit], None] | None = None,
+    started: subprocess.Popen[bytes] | None = None,
 ) -> RangeScan:
     """base..ref in ONE `git log` with no blob diffs: each non-merge commit's Change-Ids,
     revert target and path set, and whether base is an ancestor of ref (which costs nothing
-    here, unlike a separate `git merge-base --is-ancestor`)."""
+    here, unlike a separate `git merge-base --is-ancestor`). `started`: its start_scan()."""
     commits, ancestor = [], base == ref
-    # Newest first: `--reverse` would make git hold everything back until the walk ends.
-    for rec in stream_records(repo, [*_SCAN_ARGS, f"{base}..{ref}", "--"]):
+    for rec in read_records(repo, started or start_scan(repo, base, ref)):
         commit, parents = _parse_scan(rec)
         ancestor = ancestor or base in parents
         if len(parents) <= 1:
@@ -72,9 +83,22 @@ def scan_range(
 def stream_records(repo: Repo, args: Sequence[str], sep: bytes = b"\x01") -> Iterator[bytes]:
     """The `sep`-separated records of a command's output, as they arrive: parsing overlaps
     git's work instead of waiting for all of it."""
-    proc = repo.popen(*args, stdin=subprocess.DEVNULL)
-    assert proc.stdout is not None and proc.stderr is not None
+    return read_records(repo, start_stream(repo, args), sep)
+
+
+def start_stream(repo: Repo, args: Sequence[str]) -> subprocess.Popen[bytes]:
+    # GIT_FLUSH=0: git would otherwise write() each record to a pipe on its own, and every
+    # small read costs this process a turn at the interpreter lock.
+    proc = repo.popen(*args, stdin=subprocess.DEVNULL, env={"GIT_FLUSH": "0"})
+    assert proc.stdout is not None
     _widen_pipe(proc.stdout.fileno())
+    return proc
+
+
+def read_records(
+    repo: Repo, proc: subprocess.Popen[bytes], sep: bytes = b"\x01"
+) -> Iterator[bytes]:
+    assert proc.stdout is not None and proc.stderr is not None
     rest = b""
     while chunk := os.read(proc.stdout.fileno(), 1 << 20):
         parts = (rest + chunk).split(sep)
