@@ -201,18 +201,24 @@ def assess(
     feed = Prefetch(repo, cache, keys, early if not hints else None)
     try:
         scan = cache.scan(rng.base_commit, rng.against_commit, on_new=feed.add)
-        prefetched = feed.result()
         require_ancestor(rng, scan, repo)
+        scanned = scan.commits
+        live = detect.live_commits(scanned)
+        own_ids = repo.patch_ids([info.diff for _, info in pairs]) if pairs else []
+        carried = [
+            carried_view(i, patch, info, own_ids[i]) for i, (patch, info) in enumerate(pairs)
+        ]
+        evidence = gather_evidence(repo, rng, carried, live, scanned, cache)
+        # The carry needs no patch-id: git finishes the diffs meanwhile.
+        steps, head = carry(
+            repo, rng, series, evidence, cache, early, progress=progress, commit=commit
+        )
     except BaseException:
         if early is not None:
             early.wait()  # let the reader finish before the repo (and its cat-file) closes
+        feed.close()
         raise
-    scanned = scan.commits
-    live = detect.live_commits(scanned)
-    own_ids = repo.patch_ids([info.diff for _, info in pairs]) if pairs else []
-    carried = [carried_view(i, patch, info, own_ids[i]) for i, (patch, info) in enumerate(pairs)]
-    evidence = gather_evidence(repo, rng, carried, live, scanned, cache)
-    steps, head = carry(repo, rng, series, evidence, cache, early, progress=progress, commit=commit)
+    prefetched = feed.result()
     # Patch-ids judge only the patches that did not go onto the stack: a patch that still
     # applies to REF is not in REF, whatever an upstream commit's patch-id says.
     judged = [c for c, step in zip(carried, steps, strict=True) if not step.accepted]
@@ -308,6 +314,13 @@ class Prefetch:
             self.early.wait()
             self._settle(self.early.likely or frozenset())  # no guess: diff them all
         return self.feed.result() if self.feed is not None else {}
+
+    def close(self) -> None:
+        """Stop the diffs (after an error)."""
+        if self.feed is not None:
+            self.feed.proc.kill()
+            self.feed.proc.wait()
+            self.feed = None
 
     def _settle(self, likely: frozenset[int]) -> None:
         needed = {key for i, key in enumerate(self.keys) if i not in likely}
