@@ -5,6 +5,7 @@ walked when the rebase starts.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -45,9 +46,11 @@ def make_plan(
         cache.cancel()
         raise
     # The series as commits on its old base is built on the second core meanwhile, through its
-    # own Repo: object pipes are not shared across threads.
+    # own Repo (object pipes are not shared across threads), once REF's copies of the patched
+    # files are read: two readers of deep delta chains at once only slow each other.
+    files_read = threading.Event()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        old_side = pool.submit(_old_side, repo.path, rng.base_commit, pairs)
+        old_side = pool.submit(_old_side, repo.path, rng.base_commit, pairs, files_read)
         try:
             assessment = status.assess(
                 ws,
@@ -59,8 +62,10 @@ def make_plan(
                 pairs=pairs,
                 hints=False,
                 started=(rng, cache),
+                files_read=files_read,
             )
         finally:
+            files_read.set()
             old = old_side.result()
     object_writer(repo).flush()
     verdicts = assessment.result.patches
@@ -133,6 +138,9 @@ def first_parent_chain(repo: Repo, base: Sha, tip: Sha) -> list[Sha]:
     return out[::-1]
 
 
-def _old_side(path: Path, base: Sha, pairs: Sequence[tuple[Patch, PatchFile]]) -> list[PatchCommit]:
+def _old_side(
+    path: Path, base: Sha, pairs: Sequence[tuple[Patch, PatchFile]], start: threading.Event
+) -> list[PatchCommit]:
+    start.wait()
     with Repo(path) as own:
         return status.LazySeries(own, base, pairs).full()

@@ -9,6 +9,7 @@ reverse-apply evidence. Results are cached per commit sha (cache.CommitCache).
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -180,11 +181,13 @@ def assess(
     pairs: list[tuple[Patch, PatchFile]] | None = None,
     hints: bool = True,
     started: tuple[Range, CommitCache] | None = None,
+    files_read: threading.Event | None = None,
 ) -> Assessment:
     """evaluate(), plus (commit=True) the commits of the patches that apply, on REF.
     `pairs` is read_series() when the caller has it already. `hints=False` leaves out the
     `similar` hints, and with them the diffs of upstream commits that only a hint needs.
-    `started`: start_scan() of the caller, which then reads the series meanwhile."""
+    `started`: start_scan() of the caller, which then reads the series meanwhile.
+    `files_read` is set once REF's copies of the patched files are read."""
     rng, cache = started or start_scan(current, repo, against)
     if pairs is None:
         try:
@@ -196,7 +199,9 @@ def assess(
     early = None
     if commit or not cache.knows_range(rng.base_commit, rng.against_commit):
         # A cold run: read REF's copies of the patched files while the range is scanned.
-        early = EarlyCarrier(repo, rng.against_commit, series, guess=not hints)
+        early = EarlyCarrier(repo, rng.against_commit, series, guess=not hints, done=files_read)
+    elif files_read is not None:
+        files_read.set()
     keys = [git.path_key(info.paths) for _, info in pairs]
     feed = Prefetch(repo, cache, keys, early if not hints else None)
     try:
@@ -247,9 +252,16 @@ class EarlyCarrier:
     `guess`: then also tell which patches apply cleanly to REF on their own (`likely`): the
     ones whose upstream look-alikes Prefetch need not diff."""
 
-    def __init__(self, repo: Repo, onto: Sha, series: LazySeries, *, guess: bool = False) -> None:
-        import threading
-
+    def __init__(
+        self,
+        repo: Repo,
+        onto: Sha,
+        series: LazySeries,
+        *,
+        guess: bool = False,
+        done: threading.Event | None = None,
+    ) -> None:
+        self._done = done
         self._result: Carrier | BaseException | None = None
         self.likely: frozenset[int] | None = None  # set once, by the thread
         self._thread = threading.Thread(
@@ -269,6 +281,9 @@ class EarlyCarrier:
             self._result = carrier
         except BaseException as exc:  # re-raised in get(), on the main thread
             self._result = exc
+        finally:
+            if self._done is not None:
+                self._done.set()
 
     def wait(self) -> None:
         self._thread.join()
