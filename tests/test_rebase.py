@@ -481,3 +481,23 @@ def test_unmoved_diffs_keep_their_bytes_even_a_rename_of_a_changed_file(
         assert after[f"patches/{file}"] == before[f"patches/{file}"]
     assert after[f"patches/{api}"] != before[f"patches/{api}"]
     assert (series_dir / "patches" / api).read_text().startswith("From " + "0" * 40)
+
+
+def test_a_file_already_refreshed_for_the_new_base_is_kept_and_not_counted(
+    series_dir: Path, upstream: UpstreamRepo, tmp_path: Path
+) -> None:
+    """P2's file is replaced by the text the rebase would write: its diff moved, but the
+    file is already right, so it is neither rewritten nor counted as refreshed."""
+    make_series(upstream, series_dir, SERIES[:3])
+    release_two(upstream)
+    twin = copy_workspace(series_dir, tmp_path / "twin")
+    done = run("-C", str(twin), "--upstream", str(upstream.path), "rebase", "--onto", "2.0")
+    assert done.exit_code == 0, done.stderr
+    ready = (twin / "patches" / P2).read_bytes()
+    assert ready != (series_dir / "patches" / P2).read_bytes()
+    (series_dir / "patches" / P2).write_bytes(ready)
+    result = run("rebase", "--onto", "2.0")
+    assert result.exit_code == 0, result.stderr
+    assert (series_dir / "patches" / P2).read_bytes() == ready
+    history = load(series_dir)["history"][-1]
+    assert history["refreshed"] == load(twin)["history"][-1]["refreshed"] - 1
