@@ -48,7 +48,6 @@ from patchq.git.scan import (
     scan_shas,
     split_diffs,
     start_scan,
-    stream_records,
 )
 
 __all__ = [
@@ -83,7 +82,6 @@ __all__ = [
     "scan_shas",
     "split_diffs",
     "start_scan",
-    "stream_records",
     "worktree_add",
     "worktree_pick_conflict",
     "worktree_remove",

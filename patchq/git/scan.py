@@ -80,12 +80,6 @@ def scan_range(
     return RangeScan(commits, ancestor)
 
 
-def stream_records(repo: Repo, args: Sequence[str], sep: bytes = b"\x01") -> Iterator[bytes]:
-    """The `sep`-separated records of a command's output, as they arrive: parsing overlaps
-    git's work instead of waiting for all of it."""
-    return read_records(repo, start_stream(repo, args), sep)
-
-
 def start_stream(repo: Repo, args: Sequence[str]) -> subprocess.Popen[bytes]:
     # GIT_FLUSH=0: git would otherwise write() each record to a pipe on its own, and every
     # small read costs this process a turn at the interpreter lock.
@@ -98,6 +92,8 @@ def start_stream(repo: Repo, args: Sequence[str]) -> subprocess.Popen[bytes]:
 def read_records(
     repo: Repo, proc: subprocess.Popen[bytes], sep: bytes = b"\x01"
 ) -> Iterator[bytes]:
+    """The `sep`-separated records of a start_stream() command's output, as they arrive:
+    parsing overlaps git's work instead of waiting for all of it."""
     assert proc.stdout is not None and proc.stderr is not None
     rest = b""
     while chunk := os.read(proc.stdout.fileno(), 1 << 20):
