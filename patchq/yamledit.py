@@ -42,8 +42,9 @@ def _reconcile_map(node: CommentedMap, new: dict[str, Any]) -> None:
             if isinstance(old, CommentedMap) and isinstance(value, dict):
                 _reconcile_map(old, value)
             elif isinstance(old, CommentedSeq) and isinstance(value, list):
-                _reconcile_seq(old, value, keyed=key in ("patches",))
+                orphan = _reconcile_seq(old, value, keyed=key in ("patches",))
                 _forget_empty_leading(node, key)
+                _give_after_key(node, key, orphan)
             elif not _same(old, value):
                 node[key] = _fresh(value)
             continue
@@ -57,7 +58,9 @@ def _reconcile_map(node: CommentedMap, new: dict[str, Any]) -> None:
     give_trailing(node, trailing)
 
 
-def _reconcile_seq(node: CommentedSeq, new: list[Any], *, keyed: bool) -> None:
+def _reconcile_seq(node: CommentedSeq, new: list[Any], *, keyed: bool) -> str:
+    """Returns the comment block that trailed the list when no item is left to carry it."""
+
     def key_of(item: Any) -> Any:
         return item.get("file") if keyed and isinstance(item, dict) else None
 
@@ -72,7 +75,7 @@ def _reconcile_seq(node: CommentedSeq, new: list[Any], *, keyed: bool) -> None:
         for item in new[common:]:
             node.append(_fresh(item))
         give_trailing(node, trailing)
-        return
+        return "" if len(node) else trailing
 
     trailing = take_trailing(node)
     wanted = [key_of(item) for item in new]
@@ -105,6 +108,7 @@ def _reconcile_seq(node: CommentedSeq, new: list[Any], *, keyed: bool) -> None:
         if isinstance(item, CommentedMap):
             _reconcile_map(item, new[pos])
     give_trailing(node, trailing)
+    return "" if len(node) else trailing
 
 
 def _move(node: CommentedSeq, src: int, dst: int) -> None:
@@ -271,6 +275,20 @@ def give_leading(seq: CommentedSeq, text: str) -> None:
         comment[1].append(token)
     else:
         seq.ca.comment = [None, [token]]
+
+
+def _give_after_key(node: CommentedMap, key: Any, rest: str) -> None:
+    """Hang a comment block after `key: []`, the way ruamel keeps one after a scalar."""
+    if not rest:
+        return
+    entry = node.ca.items.setdefault(key, [None, None, None, None])
+    while len(entry) < 4:
+        entry.append(None)
+    if entry[2] is not None:
+        value = entry[2].value
+        entry[2].value = (value if value.endswith("\n") else value + "\n") + rest
+    else:
+        entry[2] = CommentToken("\n" + rest, CommentMark(0), None)
 
 
 def _forget_empty_leading(node: CommentedMap, key: Any) -> None:

@@ -225,6 +225,21 @@ def test_dropping_every_patch_leaves_valid_yaml(three: Path, key_comment: str) -
     assert run("list").exit_code == 0
 
 
+@pytest.mark.parametrize("key_comment", ["", "  # carried"])
+def test_the_comment_block_after_the_last_patch_outlives_it(three: Path, key_comment: str) -> None:
+    path = with_sections(three, key_comment=key_comment)
+    block = "\n# --- history below: written by patchq ---\n"
+    path.write_text(path.read_text().replace("history:", block.lstrip("\n") + "history:"))
+    for count in (3, 2, 1):
+        result = run("drop", str(count))
+        assert result.exit_code == 0, result.stderr
+        assert block in path.read_text(), count
+    text = path.read_text()
+    assert text.index("patches:") < text.index(block) < text.index("history:")
+    assert yaml.safe_load(text)["patches"] == []
+    assert len(yaml.safe_load(text)["history"]) == 3
+
+
 # -- a stopped rebase whose state was damaged by hand -----------------------------------------
 
 
@@ -519,4 +534,5 @@ def test_every_reorder_and_removal_keeps_each_comment_with_its_patch(order: tupl
         else:
             assert f"lead {key}" not in text, text
     assert "# eol" in text and "# h" in text
-    assert ("# tail of list" in text) == bool(order)
+    assert "# tail of list" in text  # a block between two keys outlives the list's items
+    assert text.index("# tail of list") < text.index("history:")
