@@ -274,11 +274,9 @@ class EarlyCarrier:
             carrier = Carrier(repo, onto=onto, series=series)
             infos = [info for _, info in series.pairs]
             carrier.prefetch(infos)
-            if guess:
-                self.likely = frozenset(
-                    i for i, info in enumerate(infos) if carrier.applies_cleanly(info)
-                )
             self._result = carrier
+            if guess:
+                self.likely = likely_applying(carrier, infos)
         except BaseException as exc:  # re-raised in get(), on the main thread
             self._result = exc
         finally:
@@ -294,6 +292,15 @@ class EarlyCarrier:
             raise self._result
         assert self._result is not None
         return self._result
+
+
+def likely_applying(carrier: Carrier, infos: Sequence[PatchFile]) -> frozenset[int]:
+    """The patches that apply cleanly to REF on their own; none when the guess fails (it is
+    only a guess: every look-alike is then diffed)."""
+    try:
+        return frozenset(i for i, info in enumerate(infos) if carrier.applies_cleanly(info))
+    except Exception:
+        return frozenset()
 
 
 class Prefetch:

@@ -446,11 +446,21 @@ def test_a_patch_that_still_applies_is_not_landed_by_its_patch_id(
     assert "0 dropped" in result.stdout and "1 carried" in result.stdout
 
 
+def always(self: Any, info: Any) -> bool:
+    return True
+
+
+def fails(self: Any, info: Any) -> bool:
+    raise OSError("cannot guess")
+
+
+@pytest.mark.parametrize("guess", [always, fails])
 def test_rebase_names_the_landed_commit_even_when_its_guess_was_wrong(
     series_dir: Path,
     upstream: UpstreamRepo,
     downstream: Downstream,
     monkeypatch: pytest.MonkeyPatch,
+    guess: Any,
 ) -> None:
     """The rebase skips the diffs of upstream look-alikes of patches that seem to apply; when
     that guess is wrong the diffs are made after the carry, and the evidence is the same."""
@@ -461,7 +471,7 @@ def test_rebase_names_the_landed_commit_even_when_its_guess_was_wrong(
     downstream.export(series_dir)
     by_diff = cherry_pick(upstream, downstream, first, message="Timeouts for rbd")
     upstream.tag("2.0")
-    monkeypatch.setattr(Carrier, "applies_cleanly", lambda self, info: True)
+    monkeypatch.setattr(Carrier, "applies_cleanly", guess)
     result = run("rebase", "--onto", "2.0")
     assert result.exit_code == 0, result.stderr
     history = yaml.safe_load((series_dir / "series.yaml").read_text())["history"][-1]
