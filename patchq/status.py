@@ -3,7 +3,8 @@
 The upstream range base..REF is scanned once for metadata (no blob diffs), and only the upstream
 commits whose path set could match a carried patch are diffed. The patches are then carried, in
 order, onto REF in memory (engine.Carrier): that decides applies/conflicts and gives the
-reverse-apply evidence. Results are cached per commit sha (cache.CommitCache).
+reverse-apply evidence. Patch-ids judge only the patches that did not go onto the stack.
+Results are cached per commit sha (cache.CommitCache).
 """
 
 from __future__ import annotations
@@ -117,7 +118,8 @@ def gather_evidence(
     cache: CommitCache,
 ) -> Evidence:
     """The evidence the range's metadata gives (Change-Ids, recorded cherry-picks): known
-    before any patch is carried. Patch-ids come after the carry (add_patch_ids)."""
+    before any patch is carried. Patch-ids are added after the carry (assess), for the
+    patches that did not go onto the stack."""
     found: dict[int, dict[str, str]] = {p.index: {} for p in carried}
     for index, sha in detect.by_change_id(carried, live).items():
         found[index][verdict.CHANGE_ID] = sha
