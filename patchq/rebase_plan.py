@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from patchq import status
-from patchq.cache import CommitCache
 from patchq.engine import PatchCommit
 from patchq.errors import ConfigError
 from patchq.git import Repo, Sha
@@ -33,14 +32,12 @@ class Plan:
 def make_plan(
     ws: Workspace, repo: Repo, current: Series, onto: str, *, refs: str, progress: bool
 ) -> Plan:
-    rng = status.resolve_range(current, repo, onto)
-    if rng.against_commit == rng.base_commit:
-        raise ConfigError(
-            f"the series is already on {onto} ({rng.base_commit[:12]}): nothing to rebase"
-        )
-    cache = CommitCache(repo)
-    cache.start(rng.base_commit, rng.against_commit)  # git walks the range meanwhile
+    rng, cache = status.start_scan(current, repo, onto)  # git walks the range meanwhile
     try:
+        if rng.against_commit == rng.base_commit:
+            raise ConfigError(
+                f"the series is already on {onto} ({rng.base_commit[:12]}): nothing to rebase"
+            )
         pairs = status.read_series(ws, current)
     except BaseException:
         cache.cancel()
