@@ -225,20 +225,9 @@ def take_trailing(node: Any) -> str:
 
 
 def give_trailing(node: Any, rest: str) -> None:
-    if not rest:
-        return
     slot = _last_slot(node)
-    if slot is None:
-        return
-    container, key = slot
-    entry = container.ca.items.setdefault(key, [None, None, None, None])
-    while len(entry) < 4:
-        entry.append(None)
-    if entry[2] is not None:
-        value = entry[2].value
-        entry[2].value = (value if value.endswith("\n") else value + "\n") + rest
-    else:
-        entry[2] = CommentToken("\n" + rest, CommentMark(0), None)
+    if slot is not None:
+        _give_after_key(*slot, rest)
 
 
 def take_leading(seq: CommentedSeq) -> str:
@@ -277,8 +266,9 @@ def give_leading(seq: CommentedSeq, text: str) -> None:
         seq.ca.comment = [None, [token]]
 
 
-def _give_after_key(node: CommentedMap, key: Any, rest: str) -> None:
-    """Hang a comment block after `key: []`, the way ruamel keeps one after a scalar."""
+def _give_after_key(node: Any, key: Any, rest: str) -> None:
+    """Hang a comment block after the entry `key` of a map or list (after `key: []` too): the
+    slot where ruamel keeps the comments that follow a value."""
     if not rest:
         return
     entry = node.ca.items.setdefault(key, [None, None, None, None])
