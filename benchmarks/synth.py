@@ -207,8 +207,8 @@ def make_upstream(
 
 
 def _write_series(upstream: Path, series_dir: Path, mbox: Path) -> None:
-    from patchq import series
-    from patchq.model import Patch, Series, Upstream
+    from patchq.series import io as series
+    from patchq.series.model import Patch, Series, Upstream
 
     patches_dir = series_dir / "patches"
     patches_dir.mkdir(parents=True)
@@ -249,8 +249,8 @@ def series_from_range(
     names = sorted(p.name for p in patches_dir.glob("*.patch"))
     mbox = root / "series.mbox"
     mbox.write_bytes(b"".join((patches_dir / n).read_bytes() for n in names))
-    from patchq import series
-    from patchq.model import Patch, Series, Upstream
+    from patchq.series import io as series
+    from patchq.series.model import Patch, Series, Upstream
 
     base_commit = git(clone, "rev-parse", f"{base}^{{commit}}").decode().strip()
     current = Series(

@@ -12,8 +12,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from patchq import demosrc, git
-from patchq.demosrc import DAY, KEN, LENA, T0, Commit, Edit
+from patchq import git
+from patchq.demo import source as demosrc
+from patchq.demo.source import DAY, KEN, LENA, T0, Commit, Edit
 
 MARTA = "Marta Kowalska <mkowalska@example.com>"
 PACKAGERS = "Distro OpenStack Packagers <openstack-packagers@example.com>"

@@ -32,6 +32,6 @@ def am_tree(
 
 
 def series_patches(root: Path) -> list[Path]:
-    from patchq import series
+    from patchq.series import io as series
 
     return [root / "patches" / p.file for p in series.load(root).patches]

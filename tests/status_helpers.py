@@ -10,8 +10,8 @@ from typing import Any
 
 from conftest import UpstreamRepo, git
 
-from patchq import series
-from patchq.model import Patch, Status, UpstreamLinks
+from patchq.series import io as series
+from patchq.series.model import Patch, Status, UpstreamLinks
 
 
 class Downstream(UpstreamRepo):

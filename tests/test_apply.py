@@ -10,9 +10,11 @@ import pytest
 from conftest import NOVA_API, NOVA_CONF, UpstreamRepo, git, run
 from status_helpers import Downstream, cherry_pick
 
-from patchq import console, engine, patchfile
+from patchq import console
+from patchq.carry import engine
 from patchq.git import Sha
-from patchq.workspace import Workspace
+from patchq.patches import patchfile
+from patchq.series.workspace import Workspace
 
 
 @pytest.fixture
@@ -166,7 +168,7 @@ TRICKY: list[tuple[str, dict[str, str | bytes | None]]] = [
 def test_python_applier_matches_git(
     series_dir: Path, upstream: UpstreamRepo, downstream: Downstream
 ) -> None:
-    from patchq import diffapply
+    from patchq.carry import diffapply
 
     for subject, files in TRICKY:
         if subject == "Symlink":
@@ -195,7 +197,7 @@ def test_python_applier_matches_git(
 
 
 def test_applier_finds_moved_hunks_and_refuses_wrong_context() -> None:
-    from patchq import diffapply
+    from patchq.carry import diffapply
 
     old = b"".join(b"line %d\n" % i for i in range(20))
     new = old.replace(b"line 10\n", b"line ten\n")

@@ -11,8 +11,9 @@ import pytest
 from check_helpers import SeriesBuilder, api_with, check_json, ids, parse_junit
 from conftest import NOVA_API, NOVA_CONF, UpstreamRepo, git, run
 
-from patchq import check, check_output
-from patchq.workspace import Workspace
+from patchq.check import checks as check
+from patchq.check import output as check_output
+from patchq.series.workspace import Workspace
 
 CID = "I" + "1" * 40
 

@@ -11,8 +11,10 @@ import pytest
 from conftest import git, run
 from example_source import export
 
-from patchq import demo, demosrc, series
-from patchq.model import Status
+from patchq.demo import source as demosrc
+from patchq.demo import tour as demo
+from patchq.series import io as series
+from patchq.series.model import Status
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "patchq" / "example"

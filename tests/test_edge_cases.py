@@ -9,8 +9,8 @@ import pytest
 from conftest import UpstreamRepo, git, run
 from import_helpers import am_tree, series_patches, snapshot
 
-from patchq import series
-from patchq.workspace import Workspace
+from patchq.series import io as series
+from patchq.series.workspace import Workspace
 
 README_DIFF = "--- a/README.rst\n+++ b/README.rst\n@@ -1 +1,2 @@\n nova\n+{line}\n"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import UpstreamRepo, git, run
 
-from patchq import series
+from patchq.series import io as series
 
 PATCH = """\
 From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001

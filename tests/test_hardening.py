@@ -11,7 +11,7 @@ import yaml
 from conftest import UpstreamRepo, git, run
 from test_foundation import add_patch
 
-from patchq import series
+from patchq.series import io as series
 
 
 def one_error_line(stderr: str) -> str:
@@ -406,7 +406,7 @@ def test_rebase_keeps_crlf_line_endings(series_dir: Path, upstream: UpstreamRepo
 def test_demo_interrupted_step_exits_130_without_a_second_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from patchq import demo
+    from patchq.demo import tour as demo
 
     monkeypatch.setattr(demo, "invoke", lambda argv: 130)  # what a Ctrl-C inside a step returns
     steps = [demo.Step("list", ("list",)), demo.Step("never", ("status",))]
@@ -515,7 +515,7 @@ def test_every_reorder_and_removal_keeps_each_comment_with_its_patch(order: tupl
 
     from ruamel.yaml import YAML
 
-    from patchq import yamledit
+    from patchq.series import yamledit
 
     yml = series._yaml(YAML)
     doc = yml.load(LEADS)

@@ -10,8 +10,9 @@ import pytest
 from conftest import UpstreamRepo, git, run
 from import_helpers import am_tree, series_patches, snapshot
 
-from patchq import importer, series
-from patchq.model import Status
+from patchq.imports import importer
+from patchq.series import io as series
+from patchq.series.model import Status
 
 CID = "I0123456789abcdef0123456789abcdef01234567"
 CID2 = "Iaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -457,7 +458,7 @@ def test_trailers_without_dep3(series_dir: Path, tmp_path: Path) -> None:
 
 
 def test_restrip_leaves_hunk_lines_alone() -> None:
-    from patchq import quilt
+    from patchq.patches import quilt
 
     diff = (
         b"--- db/schema.sql\n+++ db/schema.sql\n@@ -1,2 +1 @@\n-- comment\n"

@@ -23,7 +23,7 @@ from rebase_helpers import (
 )
 
 from patchq import git as pgit
-from patchq.workspace import Workspace
+from patchq.series.workspace import Workspace
 
 API_TWICE = NOVA_API.replace("def boot(", "# downstream\ndef boot(").replace(
     "    return True\n", "    return True  # downstream\n"
@@ -432,7 +432,7 @@ def test_a_hand_edit_of_series_yaml_while_stopped_is_not_overwritten(carried: Pa
 
 
 def test_a_long_chain_is_formatted_the_same_in_two_halves(upstream: UpstreamRepo) -> None:
-    from patchq import refresh
+    from patchq.rebase import refresh
 
     git(upstream.path, "checkout", "-q", "-b", "long", "1.0")
     shas = [

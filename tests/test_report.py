@@ -10,7 +10,8 @@ import pytest
 from conftest import UpstreamRepo, git, run
 from report_helpers import NASTY, PATCHES, write_series
 
-from patchq import report, report_render
+from patchq.report import build as report
+from patchq.report import render as report_render
 
 EPOCH = "1764000000"  # 2025-11-24T16:00:00Z
 
@@ -565,7 +566,7 @@ def test_narrow_terminal_hides_columns_and_says_so(pkg: Path) -> None:
 
     from rich.console import Console
 
-    from patchq.workspace import Workspace
+    from patchq.series.workspace import Workspace
 
     ws = Workspace(pkg)
     model = report.build(ws, ws.load(), clock=report.Clock.from_env())

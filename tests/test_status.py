@@ -13,7 +13,7 @@ from conftest import NOVA_API, NOVA_CONF, UpstreamRepo, git, run
 from status_helpers import Downstream, cherry_pick
 
 from patchq import console
-from patchq.cache import cache_path
+from patchq.status.cache import cache_path
 
 CID_A = "I" + "a" * 40
 CID_B = "I" + "b" * 40
@@ -415,8 +415,8 @@ def test_deleting_a_file_upstream_renamed_is_not_landed(
 
 
 def test_a_deferred_cache_save_is_seen_by_the_next_reader(upstream: UpstreamRepo) -> None:
-    from patchq.cache import CommitCache
     from patchq.git import Repo
+    from patchq.status.cache import CommitCache
 
     upstream.commit("Readme", {"README.rst": "nova upstream\n"})
     with Repo(upstream.path) as repo:
@@ -464,7 +464,7 @@ def test_rebase_names_the_landed_commit_even_when_its_guess_was_wrong(
 ) -> None:
     """The rebase skips the diffs of upstream look-alikes of patches that seem to apply; when
     that guess is wrong the diffs are made after the carry, and the evidence is the same."""
-    from patchq.engine import Carrier
+    from patchq.carry.engine import Carrier
 
     first = downstream.commit("Add rbd timeout", {"nova/conf.py": TIMEOUT_CONF})
     downstream.commit("Log reboots louder", {"nova/api.py": LOUD_API})

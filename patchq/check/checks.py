@@ -1,0 +1,497 @@
+"""`patchq check`: the CI gate. Every check is a small function that returns findings.
+
+Checks never stop at the first problem: a patch series with ten problems gets ten findings.
+Entries that series.yaml validation rejected are still checked for their file's content, so
+one typo in a patch's metadata does not hide a broken patch file. Checks that need the upstream
+clone (PQ005, PQ007-PQ010) are reported as skipped, with the reason, when it is not available.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from patchq.errors import ConfigError
+from patchq.patches import patchfile
+from patchq.series import io as series
+from patchq.series.model import Patch, Series, Status
+from patchq.series.workspace import Workspace
+
+ERROR, WARNING, SKIPPED = "error", "warning", "skipped"
+
+CHECKS = {
+    "PQ001": "series.yaml is valid (schema, types, unknown keys, policy)",
+    "PQ002": "every listed patch file exists",
+    "PQ003": "every file in patches/ is listed in the series",
+    "PQ004": "every patch file parses as a patch",
+    "PQ005": "no change is carried twice (equal patch-id)",
+    "PQ006": "metadata required by the status (and policy) is present",
+    "PQ007": "base_commit is what base resolves to",
+    "PQ008": "the series applies to base",
+    "PQ009": "no patch has already landed in --against REF",
+    "PQ010": "no patch conflicts with --against REF",
+    "PQ011": "no pending patch is older than policy max_pending_days",
+    "PQ012": "no patch is carried longer than policy max_carried_releases",
+}
+# Checks that judge each patch (one JUnit testcase per patch); the others judge the series.
+PER_PATCH = frozenset(
+    {"PQ002", "PQ004", "PQ005", "PQ006", "PQ008", "PQ009", "PQ010", "PQ011", "PQ012"}
+)
+NEEDS_UPSTREAM = ("PQ005", "PQ007", "PQ008", "PQ009", "PQ010")
+POLICY_KEYS = ("require_owner", "max_pending_days", "max_carried_releases", "ignore", "warn")
+SERIES_FILE = series.SERIES_FILE
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem (or one skipped check); `file` is relative to the series directory."""
+
+    id: str
+    severity: str  # ERROR | WARNING | SKIPPED
+    patch: str | None
+    file: str
+    line: int | None
+    message: str
+
+    def as_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Report:
+    findings: tuple[Finding, ...]
+    checks: tuple[str, ...]  # ids that ran or were skipped, sorted
+    patches: tuple[str, ...]  # listed patch files, in series order
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity == ERROR for f in self.findings)
+
+    def counts(self) -> dict[str, int]:
+        out = {ERROR: 0, WARNING: 0, SKIPPED: 0}
+        for finding in self.findings:
+            out[finding.severity] += 1
+        return out
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A `patches:` entry as written, even when validation rejected its metadata."""
+
+    index: int
+    file: str
+    patch: Patch | None  # None when series.yaml validation rejected the entry
+    raw: bytes | None  # None when the file is missing or unreadable
+    parsed: patchfile.PatchFile | None  # None when it is not a patch
+
+    @property
+    def rel(self) -> str:
+        return f"{series.PATCHES_DIR}/{self.file}"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the checks read, loaded once."""
+
+    ws: Workspace
+    series: Series | None
+    raw: dict[str, Any]  # series.yaml as plain data, for what validation rejected
+    entries: tuple[Entry, ...]
+    lines: Callable[[Sequence[str | int]], int | None]
+    policy: dict[str, Any]
+    today: dt.date
+
+
+Check = Callable[["Inputs"], Iterator[Finding]]
+
+
+# -- running ----------------------------------------------------------------------------
+
+
+def run(
+    ws: Workspace,
+    *,
+    against: str | None = None,
+    require_upstream: bool = False,
+    today: dt.date | None = None,
+) -> Report:
+    """Run every check on the series in `ws`; ConfigError only when nothing can be said."""
+    from patchq.check import upstream as check_upstream
+
+    findings: list[Finding] = []
+    loaded = _load(ws, findings, today or dt.date.today())
+    if loaded is None:
+        return Report(tuple(findings), ("PQ001",), ())
+    ignore, warn = _policy_lists(loaded.policy)
+    wanted = [c for c in CHECKS if c not in ignore]
+    if against is None:
+        wanted = [c for c in wanted if c not in ("PQ009", "PQ010")]
+    unset = {"PQ011": "max_pending_days", "PQ012": "max_carried_releases"}
+    wanted = [c for c in wanted if c not in unset or unset[c] in loaded.policy]
+    for check_id, local in LOCAL_CHECKS.items():
+        if check_id in wanted:
+            findings.extend(local(loaded))
+    upstream_wanted = [c for c in NEEDS_UPSTREAM if c in wanted]
+    if upstream_wanted:
+        findings.extend(
+            check_upstream.run(
+                loaded, upstream_wanted, against=against, require_upstream=require_upstream
+            )
+        )
+    findings = [_printable(_with_policy(f, warn)) for f in findings if f.id not in ignore]
+    # Series-wide findings first, then each listed patch in order, then unlisted files.
+    order = {e.file: i for i, e in enumerate(loaded.entries)}
+    order[""] = -1
+    findings.sort(
+        key=lambda f: (order.get(f.patch or "", len(order)), f.patch or "", f.id, f.line or 0)
+    )
+    return Report(tuple(findings), tuple(wanted), tuple(e.file for e in loaded.entries))
+
+
+def error(check_id: str, patch: str | None, file: str, line: int | None, message: str) -> Finding:
+    return Finding(check_id, ERROR, patch, file, line, message)
+
+
+def skipped(check_id: str, reason: str) -> Finding:
+    return Finding(
+        check_id, SKIPPED, None, SERIES_FILE, None, f"{CHECKS[check_id]}: skipped: {reason}"
+    )
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(finding: Finding) -> Finding:
+    """Bytes that are not UTF-8 (a Latin-1 subject, an odd file name) and control characters
+    become U+FFFD, so every output format can be written and parsed."""
+
+    def clean(text: str) -> str:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return _CONTROL.sub("\ufffd", text)  # XML 1.0 cannot carry them
+
+    patch = None if finding.patch is None else clean(finding.patch)
+    return dataclasses.replace(
+        finding, patch=patch, file=clean(finding.file), message=clean(finding.message)
+    )
+
+
+def _with_policy(finding: Finding, warn: set[str]) -> Finding:
+    if finding.severity == ERROR and finding.id in warn:
+        return dataclasses.replace(finding, severity=WARNING)
+    return finding
+
+
+def _load(ws: Workspace, findings: list[Finding], today: dt.date) -> Inputs | None:
+    try:
+        current, problems = series.load_with_problems(ws.root)
+    except ConfigError:
+        located = _locate_unreadable(ws.series_path)
+        if located is None:
+            raise
+        findings.append(Finding("PQ001", ERROR, None, SERIES_FILE, *located))
+        return None
+    for p in problems:
+        findings.append(Finding(p.check_id, ERROR, p.patch, SERIES_FILE, p.line, p.message))
+    text = ws.series_path.read_text("utf-8")
+    raw = yaml.load(text, Loader=series._Loader)  # safe; the loader that validated it
+    raw = raw if isinstance(raw, dict) else {}
+    finder = series.LineFinder(text)  # the line of a document path, composed on demand
+    policy = raw.get("policy")
+    policy = policy if isinstance(policy, dict) else {}
+    entries = tuple(_entries(ws, current, raw))
+    inputs = Inputs(ws, current, raw, entries, finder.line_of, policy, today)
+    findings.extend(_policy_problems(inputs))
+    return inputs
+
+
+def _locate_unreadable(path: Path) -> tuple[int, str] | None:
+    """(line, message) for a series.yaml that does not decode or parse, when a line is known."""
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return line, f"not UTF-8 (byte {exc.start}): save {SERIES_FILE} as UTF-8"
+    try:
+        yaml.load(text, Loader=series._Loader)  # safe; the loader that refused it
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        if mark is None:
+            return None
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        return mark.line + 1, f"YAML syntax error: {problem}: fix the file"
+    return None
+
+
+def _entries(ws: Workspace, current: Series | None, raw: dict[str, Any]) -> list[Entry]:
+    valid = {p.file: p for p in current.patches} if current else {}
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    for index, item in enumerate(_list(raw, "patches")):
+        if not isinstance(item, dict) or not item.get("file"):
+            continue
+        file = str(item["file"])
+        if file in seen or (file not in valid and series.unsafe_patch_name(file, ws.root)):
+            continue  # PQ001 already says why
+        seen.add(file)
+        data = _read(ws.patches_dir / file)
+        parsed = None
+        if data is not None:
+            try:
+                parsed = patchfile.parse(data, source=file)
+            except ConfigError:
+                parsed = None
+        entries.append(Entry(index, file, valid.get(file), data, parsed))
+    return entries
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+# -- policy --------------------------------------------------------------------------------
+
+
+def _policy_lists(policy: dict[str, Any]) -> tuple[set[str], set[str]]:
+    def ids(key: str) -> set[str]:
+        value = policy.get(key)
+        if not isinstance(value, list):
+            return set()
+        return {str(v) for v in value if str(v) in CHECKS and str(v) != "PQ001"}
+
+    return ids("ignore"), ids("warn")
+
+
+def _policy_problems(inputs: Inputs) -> list[Finding]:
+    out: list[Finding] = []
+
+    def problem(key: str, message: str) -> None:
+        line = inputs.lines(("policy", key))
+        out.append(Finding("PQ001", ERROR, None, SERIES_FILE, line, f"policy: {message}"))
+
+    for key, value in inputs.policy.items():
+        if key not in POLICY_KEYS:
+            problem(key, series.unknown_key(key, POLICY_KEYS, ""))
+        elif key == "require_owner" and not isinstance(value, bool):
+            problem(key, f"require_owner must be true or false, not {value!r}")
+        elif key in ("max_pending_days", "max_carried_releases") and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            problem(key, f"{key} must be a whole number >= 0, not {value!r}")
+        elif key in ("ignore", "warn"):
+            if not isinstance(value, list):
+                problem(key, f"{key} must be a list of check ids such as [PQ011]")
+                continue
+            for item in value:
+                if str(item) not in CHECKS:
+                    problem(key, f"{key}: unknown check id {item!r}; ids run PQ001..PQ012")
+                elif str(item) == "PQ001":
+                    problem(key, f"{key}: PQ001 cannot be ignored or made a warning")
+    both = _policy_lists(inputs.policy)
+    for check_id in sorted(both[0] & both[1]):
+        problem("warn", f"{check_id} is in both ignore and warn: keep one")
+    return out
+
+
+# -- checks that need only the packaging directory ---------------------------------------------
+
+
+def check_unlisted_files(inputs: Inputs) -> Iterator[Finding]:
+    """PQ003: a file in patches/ that the series does not list (dot files are ignored)."""
+    listed = _listed_files(inputs.raw)
+    patches_dir = inputs.ws.patches_dir
+    if not patches_dir.is_dir():
+        return
+    for path in sorted(patches_dir.rglob("*")):
+        rel = path.relative_to(patches_dir).as_posix()
+        if path.is_dir() or any(part.startswith(".") for part in Path(rel).parts):
+            continue
+        if rel not in listed:
+            yield error(
+                "PQ003",
+                rel,
+                f"{series.PATCHES_DIR}/{rel}",
+                None,
+                f"{series.PATCHES_DIR}/{rel} is not in {SERIES_FILE}: add it to `patches:` "
+                "or delete it",
+            )
+
+
+def _listed_files(raw: dict[str, Any]) -> set[str]:
+    listed = _list(raw, "patches")
+    return {str(e["file"]) for e in listed if isinstance(e, dict) and e.get("file")}
+
+
+def _list(raw: dict[str, Any], key: str) -> list[Any]:
+    value = raw.get(key)
+    return value if isinstance(value, list) else []
+
+
+_HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
+def check_parses(inputs: Inputs) -> Iterator[Finding]:
+    """PQ004: the file is a format-patch with a diff whose hunks are well formed."""
+    for entry in inputs.entries:
+        if entry.raw is None:
+            if (inputs.ws.patches_dir / entry.file).exists():
+                yield error("PQ004", entry.file, entry.rel, None, f"{entry.rel} cannot be read")
+            continue
+        problem = _patch_problem(entry)
+        if problem is not None:
+            line, message = problem
+            yield error("PQ004", entry.file, entry.rel, line, f"{entry.rel}: {message}")
+
+
+def _patch_problem(entry: Entry) -> tuple[int | None, str] | None:
+    if entry.parsed is None:
+        return None, "not a patch (no mail header, no subject and no diff): regenerate it"
+    if not entry.parsed.diff.strip():
+        return None, "has no diff: regenerate it with `git format-patch`"
+    return hunk_problem(entry.raw or b"")
+
+
+def hunk_problem(raw: bytes) -> tuple[int, str] | None:
+    """(line, what) for the first hunk whose lines do not match its @@ header counts.
+
+    `git apply` silently ignores +/- lines after a hunk is complete, so a hand-edited patch
+    with a stale @@ header would lose them without a word: that is reported too.
+    """
+    lines = raw.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    old = new = start = 0
+    binary = ended = False
+    for number, line in enumerate(lines, 1):
+        if old > 0 or new > 0:
+            tag = line[:1]
+            if tag == b"\\":
+                continue
+            if tag not in (b" ", b"", b"\r", b"-", b"+"):
+                return number, f"hunk at line {start} ends early: fix or regenerate the patch"
+            old -= tag != b"+"
+            new -= tag != b"-"
+            if old < 0 or new < 0:
+                return number, f"hunk at line {start} has more lines than its @@ header says"
+            ended = old == 0 and new == 0
+            continue
+        if ended and line[:1] in (b"+", b"-") and not line.startswith((b"--- ", b"-- ")):
+            return number, f"hunk at line {start} has more lines than its @@ header says"
+        ended = False
+        if line.startswith(b"diff --git "):
+            binary = False
+        elif line.startswith(b"GIT binary patch"):
+            binary = True
+        elif line.startswith(b"@@") and not binary:
+            match = _HUNK.match(line)
+            if match is None:
+                return number, "malformed hunk header: expected '@@ -a,b +c,d @@'"
+            old, new, start = int(match.group(2) or 1), int(match.group(4) or 1), number
+    if old > 0 or new > 0:
+        return start, f"hunk at line {start} is truncated: the file ends inside it"
+    return None
+
+
+def check_metadata(inputs: Inputs) -> Iterator[Finding]:
+    """PQ006: what each status needs (and the owner, with policy require_owner)."""
+    require_owner = inputs.policy.get("require_owner") is True
+    for entry in inputs.entries:
+        patch = entry.patch
+        if patch is None:
+            continue
+        for message in _missing_metadata(patch, entry.parsed, require_owner=require_owner):
+            line = inputs.lines(("patches", entry.index, "status"))
+            yield error("PQ006", patch.file, SERIES_FILE, line, f"{patch.file}: {message}")
+
+
+def _missing_metadata(
+    patch: Patch, parsed: patchfile.PatchFile | None, *, require_owner: bool
+) -> Iterable[str]:
+    links = patch.upstream
+    status = patch.status
+    mark = f"`patchq mark {patch.name} {status}"
+    if status is Status.SUBMITTED and not (links.review or links.change_id):
+        trailer = parsed.change_id if parsed else None
+        hint = f" --change-id {trailer}`" if trailer else " --review URL`"
+        yield f"status submitted needs upstream.review or upstream.change_id: run {mark}{hint}"
+    if status in (Status.BACKPORT, Status.MERGED) and not links.commit:
+        picked = parsed.cherry_picked_from if parsed else None
+        hint = f" --commit {picked}`" if picked else " --commit SHA`"
+        yield f"status {status} needs upstream.commit: run {mark}{hint}"
+    if status in (Status.DOWNSTREAM_ONLY, Status.REJECTED) and not patch.reason:
+        yield f"status {status} needs a reason: run {mark} --reason TEXT`"
+    if require_owner and not patch.owner:
+        yield f"no owner (policy require_owner): run {mark} --owner NAME`"
+
+
+def check_pending_age(inputs: Inputs) -> Iterator[Finding]:
+    """PQ011: a pending patch (never sent upstream) older than max_pending_days."""
+    limit = inputs.policy.get("max_pending_days")
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        return
+    for entry in inputs.entries:
+        patch = entry.patch
+        if patch is None or patch.status is not Status.PENDING or not patch.added:
+            continue
+        age = (inputs.today - dt.date.fromisoformat(patch.added[:10])).days
+        if age > limit:
+            yield error(
+                "PQ011",
+                patch.file,
+                SERIES_FILE,
+                inputs.lines(("patches", entry.index, "added")),
+                f"{patch.file}: pending for {age} days (added {patch.added[:10]}), over "
+                f"policy max_pending_days {limit}: send it upstream, then `patchq mark "
+                f"{patch.name} submitted --review URL`",
+            )
+
+
+def check_carried_releases(inputs: Inputs) -> Iterator[Finding]:
+    """PQ012: a patch carried through more rebases (releases) than max_carried_releases.
+
+    A patch counts every rebase in history dated on or after the day it was added (all of them
+    when `added` is unknown). downstream-only patches are carried by design and not counted.
+    """
+    limit = inputs.policy.get("max_carried_releases")
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        return
+    rebases = [
+        h for h in _list(inputs.raw, "history") if isinstance(h, dict) and h.get("to") is not None
+    ]
+    for entry in inputs.entries:
+        patch = entry.patch
+        if patch is None or patch.status is Status.DOWNSTREAM_ONLY:
+            continue
+        added = (patch.added or "")[:10]
+        releases = [str(h["to"]) for h in rebases if str(h.get("date", ""))[:10] >= added]
+        if len(releases) > limit:
+            yield error(
+                "PQ012",
+                patch.file,
+                SERIES_FILE,
+                inputs.lines(("patches", entry.index)),
+                f"{patch.file}: carried through {len(releases)} releases "
+                f"({', '.join(releases)}), over policy max_carried_releases {limit}: get it "
+                "merged upstream, or mark it downstream-only with a reason",
+            )
+
+
+LOCAL_CHECKS: dict[str, Check] = {
+    "PQ003": check_unlisted_files,
+    "PQ004": check_parses,
+    "PQ006": check_metadata,
+    "PQ011": check_pending_age,
+    "PQ012": check_carried_releases,
+}

@@ -1,0 +1,198 @@
+"""Renderers for `patchq check`: text, json, junit (JUnit XML) and github (workflow commands).
+
+Each takes a check.Report and returns the whole document as a string; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from patchq.check.checks import (
+    CHECKS,
+    ERROR,
+    PER_PATCH,
+    SERIES_FILE,
+    SKIPPED,
+    WARNING,
+    Finding,
+    Report,
+)
+
+FORMATS = ("text", "json", "junit", "github")
+# The testcase name of the checks that judge the whole series rather than one patch.
+SERIES_SUBJECT = {"PQ001": SERIES_FILE, "PQ003": "patches/", "PQ007": SERIES_FILE}
+_STYLE = {ERROR: {"fg": "red", "bold": True}, WARNING: {"fg": "yellow"}, SKIPPED: {"dim": True}}
+
+
+def render(report: Report, fmt: str, *, color: bool = False, path_prefix: str = "") -> str:
+    renderers: dict[str, Callable[[], str]] = {
+        "text": lambda: text(report, color=color),
+        "json": lambda: as_json(report),
+        "junit": lambda: junit(report),
+        "github": lambda: github(report, path_prefix=path_prefix),
+    }
+    return renderers[fmt]()
+
+
+def summary(report: Report) -> str:
+    counts = report.counts()
+    scope = f"{len(report.checks)} checks on {len(report.patches)} patches"
+    if not report.findings:
+        return f"patchq check: ok ({scope})"
+    parts = [
+        _plural(counts[ERROR], "error"),
+        _plural(counts[WARNING], "warning"),
+        f"{counts[SKIPPED]} skipped",
+    ]
+    verdict = "failed" if report.failed else "passed"
+    return f"patchq check: {verdict}: {', '.join(parts)} ({scope})"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+# -- text -----------------------------------------------------------------------------------
+
+
+def text(report: Report, *, color: bool) -> str:
+    """Findings grouped by patch (series-wide ones first), then the summary line."""
+    groups: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        groups.setdefault(finding.patch or SERIES_FILE, []).append(finding)
+    lines: list[str] = []
+    for name, found in groups.items():
+        lines.append(click.style(name, bold=True) if color else name)
+        for finding in found:
+            label = f"{finding.severity:<7}"
+            if color:
+                label = click.style(label, **_STYLE[finding.severity])  # type: ignore[arg-type]
+            where = finding.file + (f":{finding.line}" if finding.line else "")
+            lines.append(f"  {label} {finding.id}  {where}  {finding.message}")
+    lines.append(summary(report))
+    return "\n".join(lines) + "\n"
+
+
+# -- json -----------------------------------------------------------------------------------
+
+
+def as_json(report: Report) -> str:
+    """A list of {id, severity, patch, file, line, message} (docs/ci.md documents it)."""
+    return json.dumps([f.as_json() for f in report.findings], indent=2) + "\n"
+
+
+# -- junit ----------------------------------------------------------------------------------
+
+
+def junit(report: Report) -> str:
+    """One testcase per (check, patch); a failure per failed testcase, skipped for skips."""
+    suites = ET.Element("testsuites", name="patchq check")
+    suite = ET.SubElement(suites, "testsuite", name="patchq check")
+    placed: set[int] = set()
+    counts = {"tests": 0, "failures": 0, "skipped": 0}
+    for check_id in report.checks:
+        subjects = report.patches if check_id in PER_PATCH else (SERIES_SUBJECT[check_id],)
+        for subject in subjects:
+            found = [
+                (i, f)
+                for i, f in enumerate(report.findings)
+                if f.id == check_id and _belongs(f, subject, per_patch=check_id in PER_PATCH)
+            ]
+            placed.update(i for i, _ in found)
+            _testcase(suite, check_id, subject, [f for _, f in found], counts)
+    for i, finding in enumerate(report.findings):
+        if i not in placed:  # e.g. a skipped per-patch check in a series with no patches
+            _testcase(suite, finding.id, finding.patch or finding.file, [finding], counts)
+    for element in (suites, suite):
+        element.set("tests", str(counts["tests"]))
+        element.set("failures", str(counts["failures"]))
+        element.set("errors", "0")
+        element.set("skipped", str(counts["skipped"]))
+        element.set("time", "0")
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _belongs(finding: Finding, subject: str, *, per_patch: bool) -> bool:
+    if not per_patch:
+        return True
+    return finding.patch == subject or (finding.patch is None and finding.severity == SKIPPED)
+
+
+def _testcase(
+    suite: ET.Element, check_id: str, subject: str, found: list[Finding], counts: dict[str, int]
+) -> None:
+    is_patch = subject not in (SERIES_FILE, "patches/")
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        classname=f"patchq.{check_id}",
+        name=subject,
+        file=f"patches/{subject}" if is_patch else subject,
+        time="0",
+    )
+    counts["tests"] += 1
+    errors = [f for f in found if f.severity == ERROR]
+    skips = [f for f in found if f.severity == SKIPPED]
+    warnings = [f for f in found if f.severity == WARNING]
+    if errors:
+        counts["failures"] += 1
+        failure = ET.SubElement(case, "failure", type=check_id, message=errors[0].message)
+        failure.text = "\n".join(_located(f) for f in errors)
+    elif skips:
+        counts["skipped"] += 1
+        ET.SubElement(case, "skipped", message=skips[0].message)
+    if warnings:
+        out = ET.SubElement(case, "system-out")
+        out.text = "\n".join(f"warning: {_located(f)}" for f in warnings)
+
+
+def _located(finding: Finding) -> str:
+    where = finding.file + (f":{finding.line}" if finding.line else "")
+    return f"{finding.id} {where}: {finding.message}"
+
+
+# -- github ---------------------------------------------------------------------------------
+
+
+def github(report: Report, *, path_prefix: str = "") -> str:
+    """`::error file=...,line=...,title=PQ00x::message` per finding (warnings as ::warning,
+    skips as ::notice), then the summary as a plain log line."""
+    command = {ERROR: "error", WARNING: "warning", SKIPPED: "notice"}
+    lines = []
+    for finding in report.findings:
+        props = [f"file={_escape_property(path_prefix + finding.file)}"]
+        if finding.line:
+            props.append(f"line={finding.line}")
+        props.append(f"title={_escape_property(finding.id)}")
+        message = _escape_data(finding.message)
+        lines.append(f"::{command[finding.severity]} {','.join(props)}::{message}")
+    lines.append(summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def repo_prefix(root: Path) -> str:
+    """The series directory relative to the git work tree holding it, with a trailing '/'
+    (GitHub annotations need paths from the repository root); '' when none is found."""
+    root = root.resolve()
+    for parent in (root, *root.parents):
+        if (parent / ".git").exists():
+            rel = root.relative_to(parent).as_posix()
+            return "" if rel == "." else rel + "/"
+    return ""
+
+
+__all__ = ["CHECKS", "FORMATS", "render", "repo_prefix", "summary"]

@@ -1,0 +1,205 @@
+"""`patchq demo`: build the synthetic upstream, copy the example series next to it, and walk
+through the real commands, each printed before its output like a tutorial.
+
+Layout of the demo directory:
+    nova/              the synthetic upstream (demosrc.py): tags 31.0.0, 32.0.0, stable/2025.1
+    packaging/         series.yaml + patches/, a copy of patchq/example/ (upstream.path: ../nova)
+    debian/patches/    a small quilt series the demo imports
+
+To add a command to the tour, add one Step to STEPS (later issues: status, rebase, report).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from patchq.demo import source as demosrc
+from patchq.errors import ConfigError, PatchqError
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command of the tour: what it shows, and the patchq arguments (run in packaging/)."""
+
+    say: str
+    args: tuple[str, ...]
+    ok_codes: tuple[int, ...] = (0,)  # status/check exit 1 when they find something
+
+
+# The tour of the foundation commands (issue 2); tests check the series they leave behind.
+FOUNDATION_STEPS: tuple[Step, ...] = (
+    Step("The example series: 8 patches carried on nova 31.0.0.", ("list",)),
+    Step(
+        "Pull the fixes upstream backported to the stable branch (patchq never changes the clone).",
+        ("import", "--range", f"31.0.0..{demosrc.STABLE_BRANCH}"),
+    ),
+    Step(
+        "The .gitreview change is stable-branch housekeeping, not a fix: drop it.",
+        (
+            "drop",
+            "0009-Update-.gitreview-for-stable-2025.1",
+            "--reason",
+            "stable-branch housekeeping",
+        ),
+    ),
+    Step(
+        "Keep the backports together at the top.",
+        ("move", "0010-compute-Do-not-log-the-admin-password-on-rebuild", "--after", "1"),
+    ),
+    Step(
+        "Take a patch from Debian's quilt series; its DEP-3 header says where it stands.",
+        ("import", "--quilt", "../debian/patches"),
+    ),
+    Step(
+        "0008 went to Gerrit today.",
+        (
+            "mark",
+            "0008-compute-Log-the-instance-when-unshelve-fails",
+            "submitted",
+            "--review",
+            "https://review.opendev.org/c/openstack/nova/+/955102",
+        ),
+    ),
+    Step("The series now.", ("list",)),
+)
+
+# Everything `patchq demo` runs, in order. Later issues add one Step each here, e.g.
+#   Step("What would 32.0.0 do?", ("status", "--against", "32.0.0"), ok_codes=(0, 1)),
+STEPS: list[Step] = [
+    *FOUNDATION_STEPS,
+    Step("The CI gate: every check that needs no newer release.", ("check",)),
+    Step(
+        "32.0.0 is out. What has landed there, with evidence, and what still applies?",
+        ("status", "--against", "32.0.0"),
+    ),
+    Step(
+        "The same question as a CI gate: landed patches should be dropped (exit 1).",
+        ("check", "--against", "32.0.0"),
+        ok_codes=(1,),
+    ),
+    Step(
+        "Carry the series to 32.0.0; it drops what landed and stops where a patch conflicts.",
+        ("rebase", "--onto", "32.0.0"),
+        ok_codes=(1,),
+    ),
+    Step(
+        "32.0.0 lowered the default itself; leave our 8.0 out.",
+        ("rebase", "--skip", "--reason", "upstream lowered the default to 4.0 in 32.0.0"),
+    ),
+    Step("The series on 32.0.0.", ("list",)),
+    Step(
+        "The carried-patch report release engineers publish: one self-contained HTML page.",
+        ("report", "--format", "html", "--output", "report.html"),
+    ),
+    Step("The same report as Markdown, for the release notes.", ("report", "--format", "markdown")),
+]
+
+QUILT_SERIES = "# Debian's patches for nova\nadd-nova-status-entry-point.patch\n"
+QUILT_PATCH = """\
+Description: Install the nova-status command
+ Debian ships nova-status in the nova-common package; upstream's setup.cfg
+ forgot the console script.
+Author: Debian OpenStack Team <team+openstack@tracker.debian.org>
+Forwarded: https://review.opendev.org/c/openstack/nova/+/953311
+Bug-Debian: https://bugs.debian.org/1098765
+Last-Update: 2025-06-12
+---
+--- a/setup.cfg
++++ b/setup.cfg
+@@ -15,3 +15,4 @@
+ console_scripts =
+     nova-compute = nova.cmd.compute:main
+     nova-scheduler = nova.cmd.scheduler:main
++    nova-status = nova.cmd.status:main
+"""
+
+
+@dataclass(frozen=True)
+class Layout:
+    root: Path
+
+    @property
+    def upstream(self) -> Path:
+        return self.root / "nova"
+
+    @property
+    def packaging(self) -> Path:
+        return self.root / "packaging"
+
+    @property
+    def quilt(self) -> Path:
+        return self.root / "debian" / "patches"
+
+
+def example_dir() -> Path:
+    """The example series shipped inside the package (also the repository's top level)."""
+    return Path(str(resources.files("patchq") / "example"))
+
+
+def prepare(target: Path | None) -> Layout:
+    """Build the upstream and copy the example series; refuses a non-empty directory."""
+    if target is None:
+        target = Path(tempfile.mkdtemp(prefix="patchq-demo-"))
+    elif target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ConfigError(f"{target} is not an empty directory: give a new directory to the demo")
+    layout = Layout(target.resolve())
+    try:
+        layout.root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {target}: {exc.strerror}: give a new directory") from None
+    demosrc.build(layout.upstream)
+    source = example_dir()
+    layout.packaging.mkdir()
+    shutil.copyfile(source / "series.yaml", layout.packaging / "series.yaml")
+    shutil.copytree(source / "patches", layout.packaging / "patches")
+    layout.quilt.mkdir(parents=True)
+    (layout.quilt / "series").write_text(QUILT_SERIES)
+    (layout.quilt / "add-nova-status-entry-point.patch").write_text(QUILT_PATCH)
+    return layout
+
+
+def run_steps(
+    layout: Layout, steps: Sequence[Step], *, say: Callable[[str], None]
+) -> list[tuple[Step, int]]:
+    """Run each step through the real CLI in-process; stop at the first unexpected exit code."""
+    import shlex
+
+    done = []
+    for step in steps:
+        say(f"\n# {step.say}\n$ patchq {shlex.join(step.args)}")
+        sys.stdout.flush()
+        # --upstream: a PATCHQ_UPSTREAM in the caller's environment must not redirect the tour.
+        # (After the command: given before it, the command-level envvar would override it.)
+        where = ["-C", str(layout.packaging), "--upstream", str(layout.upstream)]
+        code = invoke([*step.args, *where])
+        if code == 130:  # interrupted (Ctrl-C): the step already said so
+            sys.exit(code)
+        if code not in step.ok_codes:
+            raise PatchqError(
+                f"demo step `patchq {shlex.join(step.args)}` exited with {code}: "
+                f"the demo is in {layout.root}"
+            )
+        done.append((step, code))
+    return done
+
+
+def invoke(argv: list[str]) -> int:
+    """Run `patchq ARGV` in this process; returns its exit code."""
+    import click
+
+    from patchq.cli import cli
+
+    try:
+        cli.main(args=argv, prog_name="patchq", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0

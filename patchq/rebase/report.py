@@ -1,0 +1,71 @@
+"""What a rebase command reports: one row per patch (the plan of --dry-run, the summary at the
+end, the state at a conflict), as data for the CLI to render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from patchq.rebase.state import DROPPED, SKIPPED, Conflict, Entry, RebaseState
+
+# Row results shown in the plan and the summary.
+DROP = "dropped"
+REFRESH = "refreshed"
+UNCHANGED = "unchanged"
+SKIP = "skipped"
+CONFLICT = "conflict"
+NOT_REACHED = "not reached"
+
+
+@dataclass(frozen=True)
+class Row:
+    file: str
+    subject: str
+    result: str  # DROP | REFRESH | UNCHANGED | SKIP | CONFLICT | NOT_REACHED
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a rebase command did (or, for --dry-run, would do)."""
+
+    onto: str
+    onto_commit: str
+    rows: tuple[Row, ...]
+    finished: bool
+    conflict: Conflict | None = None
+    history: dict[str, Any] | None = None
+    dry_run: bool = False
+
+    def counts(self) -> dict[str, int]:
+        out = {DROP: 0, REFRESH: 0, UNCHANGED: 0, SKIP: 0}
+        for row in self.rows:
+            if row.result in out:
+                out[row.result] += 1
+        return out
+
+
+def landed_detail(entry: Entry) -> str:
+    if not entry.landed:
+        return ""
+    commit = (entry.upstream_commit or "")[:12]
+    return f"landed: {', '.join(entry.evidence)}" + (f" ({commit})" if commit else "")
+
+
+# -- summary --------------------------------------------------------------------------------
+
+
+def summary_rows(state: RebaseState, files: dict[str, bytes | None]) -> tuple[Row, ...]:
+    rows = []
+    for o in state.outcomes:
+        if o.action == DROPPED:
+            commit = (o.upstream_commit or "")[:12]
+            detail = ", ".join(o.evidence) + (f" ({commit})" if commit else "")
+            rows.append(Row(o.file, o.subject, DROP, detail))
+        elif o.action == SKIPPED:
+            rows.append(Row(o.file, o.subject, SKIP, o.reason or ""))
+        else:
+            changed = files.get(o.file) is not None
+            detail = "conflict resolved" if o.resolved else ""
+            rows.append(Row(o.file, o.subject, REFRESH if changed else UNCHANGED, detail))
+    return tuple(rows)

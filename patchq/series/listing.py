@@ -1,0 +1,63 @@
+"""Rows for `patchq list`: each patch's series.yaml entry plus what its file says."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from patchq import console
+from patchq.series.model import Series
+from patchq.series.workspace import Workspace
+
+
+def age_days(added: str | None, today: dt.date | None = None) -> int | None:
+    if not added:
+        return None
+    try:
+        day = dt.date.fromisoformat(added[:10])
+    except ValueError:
+        return None
+    return ((today or dt.date.today()) - day).days
+
+
+def upstream_link(links: Mapping[str, str]) -> str:
+    """The one link `list` shows: the review, else the commit, the bug, the Change-Id."""
+    for key in ("review", "commit", "bug", "change_id"):
+        if links.get(key):
+            return links[key]
+    return ""
+
+
+def rows(ws: Workspace, current: Series) -> list[dict[str, Any]]:
+    out = []
+    for position, patch in enumerate(current.patches, 1):
+        info = ws.read_patch(patch)
+        row = {
+            "position": position,
+            "name": patch.name,
+            **patch.as_dict(),
+            "subject": info.subject,
+            "author": info.author,
+            "age_days": age_days(patch.added),
+        }
+        out.append(row)
+    return out
+
+
+def print_table(table_rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("#", "name", "subject", "status", "age", "upstream"):
+        table.add_column(column, overflow="fold")
+    for row in table_rows:
+        link = upstream_link(row.get("upstream") or {})
+        age = "" if row["age_days"] is None else f"{row['age_days']}d"
+        # Text(): a subject like "Close [/] tag" is data, not rich markup.
+        cells = (row["name"], row["subject"], row["status"], age, link)
+        table.add_row(str(row["position"]), *(Text(console.printable(str(c))) for c in cells))
+    out = console.stdout_console()
+    out.print(table)
+    out.print(f"{len(table_rows)} patches")

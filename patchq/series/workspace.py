@@ -1,0 +1,138 @@
+"""A packaging directory: series.yaml, patches/, the .patchq/ state dir and the upstream clone."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from patchq.errors import ConfigError
+from patchq.fsutil import atomic_write
+from patchq.git import Repo
+from patchq.patches import patchfile
+from patchq.series import io as series
+from patchq.series.model import Patch, Series
+
+STATE_DIR = ".patchq"
+REBASE_STATE = "rebase"
+
+
+@dataclass
+class Workspace:
+    root: Path
+    upstream_override: str | None = None  # --upstream, else $PATCHQ_UPSTREAM
+
+    @property
+    def series_path(self) -> Path:
+        return self.root / series.SERIES_FILE
+
+    @property
+    def patches_dir(self) -> Path:
+        return self.root / series.PATCHES_DIR
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    def exists(self) -> bool:
+        return self.series_path.is_file()
+
+    def load(self) -> Series:
+        return series.load(self.root)
+
+    def save(self, new: Series) -> None:
+        series.save(self.root, new)
+
+    def patch_path(self, file: str) -> Path:
+        why = series.unsafe_patch_name(file, self.root)
+        if why:
+            raise ConfigError(f"{self.series_path}: {why}")
+        return self.patches_dir / file
+
+    def read_patch(self, patch: Patch) -> patchfile.PatchFile:
+        return patchfile.read(self.patch_path(patch.file))
+
+    def write_patch(self, file: str, data: bytes) -> None:
+        atomic_write(self.patch_path(file), data)
+
+    def upstream_path(self, current: Series | None = None) -> Path:
+        chosen = self.upstream_override or os.environ.get("PATCHQ_UPSTREAM")
+        if not chosen:
+            if current is None or not current.upstream.path:
+                raise ConfigError(
+                    f"{self.series_path}: upstream.path is not set: pass --upstream PATH "
+                    "or set PATCHQ_UPSTREAM"
+                )
+            chosen = current.upstream.path
+        path = Path(chosen).expanduser()
+        return path if path.is_absolute() else (self.root / path)
+
+    def open_repo(self, current: Series | None = None) -> Repo:
+        return Repo(self.upstream_path(current))
+
+    # -- state, locks and guards -----------------------------------------------------------
+
+    def ensure_state_dir(self) -> Path:
+        if self.state_dir.exists() and not self.state_dir.is_dir():
+            raise ConfigError(
+                f"{self.state_dir} is a file: patchq keeps its state in that directory; "
+                "move the file away"
+            )
+        self.state_dir.mkdir(exist_ok=True)
+        ignore = self.state_dir / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# patchq's own state: never commit it\n*\n")
+        return self.state_dir
+
+    def refuse_as_output(self, path: Path, flag: str = "--output") -> None:
+        """An --output file must not be series.yaml or lie in patches/ or .patchq/."""
+        target = path.resolve()
+        if target == self.series_path.resolve():
+            raise ConfigError(
+                f"{flag} {path} is the series file itself: write the report elsewhere"
+            )
+        for own in (self.patches_dir, self.state_dir):
+            if own.resolve() in target.parents:
+                raise ConfigError(f"{flag} {path} is inside {own}: write the report elsewhere")
+
+    def rebase_in_progress(self) -> bool:
+        return (self.state_dir / REBASE_STATE).exists()
+
+    def refuse_during_rebase(self, command: str) -> None:
+        if self.rebase_in_progress():
+            raise ConfigError(
+                f"a rebase is in progress in {self.root}: `patchq {command}` must wait; run "
+                "`patchq rebase --continue`, `--skip` or `--abort` first"
+            )
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold .patchq/lock: a second patchq writing the same series is refused."""
+        path = self.ensure_state_dir() / "lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise ConfigError(
+                        f"another patchq is working on {self.root} ({path} is locked): "
+                        "wait for it to finish"
+                    ) from None
+                raise
+            yield
+        finally:
+            os.close(fd)
+
+
+def find_root(start: Path) -> Path:
+    """The directory holding series.yaml: `start` or the nearest parent that has one."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / series.SERIES_FILE).is_file():
+            return candidate
+    return start

@@ -1,0 +1,271 @@
+"""What patchq learned about upstream commits, kept on disk keyed by commit sha.
+
+A commit never changes, so its Change-Ids, revert target, path set, patch-id and changed-line
+fingerprint are computed once. The cache lives in the upstream repo's git dir
+(`<git-dir>/patchq/cache/commits.json`), never in a worktree. A file that does not parse, has
+another format or version, or holds a malformed record is ignored and rebuilt: it is never
+trusted over git.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from patchq import git
+from patchq.git import RangeScan, Repo, ScannedCommit, Sha
+from patchq.status import detect
+
+FORMAT = "patchq-commit-cache"
+VERSION = 1
+
+
+MAX_OUTCOMES = 5000  # carry outcomes kept (newest); a series of 200 adds 200 per new REF
+
+
+class CorruptCache(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class DiffFacts:
+    """What a commit's diff says: its patch-id and changed-line fingerprint."""
+
+    patch_id: str | None
+    lines: tuple[str, ...]
+
+
+def cache_path(repo: Repo) -> Path:
+    return repo.git_dir / "patchq" / "cache" / "commits.json"
+
+
+class CommitCache:
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self.path = cache_path(repo)
+        self.commits: dict[str, list[Any]] = {}
+        self.ranges: dict[str, list[str]] = {}
+        self.outcomes: dict[str, list[Any]] = {}
+        self.changed = False
+        self._started: dict[tuple[Sha, Sha], Any] = {}  # start(): scans running, not yet read
+        self._load()
+
+    # -- disk ---------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        wait_for_writes()
+        try:
+            data = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return
+        if not (
+            isinstance(data, dict)
+            and data.get("format") == FORMAT
+            and data.get("version") == VERSION
+            and isinstance(data.get("commits"), dict)
+            and isinstance(data.get("ranges"), dict)
+        ):
+            return
+        self.commits, self.ranges = data["commits"], data["ranges"]
+        outcomes = data.get("outcomes")
+        self.outcomes = outcomes if isinstance(outcomes, dict) else {}
+
+    def _forget(self) -> None:
+        self.commits, self.ranges, self.outcomes, self.changed = {}, {}, {}, True
+
+    def save(self, *, deferred: bool = False) -> None:
+        """Write the cache atomically if anything was learned; a failure to write is not an
+        error (the cache is an optimisation). `deferred`: only take a snapshot now, to be
+        written by write_deferred() (when the process is waiting on git anyway) or, at the
+        latest, by wait_for_writes() (the CLI calls it as each command ends, and the next
+        CommitCache before it reads)."""
+        if not self.changed:
+            return
+        data = {"format": FORMAT, "version": VERSION, "commits": dict(self.commits)}
+        data["ranges"] = dict(self.ranges)
+        data["outcomes"] = dict(list(self.outcomes.items())[-MAX_OUTCOMES:])
+        self.changed = False
+        if deferred:
+            _deferred.append((self.path, data))
+        else:
+            _write(self.path, data)
+
+    # -- range scans --------------------------------------------------------------------
+
+    def start(self, base: Sha, ref: Sha) -> None:
+        """Start the `git log` a cold scan() of base..ref will read, so that git walks the
+        range while the caller prepares; cancel() if scan() is not called after all."""
+        if f"{base}..{ref}" not in self.ranges and not self.commits:
+            self._started[(base, ref)] = git.start_scan(self.repo, base, ref)
+
+    def cancel(self) -> None:
+        for proc in self._started.values():
+            proc.kill()
+            proc.communicate()
+        self._started.clear()
+
+    def scan(
+        self, base: Sha, ref: Sha, *, on_new: Callable[[ScannedCommit], None] | None = None
+    ) -> RangeScan:
+        """git.scan_range, cached: a range seen before costs no git at all, and a new range
+        over known commits costs one `git rev-list`. `on_new` sees each commit scanned from
+        git as it arrives."""
+        key = f"{base}..{ref}"
+        known = self.ranges.get(key)
+        if known is not None:
+            try:
+                return RangeScan([self._scanned(sha) for sha in known], base_is_ancestor=True)
+            except (CorruptCache, KeyError, TypeError, ValueError, IndexError, AttributeError):
+                self._forget()
+        if self.commits:
+            shas, ancestor = git.rev_list(self.repo, base, ref)
+            fresh = git.scan_shas(self.repo, [s for s in shas if s not in self.commits])
+            for commit in fresh:
+                if on_new is not None:
+                    on_new(commit)
+        else:
+            started = self._started.pop((base, ref), None)
+            found = git.scan_range(self.repo, base, ref, on_commit=on_new, started=started)
+            shas, ancestor, fresh = (
+                [c.sha for c in found.commits],
+                found.base_is_ancestor,
+                found.commits,
+            )
+        for commit in fresh:
+            self.commits[commit.sha] = [
+                commit.subject,
+                ",".join(commit.change_ids),
+                commit.reverts or "",
+                commit.path_key,
+                None,
+                None,
+            ]
+            self.changed = True
+        if ancestor:
+            self.ranges[key] = list(shas)
+            self.changed = True
+        by_sha = {c.sha: c for c in fresh}
+        try:
+            return RangeScan([by_sha.get(s) or self._scanned(s) for s in shas], ancestor)
+        except (CorruptCache, KeyError, TypeError, ValueError, IndexError, AttributeError):
+            self._forget()
+            return self.scan(base, ref)
+
+    def knows_range(self, base: Sha, ref: Sha) -> bool:
+        return f"{base}..{ref}" in self.ranges
+
+    def _scanned(self, sha: str) -> ScannedCommit:
+        subject, cids, reverts, paths, _, _ = self.commits[sha]
+        if type(subject) is not str or type(paths) is not str or type(reverts) is not str:
+            raise CorruptCache(sha)
+        return ScannedCommit(Sha(sha), subject, tuple(cids.split(",")) if cids else (),
+                             reverts or None, paths)  # fmt: skip
+
+    # -- carry outcomes, keyed by a digest of what they depend on ------------------------
+
+    def outcome(self, key: str) -> tuple[str, tuple[str, ...]] | None:
+        value = self.outcomes.get(key)
+        if not (isinstance(value, list) and len(value) == 2):
+            return None
+        outcome, conflicts = value
+        if not (isinstance(outcome, str) and isinstance(conflicts, list)):
+            return None
+        if not all(isinstance(path, str) for path in conflicts):
+            return None
+        return outcome, tuple(conflicts)
+
+    def put_outcome(self, key: str, outcome: str, conflicts: Sequence[str]) -> None:
+        if self.outcome(key) != (outcome, tuple(conflicts)):
+            self.outcomes.pop(key, None)
+            self.outcomes[key] = [outcome, list(conflicts)]
+            self.changed = True
+
+    # -- diffs --------------------------------------------------------------------------
+
+    def has_facts(self, sha: str) -> bool:
+        record = self.commits.get(sha)
+        return record is not None and _facts(record) is not None
+
+    def diff_facts(
+        self, shas: Sequence[str], diffs: dict[str, bytes] | None = None
+    ) -> dict[str, DiffFacts]:
+        """Patch-id and changed-line fingerprint of each commit; only the commits not seen
+        before are diffed (ONE `git diff-tree --stdin`, ONE `git patch-id`). `diffs` holds
+        diffs already fetched (git.DiffFeed)."""
+        out: dict[str, DiffFacts] = {}
+        missing = []
+        for sha in shas:
+            record = self.commits.get(sha)
+            facts = _facts(record) if record is not None else None
+            if facts is None:
+                missing.append(sha)
+            else:
+                out[sha] = facts
+        if not missing:
+            return out
+        diffs = dict(diffs or {})
+        diffs.update(git.commit_diffs(self.repo, [s for s in missing if s not in diffs]))
+        order = [s for s in missing if diffs.get(s, b"").strip()]
+        ids = self.repo.patch_ids([diffs[s] for s in order])
+        by_sha = dict(zip(order, ids, strict=True))
+        for sha in missing:
+            facts = DiffFacts(by_sha.get(sha), tuple(detect.changed_lines(diffs.get(sha, b""))))
+            out[sha] = facts
+            record = self.commits.get(sha)
+            if isinstance(record, list) and len(record) == 6:
+                record[4], record[5] = facts.patch_id or "", list(facts.lines)
+                self.changed = True
+        return out
+
+
+_deferred: list[tuple[Path, dict[str, Any]]] = []  # snapshots not yet being written
+_writers: list[Any] = []  # threads writing them
+
+
+def write_deferred() -> None:
+    """Start writing the deferred snapshots, in a thread."""
+    import threading
+
+    while _deferred:
+        path, data = _deferred.pop(0)
+        writer = threading.Thread(target=_write, args=(path, data), name="patchq-cache")
+        _writers.append(writer)
+        writer.start()
+
+
+def wait_for_writes() -> None:
+    write_deferred()
+    while _writers:
+        _writers.pop(0).join()
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    import tempfile
+
+    text = json.dumps(data, separators=(",", ":"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".commits.", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _facts(record: Any) -> DiffFacts | None:
+    if not (isinstance(record, list) and len(record) == 6):
+        return None
+    pid, lines = record[4], record[5]
+    if not (isinstance(pid, str) and isinstance(lines, list)):
+        return None
+    if not all(isinstance(line, str) for line in lines):
+        return None
+    return DiffFacts(pid or None, tuple(lines))

@@ -1,0 +1,628 @@
+"""`patchq status`: where each carried patch stands against an upstream ref, with evidence.
+
+The upstream range base..REF is scanned once for metadata (no blob diffs), and only the upstream
+commits whose path set could match a carried patch are diffed. The patches are then carried, in
+order, onto REF in memory (engine.Carrier): that decides applies/conflicts and gives the
+reverse-apply evidence. Patch-ids judge only the patches that did not go onto the stack.
+Results are cached per commit sha (cache.CommitCache).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from patchq import console, git
+from patchq.carry.engine import (
+    APPLIES,
+    PRESENT,
+    Carrier,
+    CarryStep,
+    PatchCommit,
+    SeriesSource,
+)
+from patchq.errors import ConfigError, ConflictError
+from patchq.git import RangeScan, Repo, ScannedCommit, Sha
+from patchq.patches.patchfile import PatchFile
+from patchq.series.model import Patch, Series
+from patchq.series.workspace import Workspace
+from patchq.status import detect, verdict
+from patchq.status.cache import CommitCache, DiffFacts
+
+
+@dataclass(frozen=True)
+class Range:
+    base: str
+    base_commit: Sha
+    against: str
+    against_commit: Sha
+
+
+def resolve_range(current: Series, repo: Repo, against: str | None) -> Range:
+    """base..REF; REF must exist (ConfigError, exit 2). The scan of the range tells whether
+    it contains base (require_ancestor)."""
+    up = current.upstream
+    base_commit = repo.resolve(up.base_commit) if up.base_commit else None
+    if base_commit is None:
+        base_commit = repo.resolve_or_fail(up.base, what="base")
+    if against is None:
+        name = up.trunk
+        ref = repo.resolve(name) or repo.resolve(f"origin/{name}")
+        if ref is None:
+            raise ConfigError(
+                f"upstream branch {name!r} is not in {repo.path}: pass --against REF "
+                "or set upstream.branch in series.yaml"
+            )
+    else:
+        name = against
+        ref = repo.resolve_or_fail(against)
+    return Range(up.base, base_commit, name, ref)
+
+
+def start_scan(current: Series, repo: Repo, against: str | None) -> tuple[Range, CommitCache]:
+    """The range to judge against, and its cache with the range's `git log` already started
+    when the cache does not know it (assess reads it)."""
+    rng = resolve_range(current, repo, against)
+    cache = CommitCache(repo)
+    cache.start(rng.base_commit, rng.against_commit)
+    return rng, cache
+
+
+def require_ancestor(rng: Range, scan: RangeScan, repo: Repo) -> None:
+    if not scan.base_is_ancestor:
+        raise ConfigError(
+            f"base {rng.base} ({rng.base_commit[:12]}) is not an ancestor of {rng.against} "
+            f"({rng.against_commit[:12]}) in {repo.path}: pick a REF that contains the base"
+        )
+
+
+def read_series(ws: Workspace, current: Series) -> list[tuple[Patch, PatchFile]]:
+    pairs = [(patch, ws.read_patch(patch)) for patch in current.patches]
+    for patch, info in pairs:
+        # A mail with no diff is a message-only patch; plain text with neither is no patch at
+        # all (a file overwritten by mistake), and "applies" would be a verdict on nothing.
+        if not info.diff.strip() and not info.has_mail_header:
+            raise ConfigError(
+                f"{ws.patch_path(patch.file)}: not a patch (no mail header and no diff): "
+                "regenerate it with `git format-patch`, or `patchq drop` it"
+            )
+    return pairs
+
+
+def carried_view(index: int, patch: Patch, info: PatchFile, patch_id: str | None) -> detect.Carried:
+    cids = {c for c in (info.change_id, patch.upstream.change_id) if c}
+    picked = tuple(dict.fromkeys(c for c in (patch.upstream.commit, info.cherry_picked_from) if c))
+    return detect.Carried(
+        index=index,
+        change_ids=frozenset(cids),
+        picked_from=picked,
+        path_key=git.path_key(info.paths),
+        patch_id=patch_id,
+    )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the range says about each patch, before the in-memory carry."""
+
+    found: dict[int, dict[str, str]]  # patch index -> evidence kind -> upstream sha
+
+
+def gather_evidence(
+    repo: Repo,
+    rng: Range,
+    carried: Sequence[detect.Carried],
+    live: Sequence[ScannedCommit],
+    scanned: Sequence[ScannedCommit],
+    cache: CommitCache,
+) -> Evidence:
+    """The evidence the range's metadata gives (Change-Ids, recorded cherry-picks): known
+    before any patch is carried. Patch-ids are added after the carry (assess), for the
+    patches that did not go onto the stack."""
+    found: dict[int, dict[str, str]] = {p.index: {} for p in carried}
+    for index, sha in detect.by_change_id(carried, live).items():
+        found[index][verdict.CHANGE_ID] = sha
+    reachable = reachable_picks(repo, rng, detect.unresolved_picks(carried, scanned), cache)
+    for index, sha in detect.by_cherry_pick(carried, live, reachable).items():
+        found[index][verdict.CHERRY_PICK] = sha
+    return Evidence(found)
+
+
+def reachable_picks(
+    repo: Repo, rng: Range, recorded: Sequence[str], cache: CommitCache
+) -> dict[str, str]:
+    """Recorded commits outside base..REF that REF still reaches (two git processes however
+    many there are, and none when the answers are cached); a commit the repository does not
+    have is no evidence and no error."""
+    out: dict[str, str] = {}
+    unknown = []
+    for name in recorded:
+        known = cache.outcome(f"reach {rng.against_commit} {name}")
+        if known is None:
+            unknown.append(name)
+        elif known[0]:
+            out[name] = known[0]
+    shas = git.commit_names(repo, unknown)
+    reached = git.reached_by(repo, rng.against_commit, sorted(set(shas.values())))
+    for name in unknown:
+        sha = shas.get(name)
+        answer = sha if sha is not None and sha in reached else ""
+        cache.put_outcome(f"reach {rng.against_commit} {name}", answer, ())
+        if answer:
+            out[name] = answer
+    return out
+
+
+def evaluate(
+    ws: Workspace,
+    current: Series,
+    repo: Repo,
+    *,
+    against: str | None = None,
+    progress: bool = False,
+) -> verdict.StatusResult:
+    """Each patch's state against REF (default: tip of upstream.branch), evidence included."""
+    return assess(ws, current, repo, against=against, progress=progress).result
+
+
+@dataclass(frozen=True)
+class Assessment:
+    result: verdict.StatusResult
+    head: Sha  # REF plus a commit per patch that applies (what `patchq apply` publishes)
+
+
+def assess(
+    ws: Workspace,
+    current: Series,
+    repo: Repo,
+    *,
+    against: str | None,
+    progress: bool,
+    commit: bool = False,
+    pairs: list[tuple[Patch, PatchFile]] | None = None,
+    hints: bool = True,
+    started: tuple[Range, CommitCache] | None = None,
+    files_read: threading.Event | None = None,
+) -> Assessment:
+    """evaluate(), plus (commit=True) the commits of the patches that apply, on REF.
+    `pairs` is read_series() when the caller has it already. `hints=False` leaves out the
+    `similar` hints, and with them the diffs of upstream commits that only a hint needs.
+    `started`: start_scan() of the caller, which then reads the series meanwhile.
+    `files_read` is set once REF's copies of the patched files are read."""
+    rng, cache = started or start_scan(current, repo, against)
+    if pairs is None:
+        try:
+            pairs = read_series(ws, current)
+        except BaseException:
+            cache.cancel()
+            raise
+    series = LazySeries(repo, rng.base_commit, pairs)
+    early = None
+    if commit or not cache.knows_range(rng.base_commit, rng.against_commit):
+        # A cold run: read REF's copies of the patched files while the range is scanned.
+        early = EarlyCarrier(repo, rng.against_commit, series, guess=not hints, done=files_read)
+    elif files_read is not None:
+        files_read.set()
+    keys = [git.path_key(info.paths) for _, info in pairs]
+    feed = Prefetch(repo, cache, keys, early if not hints else None)
+    try:
+        scan = cache.scan(rng.base_commit, rng.against_commit, on_new=feed.add)
+        require_ancestor(rng, scan, repo)
+        scanned = scan.commits
+        live = detect.live_commits(scanned)
+        own_ids = repo.patch_ids([info.diff for _, info in pairs]) if pairs else []
+        carried = [
+            carried_view(i, patch, info, own_ids[i]) for i, (patch, info) in enumerate(pairs)
+        ]
+        evidence = gather_evidence(repo, rng, carried, live, scanned, cache)
+        # The carry needs no patch-id: git finishes the diffs meanwhile.
+        steps, head = carry(
+            repo, rng, series, evidence, cache, early, progress=progress, commit=commit
+        )
+    except BaseException:
+        if early is not None:
+            early.wait()  # let the reader finish before the repo (and its cat-file) closes
+        feed.close()
+        raise
+    prefetched = feed.result()
+    # Patch-ids judge only the patches that did not go onto the stack: a patch that still
+    # applies to REF is not in REF, whatever an upstream commit's patch-id says.
+    judged = [c for c, step in zip(carried, steps, strict=True) if not step.accepted]
+    facts = cache.diff_facts(
+        detect.patch_id_candidates(carried if hints else judged, live), prefetched
+    )
+    upstream_ids = {sha: f.patch_id for sha, f in facts.items() if f.patch_id}
+    for index, sha in detect.by_patch_id(judged, live, upstream_ids).items():
+        evidence.found[index][verdict.PATCH_ID] = sha
+    states = verdicts(repo, rng, series, evidence, steps, scanned, cache)
+    cache.save(deferred=True)
+    if hints:
+        states = add_similar(states, carried, pairs, live, facts)
+    result = verdict.StatusResult(
+        base=rng.base,
+        base_commit=rng.base_commit,
+        against=rng.against,
+        against_commit=rng.against_commit,
+        patches=tuple(states),
+    )
+    return Assessment(result, head)
+
+
+class EarlyCarrier:
+    """A Carrier onto REF whose files are read in a thread, while the main thread scans.
+    `guess`: then also tell which patches apply cleanly to REF on their own (`likely`): the
+    ones whose upstream look-alikes Prefetch need not diff."""
+
+    def __init__(
+        self,
+        repo: Repo,
+        onto: Sha,
+        series: LazySeries,
+        *,
+        guess: bool = False,
+        done: threading.Event | None = None,
+    ) -> None:
+        self._done = done
+        self._result: Carrier | BaseException | None = None
+        self.likely: frozenset[int] | None = None  # set once, by the thread
+        self._thread = threading.Thread(
+            target=self._make, args=(repo, onto, series, guess), daemon=True
+        )
+        self._thread.start()
+
+    def _make(self, repo: Repo, onto: Sha, series: LazySeries, guess: bool) -> None:
+        try:
+            carrier = Carrier(repo, onto=onto, series=series)
+            infos = [info for _, info in series.pairs]
+            carrier.prefetch(infos)
+            self._result = carrier
+            if guess:
+                self.likely = likely_applying(carrier, infos)
+        except BaseException as exc:  # re-raised in get(), on the main thread
+            self._result = exc
+        finally:
+            if self._done is not None:
+                self._done.set()
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def get(self) -> Carrier:
+        self._thread.join()
+        if isinstance(self._result, BaseException):
+            raise self._result
+        assert self._result is not None
+        return self._result
+
+
+def likely_applying(carrier: Carrier, infos: Sequence[PatchFile]) -> frozenset[int]:
+    """The patches that apply cleanly to REF on their own; none when the guess fails (it is
+    only a guess: every look-alike is then diffed)."""
+    try:
+        return frozenset(i for i, info in enumerate(infos) if carrier.applies_cleanly(info))
+    except Exception:
+        return frozenset()
+
+
+class Prefetch:
+    """Diffs of the upstream commits that could match a carried patch (same path set), asked
+    of one `git diff-tree --stdin` while the scan still streams. Given an EarlyCarrier to
+    guess from, commits that only look like patches that apply cleanly to REF are left out:
+    patch-ids judge only the patches that do not go onto the stack, and a wrong guess costs
+    a diff later (CommitCache.diff_facts), never a verdict."""
+
+    def __init__(
+        self, repo: Repo, cache: CommitCache, keys: list[str], early: EarlyCarrier | None
+    ) -> None:
+        self.repo, self.cache, self.keys, self.early = repo, cache, keys, early
+        self.wanted = set(keys)
+        self.skip: set[str] | None = None if early is not None else set()
+        self.held: list[ScannedCommit] = []
+        self.feed: git.DiffFeed | None = None
+
+    def add(self, commit: ScannedCommit) -> None:
+        if commit.path_key not in self.wanted or self.cache.has_facts(commit.sha):
+            return
+        if self.skip is None:
+            assert self.early is not None
+            if self.early.likely is None:
+                self.held.append(commit)  # until the guess is in
+                return
+            self._settle(self.early.likely)
+        self._send(commit)
+
+    def result(self) -> dict[str, bytes]:
+        if self.skip is None:
+            assert self.early is not None
+            self.early.wait()
+            self._settle(self.early.likely or frozenset())  # no guess: diff them all
+        return self.feed.result() if self.feed is not None else {}
+
+    def close(self) -> None:
+        """Stop the diffs (after an error)."""
+        if self.feed is not None:
+            self.feed.proc.kill()
+            self.feed.proc.wait()
+            self.feed = None
+
+    def _settle(self, likely: frozenset[int]) -> None:
+        needed = {key for i, key in enumerate(self.keys) if i not in likely}
+        self.skip = self.wanted - needed
+        held, self.held = self.held, []
+        for commit in held:
+            self._send(commit)
+
+    def _send(self, commit: ScannedCommit) -> None:
+        assert self.skip is not None
+        if commit.path_key not in self.skip:
+            if self.feed is None:
+                self.feed = git.DiffFeed(self.repo)
+            self.feed.add(commit.sha)
+
+
+class LazySeries(SeriesSource):
+    """The series' patches as commits for git's 3-way merge, made only when needed; a series
+    that does not apply to its own base is a configuration problem for status (exit 2)."""
+
+    def full(self) -> list[PatchCommit]:
+        try:
+            return super().full()
+        except ConflictError as exc:
+            raise ConfigError(f"{exc} onto its base: the series is broken; fix it first") from None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One patch carried onto the stack on REF."""
+
+    outcome: str  # engine.APPLIES / PRESENT / CONFLICTS
+    conflicts: tuple[str, ...]
+    accepted: bool  # it went onto the stack (it applies and nothing says it landed)
+
+
+def carry(
+    repo: Repo,
+    rng: Range,
+    series: LazySeries,
+    evidence: Evidence,
+    cache: CommitCache,
+    early: EarlyCarrier | None,
+    *,
+    progress: bool,
+    commit: bool,
+) -> tuple[list[Step], Sha]:
+    """Carry the patches in order onto REF; landed ones stay out of the stack. Outcomes are
+    cached under a digest of REF and the patches so far: a second run reads no files."""
+    pairs = series.pairs
+    carrier: Carrier | None = None
+    cached = None if commit else replay(cache, rng, pairs, evidence)
+    if cached is None:
+        carrier = (early or EarlyCarrier(repo, rng.against_commit, series)).get()
+    steps: list[Step] = []
+    key: str = rng.against_commit
+    with console.progress("status", len(pairs) if progress else 0) as bar:
+        for index, (_, info) in enumerate(pairs):
+            # Already landed by other evidence: reverse-apply is checked exactly (as
+            # `git apply -R --check`), with no 3-way merge, which costs a merge per patch.
+            exact_only = bool(evidence.found.get(index))
+            key = digest(key, info.diff + (b"\0exact" if exact_only else b""))
+            step = (
+                cached[index]
+                if cached is not None
+                else carrier_attempt(carrier, index, info, exact_only=exact_only)
+            )
+            cache.put_outcome(key, step.outcome, step.conflicts)
+            accepted = step.outcome == APPLIES and not exact_only
+            if accepted and carrier is not None:
+                carrier.accept(info, commit=commit)
+            steps.append(Step(step.outcome, step.conflicts, accepted))
+            key = digest(key, b"+" if accepted else b"-")
+            bar.advance()
+    return steps, carrier.finish() if carrier is not None else rng.against_commit
+
+
+def verdicts(
+    repo: Repo,
+    rng: Range,
+    series: LazySeries,
+    evidence: Evidence,
+    steps: Sequence[Step],
+    scanned: Sequence[ScannedCommit],
+    cache: CommitCache,
+) -> list[verdict.PatchState]:
+    """Each patch's state from its carry step and all the evidence."""
+    states = []
+    for index, ((patch, info), step) in enumerate(zip(series.pairs, steps, strict=True)):
+        found = dict(evidence.found.get(index, {}))
+        if step.outcome == PRESENT:
+            found[verdict.REVERSE_APPLY] = ""
+        if found:
+            upstream = landed_commit(found) or first_present_cached(
+                repo, cache, rng, series, index, scanned
+            )
+            kinds = tuple(k for k in verdict.EVIDENCE_KINDS if k in found)
+            states.append(
+                verdict.PatchState(
+                    patch, info.subject, verdict.LANDED, evidence=kinds, upstream_commit=upstream
+                )
+            )
+        elif step.accepted:
+            states.append(verdict.PatchState(patch, info.subject, verdict.APPLIES))
+        else:
+            states.append(
+                verdict.PatchState(patch, info.subject, verdict.CONFLICTS, conflicts=step.conflicts)
+            )
+    return states
+
+
+def carrier_attempt(
+    carrier: Carrier | None, index: int, info: PatchFile, *, exact_only: bool
+) -> CarryStep:
+    assert carrier is not None
+    return carrier.attempt(index, info, exact_only=exact_only)
+
+
+def digest(key: str, data: bytes) -> str:
+    """The next link of a chain of content digests (what the carry so far depended on)."""
+    return hashlib.sha1(key.encode() + b"\0" + data).hexdigest()
+
+
+def replay(
+    cache: CommitCache, rng: Range, pairs: Sequence[tuple[Patch, PatchFile]], evidence: Evidence
+) -> list[CarryStep] | None:
+    """The outcomes recorded for this exact REF and series, or None if any is missing."""
+    steps = []
+    key: str = rng.against_commit
+    for index, (_, info) in enumerate(pairs):
+        exact_only = bool(evidence.found.get(index))
+        key = digest(key, info.diff + (b"\0exact" if exact_only else b""))
+        recorded = cache.outcome(key)
+        if recorded is None:
+            return None
+        step = CarryStep(*recorded)
+        steps.append(step)
+        accepted = step.outcome == APPLIES and not evidence.found.get(index)
+        key = digest(key, b"+" if accepted else b"-")
+    return steps
+
+
+def first_present_cached(
+    repo: Repo,
+    cache: CommitCache,
+    rng: Range,
+    series: LazySeries,
+    index: int,
+    scanned: Sequence[ScannedCommit],
+) -> str | None:
+    key = digest(f"first {rng.base_commit}..{rng.against_commit}", series.pairs[index][1].diff)
+    recorded = cache.outcome(key)
+    if recorded is not None:
+        return recorded[0] or None
+    found = first_present(repo, series, index, scanned)
+    cache.put_outcome(key, found or "", ())
+    return found
+
+
+def landed_commit(found: dict[str, str]) -> str | None:
+    """The upstream commit the strongest evidence names."""
+    for kind in verdict.EVIDENCE_KINDS:
+        if found.get(kind):
+            return found[kind]
+    return None
+
+
+def first_present(
+    repo: Repo, series: LazySeries, index: int, scanned: Sequence[ScannedCommit]
+) -> str | None:
+    """The first upstream commit after which the patch's change is present: bisect the commits
+    that touch its paths; None when no single commit can be named."""
+    info = series.pairs[index][1]
+    paths = frozenset(info.paths)
+    touching = [c.sha for c in scanned if c.paths & paths]
+    if not touching:
+        return None
+    infos = {c.sha: c for c in repo.commit_info(touching)}
+
+    def present(sha: str) -> bool:
+        carrier = Carrier(repo, onto=Sha(sha), series=series)
+        return carrier.attempt(index, info).outcome == PRESENT
+
+    if not present(touching[-1]):
+        return None
+    lo, hi = 0, len(touching) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if present(touching[mid]):
+            hi = mid
+        else:
+            lo = mid + 1
+    found = infos[touching[lo]]
+    if found.parents and present(found.parents[0]):
+        return None
+    return found.sha
+
+
+def add_similar(
+    states: Sequence[verdict.PatchState],
+    carried: Sequence[detect.Carried],
+    pairs: Sequence[tuple[Patch, PatchFile]],
+    live: Sequence[ScannedCommit],
+    facts: dict[str, DiffFacts],
+) -> list[verdict.PatchState]:
+    """For patches that did not land: an upstream commit that looks like a reworked version."""
+    open_ = [c for c, s in zip(carried, states, strict=True) if s.state != verdict.LANDED]
+    candidates = detect.similar_candidates(open_, live)
+    prints = {sha: f.lines for sha, f in facts.items()}
+    subjects: dict[str, str] = {c.sha: c.subject for c in live}
+    out = list(states)
+    for index, shas in candidates.items():
+        best = detect.best_similar(detect.changed_lines(pairs[index][1].diff), shas, prints)
+        if best is not None:
+            sha, score = best
+            similar = verdict.Similar(sha, subjects[sha], round(score, 2))
+            out[index] = replace(out[index], similar=similar)
+    return out
+
+
+# -- text output -----------------------------------------------------------------------------
+
+
+def state_label(state: verdict.PatchState) -> str:
+    if state.state == verdict.LANDED and state.modified_upstream:
+        return "landed (modified upstream)"
+    return state.state
+
+
+def summary(result: verdict.StatusResult) -> str:
+    counts = result.counts()
+    return (
+        f"{len(result.patches)} patches: {counts[verdict.LANDED]} landed, "
+        f"{counts[verdict.APPLIES]} apply, {counts[verdict.CONFLICTS]} conflicts"
+    )
+
+
+def print_status(result: verdict.StatusResult, *, rebase_in_progress: bool) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    out = console.stdout_console()
+    if not out.is_terminal:
+        out.width = max(out.width, 200)  # piped: one patch per line, for grep
+    out.print(
+        f"against {result.against} ({result.against_commit[:12]}), "
+        f"base {result.base} ({result.base_commit[:12]})"
+    )
+    if rebase_in_progress:
+        out.print("a rebase is in progress: this is the series as last saved")
+    colours = {verdict.LANDED: "green", verdict.APPLIES: "cyan", verdict.CONFLICTS: "red"}
+    table = Table(box=None, pad_edge=False)
+    for column in ("#", "patch", "state", "evidence", "upstream"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("notes", overflow="fold")
+    for position, state in enumerate(result.patches, 1):
+        notes = ""
+        if state.conflicts:
+            notes = "conflicts: " + ", ".join(state.conflicts)
+        elif state.similar is not None:
+            notes = (
+                f"similar to {state.similar.commit[:12]} ({state.similar.score:.2f}) "
+                f"{state.similar.subject}"
+            )
+        table.add_row(
+            str(position),
+            Text(state.patch.name),  # names, paths and subjects are data, not rich markup
+            Text(state_label(state), style=colours[state.state]),
+            ", ".join(state.evidence),
+            (state.upstream_commit or "")[:12],
+            Text(notes),
+        )
+    if out.is_terminal:
+        out.print(table)
+    else:  # piped: no padding at line ends
+        with out.capture() as captured:
+            out.print(table)
+        for line in captured.get().splitlines():
+            out.print(line.rstrip(), markup=False, highlight=False)
+    out.print(summary(result))

@@ -1,0 +1,86 @@
+"""What the status engine says about each patch against an upstream ref (the shared contract
+between status, rebase, report and check)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from patchq.series.model import Patch
+
+LANDED = "landed"
+APPLIES = "applies"
+CONFLICTS = "conflicts"
+
+# Evidence kinds, in the order they are reported.
+PATCH_ID = "patch-id"
+CHANGE_ID = "change-id"
+CHERRY_PICK = "cherry-pick"
+REVERSE_APPLY = "reverse-apply"
+EVIDENCE_KINDS = (PATCH_ID, CHANGE_ID, CHERRY_PICK, REVERSE_APPLY)
+
+
+@dataclass(frozen=True)
+class Similar:
+    commit: str
+    subject: str
+    score: float  # 0.0-1.0
+
+
+@dataclass(frozen=True)
+class PatchState:
+    patch: Patch
+    subject: str
+    state: str  # LANDED | APPLIES | CONFLICTS
+    evidence: tuple[str, ...] = ()
+    upstream_commit: str | None = None
+    conflicts: tuple[str, ...] = ()
+    similar: Similar | None = None
+
+    @property
+    def modified_upstream(self) -> bool:
+        """Landed only by change-id/cherry-pick: upstream took a reworked version."""
+        return self.state == LANDED and not ({PATCH_ID, REVERSE_APPLY} & set(self.evidence))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.patch.name,
+            "file": self.patch.file,
+            "subject": self.subject,
+            "status": self.patch.status.value,
+            "state": self.state,
+            "evidence": list(self.evidence),
+            "upstream_commit": self.upstream_commit,
+            "conflicts": list(self.conflicts),
+            "similar": None
+            if self.similar is None
+            else {
+                "commit": self.similar.commit,
+                "subject": self.similar.subject,
+                "score": self.similar.score,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    base: str
+    base_commit: str
+    against: str
+    against_commit: str
+    patches: tuple[PatchState, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "base": self.base,
+            "base_commit": self.base_commit,
+            "against": self.against,
+            "against_commit": self.against_commit,
+            "patches": [p.as_json() for p in self.patches],
+        }
+
+    def counts(self) -> dict[str, int]:
+        out = {LANDED: 0, APPLIES: 0, CONFLICTS: 0}
+        for p in self.patches:
+            out[p.state] += 1
+        return out
