@@ -12,6 +12,7 @@ import re
 import shlex
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import IO, NewType
 
 from patchq import console
 from patchq.errors import ConfigError, GitError
+from patchq.git import sealed
 
 Sha = NewType("Sha", str)  # 40 lowercase hex, validated by as_sha()
 
@@ -128,6 +130,11 @@ class Repo:
     _writers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, init=False)
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, init=False, repr=False)
     _counter: int = field(default=0, init=False)
+    objects_dir: Path = field(init=False)
+    _object_format: str = field(default="sha1", init=False)
+    _shallow: Path | None = field(default=None, init=False)
+    _sealed_dir: Path | None = field(default=None, init=False)
+    _sealing: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
@@ -138,7 +145,19 @@ class Repo:
                 "pass --upstream PATH or set upstream.path in series.yaml"
             )
         proc = subprocess.run(
-            git_argv(self.path, ["rev-parse", "--absolute-git-dir"]),
+            git_argv(
+                self.path,
+                [
+                    "rev-parse",
+                    "--absolute-git-dir",
+                    "--show-object-format",
+                    "--path-format=absolute",
+                    "--git-path",
+                    "objects",
+                    "--git-path",
+                    "shallow",
+                ],
+            ),
             capture_output=True,
             env=clean_env(),
         )
@@ -146,7 +165,11 @@ class Repo:
             raise ConfigError(
                 f"{self.path} is not a git repository: point --upstream at a clone of upstream"
             )
-        self.git_dir = Path(proc.stdout.decode().strip())
+        git_dir, object_format, objects, shallow = proc.stdout.decode().splitlines()[:4]
+        self.git_dir = Path(git_dir)
+        self._object_format = object_format
+        self.objects_dir = Path(objects)
+        self._shallow = Path(shallow)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -161,6 +184,7 @@ class Repo:
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
+            self._sealed_dir = None
 
     def __enter__(self) -> Repo:
         return self
@@ -176,6 +200,45 @@ class Repo:
 
     # -- running commands ------------------------------------------------------------------
 
+    def _command(
+        self, args: Sequence[str], env: Mapping[str, str] | None
+    ) -> tuple[list[str], dict[str, str]]:
+        """argv and environment of one git command; content commands run sealed."""
+        if sealed.subcommand(args) not in sealed.SEALED_COMMANDS:
+            return git_argv(self.path, args), clean_env(env)
+        git_dir = self.sealed_dir()
+        overrides = [item for pair in sealed.SEALED_CONFIG for item in ("-c", pair)]
+        argv = git_argv(git_dir, [*overrides, *args])
+        return argv, clean_env({**(env or {}), **sealed.sealed_env(git_dir, self.objects_dir)})
+
+    def sealed_dir(self) -> Path:
+        """The private GIT_DIR that sees only this clone's objects (see git/sealed.py)."""
+        with self._sealing:  # the rebase runs git from two threads
+            if self._sealed_dir is None:
+                path = self.scratch_dir() / "sealed.git"
+                sealed.make_git_dir(
+                    path,
+                    objects=self.objects_dir,
+                    object_format=self._object_format,
+                    shallow=self._shallow,
+                )
+                self._sealed_dir = path
+            return self._sealed_dir
+
+    def sealed_env(self, work_tree: Path, git_dir: Path) -> dict[str, str]:
+        """Environment for git in a patchq-made worktree with its own sealed `git_dir`."""
+        return sealed.sealed_env(git_dir, self.objects_dir, work_tree)
+
+    def make_sealed_git_dir(self, path: Path, *, head: str) -> None:
+        sealed.make_git_dir(
+            path,
+            objects=self.objects_dir,
+            object_format=self._object_format,
+            shallow=self._shallow,
+            head=head,
+            bare=False,
+        )
+
     def run(
         self,
         *args: str,
@@ -184,9 +247,9 @@ class Repo:
         env: Mapping[str, str] | None = None,
         ok_codes: Iterable[int] = (0,),
     ) -> subprocess.CompletedProcess[bytes]:
-        argv = git_argv(self.path, args)
+        argv, full_env = self._command(args, env)
         console.debug(_show(argv))
-        proc = subprocess.run(argv, input=input, capture_output=True, env=clean_env(env))
+        proc = subprocess.run(argv, input=input, capture_output=True, env=full_env)
         if check and proc.returncode not in tuple(ok_codes):
             raise self.error(argv, proc.returncode, proc.stderr)
         return proc
@@ -205,10 +268,10 @@ class Repo:
         stdin: int | IO[bytes] | None = subprocess.PIPE,
         env: Mapping[str, str] | None = None,
     ) -> subprocess.Popen[bytes]:
-        argv = git_argv(self.path, args)
+        argv, full_env = self._command(args, env)
         console.debug(_show(argv))
         return subprocess.Popen(
-            argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env(env)
+            argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env
         )
 
     # -- refs and commits ------------------------------------------------------------------
@@ -286,7 +349,7 @@ class Repo:
         """Write one object through a long-lived `git hash-object -w --stdin-paths`."""
         writer = self._writers.get(kind)
         if writer is None:
-            writer = self.popen("hash-object", "-w", "-t", kind, "--stdin-paths")
+            writer = self.popen("hash-object", "-w", "--no-filters", "-t", kind, "--stdin-paths")
             self._writers[kind] = writer
         self._counter += 1
         tmp = self.scratch_dir() / f"obj{self._counter}"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from patchq.git.core import (
     Sha,
     as_sha,
 )
+from patchq.git.sealed import SEALED_CONFIG
 
 # format-patch flags that pin its output whatever the user's format.* config says.
 FORMAT_PATCH_FLAGS = (
@@ -30,6 +32,8 @@ FORMAT_PATCH_FLAGS = (
     "--no-from",
     "--no-relative",
     "--binary",
+    "--no-textconv",
+    "--no-ext-diff",
 )
 
 
@@ -106,6 +110,8 @@ REFRESH_FORMAT_FLAGS = (
     "--indent-heuristic",
     "-O/dev/null",
     "--stat=72",
+    "--no-textconv",
+    "--no-ext-diff",
 )
 
 
@@ -121,44 +127,66 @@ def format_patch_chain(repo: Repo, tip: Sha, count: int) -> bytes:
 
 
 def worktree_add(repo: Repo, path: Path, commit: Sha) -> None:
-    """A detached worktree at `commit` (no branch is created or moved)."""
-    repo.run("worktree", "add", "--detach", "--force", str(path), commit)
+    """A worktree at `commit` with its own sealed `.git` (git/sealed.py): no branch is created
+    or moved, nothing is registered in the clone, and none of the clone's filters, merge
+    drivers or hooks run while it is checked out, merged into or staged."""
+    path.mkdir(parents=True)
+    repo.make_sealed_git_dir(path / ".git", head=commit)
+    _in_worktree(repo, path, "reset", "-q", "--hard", commit)
 
 
 def worktree_remove(repo: Repo, path: Path) -> None:
-    """Remove a worktree patchq made, with its admin data under the git dir, and nothing else."""
+    """Remove a worktree patchq made, and nothing else. One a patchq before 0.x registered in
+    the clone with `git worktree add` is removed with its admin data under the git dir."""
+    import shutil
+
+    if (path / ".git").is_dir():  # patchq's own sealed worktree: not known to the clone
+        shutil.rmtree(path, ignore_errors=True)
+        return
     proc = repo.run("worktree", "remove", "--force", "--force", str(path), check=False)
     if proc.returncode == 0:
         return
     # The directory is gone (or half made): drop only the admin entry that points at it.
     admin_root = repo.git_dir / "worktrees"
     wanted = os.path.realpath(path / ".git") if path.exists() else str(path / ".git")
-    if not admin_root.is_dir():
-        return
-    import shutil
-
-    for admin in admin_root.iterdir():
-        pointer = admin / "gitdir"
-        try:
-            target = pointer.read_text().strip()
-        except OSError:
-            continue
-        if target in (wanted, str(path / ".git"), os.path.realpath(path) + "/.git"):
-            shutil.rmtree(admin, ignore_errors=True)
+    if admin_root.is_dir():
+        for admin in admin_root.iterdir():
+            pointer = admin / "gitdir"
+            try:
+                target = pointer.read_text().strip()
+            except OSError:
+                continue
+            if target in (wanted, str(path / ".git"), os.path.realpath(path) + "/.git"):
+                shutil.rmtree(admin, ignore_errors=True)
     if path.exists():
         shutil.rmtree(path, ignore_errors=True)
 
 
-def worktree_tree(worktree: Path) -> Sha:
-    """Stage everything in a patchq worktree and return its tree (the user's resolution)."""
-    wt = Repo(worktree)
-    wt.run("add", "-A", "--", ".")
-    return as_sha(wt.text("write-tree"))
+def worktree_tree(repo: Repo, worktree: Path) -> Sha:
+    """Stage everything in a patchq worktree and return its tree (the user's resolution); the
+    objects land in the clone's object store."""
+    _in_worktree(repo, worktree, "add", "-A")
+    return as_sha(_in_worktree(repo, worktree, "write-tree").stdout.decode())
 
 
-def worktree_pick_conflict(worktree: Path, commit: Sha) -> None:
+def worktree_pick_conflict(repo: Repo, worktree: Path, commit: Sha) -> None:
     """Cherry-pick `commit` without committing in a patchq worktree, leaving git's conflict
     markers and unmerged index entries for a human to resolve."""
-    Repo(worktree).run(
-        "-c", "rerere.enabled=false", "cherry-pick", "--no-commit", commit, ok_codes=(0, 1)
+    _in_worktree(
+        repo,
+        worktree,
+        "-c",
+        "rerere.enabled=false",
+        "cherry-pick",
+        "--no-commit",
+        commit,
+        ok_codes=(0, 1),
     )
+
+
+def _in_worktree(
+    repo: Repo, worktree: Path, *args: str, ok_codes: tuple[int, ...] = (0,)
+) -> subprocess.CompletedProcess[bytes]:
+    overrides = [item for pair in SEALED_CONFIG for item in ("-c", pair)]
+    env = repo.sealed_env(worktree, worktree / ".git")
+    return repo.run(*overrides, *args, env=env, ok_codes=ok_codes)

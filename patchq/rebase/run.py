@@ -275,7 +275,7 @@ def _show_conflict(repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
     _tidy_worktree(repo, rdir)
     git.worktree_add(repo, rdir.worktree, Sha(state.head))
     checkpoint("worktree created")
-    git.worktree_pick_conflict(rdir.worktree, Sha(entry.old_commit))
+    git.worktree_pick_conflict(repo, rdir.worktree, Sha(entry.old_commit))
     checkpoint("conflict shown in worktree")
     state = dataclasses.replace(state, conflict=dataclasses.replace(state.conflict, ready=True))
     rdir.save(state, "conflict ready")
@@ -304,7 +304,7 @@ def _take_resolution(repo: Repo, rdir: RebaseDir, state: RebaseState) -> RebaseS
             f"{conflict.file}: {', '.join(unresolved)} in {worktree} still has conflict "
             "markers: resolve them, then run `patchq rebase --continue`"
         )
-    tree = git.worktree_tree(worktree)
+    tree = git.worktree_tree(repo, worktree)
     head = Sha(state.head)
     if tree == repo.commit_info([head])[0].tree:
         raise ConfigError(
