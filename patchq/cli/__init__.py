@@ -241,6 +241,7 @@ def init(ctx: Context, base: str, name: str | None, url: str | None, branch: str
 
     ws = ctx.workspace()
     ws.root = ctx.start
+    ws.check_layout()
     if ws.exists():
         raise PatchqError(f"{ws.series_path} already exists: edit it, or remove it to start over")
     if not (ctx.upstream or os.environ.get("PATCHQ_UPSTREAM")):

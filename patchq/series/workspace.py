@@ -26,6 +26,19 @@ class Workspace:
     root: Path
     upstream_override: str | None = None  # --upstream, else $PATCHQ_UPSTREAM
 
+    def __post_init__(self) -> None:
+        self.check_layout()
+
+    def check_layout(self) -> None:
+        """Refuse a patches/ or .patchq/ that leads out of the series directory (a symlink, or
+        a symlink inside .patchq/), before anything in them is read or written. A patches/
+        that is a symlink to a directory inside the series directory is allowed."""
+        from patchq.series.layout import outside_paths
+
+        why = outside_paths(self.root, (series.PATCHES_DIR, STATE_DIR), owned=STATE_DIR)
+        if why:
+            raise ConfigError(why)
+
     @property
     def series_path(self) -> Path:
         return self.root / series.SERIES_FILE
@@ -82,6 +95,7 @@ class Workspace:
                 f"{self.state_dir} is a file: patchq keeps its state in that directory; "
                 "move the file away"
             )
+        self.check_layout()
         self.state_dir.mkdir(exist_ok=True)
         ignore = self.state_dir / ".gitignore"
         if not ignore.exists():
