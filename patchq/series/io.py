@@ -7,9 +7,11 @@ existing document through ruamel.yaml, so hand-written comments, order and blank
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -74,6 +76,7 @@ def load_with_problems(
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 (byte {exc.start}): save it as UTF-8") from None
     try:
+        _refuse_aliases(text, path)
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -87,6 +90,30 @@ def load_with_problems(
             Problem(p.path, p.message, p.check_id, p.patch, lines.line_of(p.path)) for p in problems
         ]
     return series, problems
+
+
+# `&name` or `*name` where YAML could read an anchor or alias (also inside quoted text, where
+# the event scan below then finds none).
+_MAYBE_ALIAS = re.compile(r"[&*][^\s,\[\]{}]")
+
+
+def _refuse_aliases(text: str, path: Path) -> None:
+    """series.yaml never needs anchors or aliases, and aliases nested a few levels deep
+    expand to billions of nodes (a 668-byte file once took 169 s and 5.6 GB): refuse the
+    first alias before anything is built. The event scan runs only when the text has a
+    candidate `&x` / `*x`, so a plain manifest pays one regex search."""
+    if not _MAYBE_ALIAS.search(text):
+        return
+    for event in yaml.parse(text, Loader=_Loader):
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            kind = "alias" if isinstance(event, yaml.AliasEvent) else "anchor"
+            sign = "*" if kind == "alias" else "&"
+            line = event.start_mark.line + 1 if event.start_mark is not None else "?"
+            raise ConfigError(
+                f"{path}:{line}: YAML {kind} '{sign}{anchor}': "
+                f"series.yaml does not use anchors or aliases: write the value out"
+            )
 
 
 def format_problem(path: Path, problem: Problem) -> str:
@@ -152,6 +179,19 @@ def unknown_key(key: object, allowed: Sequence[str], where: str) -> str:
     return f"{where}unknown key '{key}'{suggestion}"
 
 
+def _wrong_types(
+    node: dict[Any, Any], keys: Sequence[str], at: tuple[str | int, ...], where: str
+) -> list[Problem]:
+    """A problem for each of `keys` whose value is a list or mapping: every one is text."""
+    out = []
+    for key in keys:
+        value = node.get(key)
+        if isinstance(value, (list, dict)):
+            kind = "a list" if isinstance(value, list) else "a mapping"
+            out.append(Problem((*at, key), f"{where}{key} must be text, not {kind}"))
+    return out
+
+
 def _text(value: object) -> str | None:
     if value is None:
         return None
@@ -208,7 +248,9 @@ def _validate_upstream(node: Any, problems: list[Problem]) -> Upstream | None:
     missing = [k for k in ("name", "base", "base_commit") if not node.get(k)]
     for key in missing:
         problems.append(Problem(("upstream",), f"upstream: missing '{key}'"))
-    if missing:
+    wrong = _wrong_types(node, UPSTREAM_KEYS, ("upstream",), "upstream.")
+    problems += wrong
+    if missing or wrong:
         return None
     return Upstream(
         name=str(node["name"]),
@@ -255,9 +297,16 @@ def _validate_patch(
     if not isinstance(entry, dict) or not entry.get("file"):
         problems.append(Problem(at, f"patches[{i + 1}]: each patch needs a 'file'"))
         return None
+    if isinstance(entry["file"], (list, dict)):
+        problems += _wrong_types(entry, ("file",), at, f"patches[{i + 1}]: ")
+        return None
     file = str(entry["file"])
     where = f"patches[{i + 1}] ({file}): "
     before = len(problems)
+    for problem in _wrong_types(entry, ("status", "reason", "owner", "added"), at, where):
+        problems.append(dataclasses.replace(problem, patch=file))
+    if len(problems) > before:
+        return None
     for key in entry:
         if key not in PATCH_KEYS:
             problems.append(Problem((*at, key), unknown_key(key, PATCH_KEYS, where), patch=file))
@@ -280,6 +329,10 @@ def _validate_patch(
             Problem((*at, "upstream"), f"{where}upstream must be a mapping", patch=file)
         )
         links = {}
+    for problem in _wrong_types(links, LINK_KEYS, (*at, "upstream"), f"{where}upstream."):
+        problems.append(dataclasses.replace(problem, patch=file))
+    if len(problems) > before:
+        return None
     for key in links:
         if key not in LINK_KEYS:
             problems.append(
