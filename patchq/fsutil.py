@@ -35,3 +35,25 @@ def fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+CRASH_ENV = "PATCHQ_TEST_CRASH_AFTER"
+
+
+class _CrashHook:
+    """Test-only: PATCHQ_TEST_CRASH_AFTER=k ends the process like kill -9 after durable step k
+    (PATCHQ_TEST_CRASH_TRACE=1 prints each step)."""
+
+    def __init__(self) -> None:
+        self.steps = 0
+
+    def __call__(self, label: str) -> None:
+        self.steps += 1
+        wanted = os.environ.get(CRASH_ENV, "")
+        if os.environ.get("PATCHQ_TEST_CRASH_TRACE"):
+            print(f"patchq: step {self.steps}: {label}", flush=True)
+        if wanted.isdigit() and int(wanted) == self.steps:
+            os._exit(137)
+
+
+checkpoint = _CrashHook()

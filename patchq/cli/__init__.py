@@ -345,7 +345,8 @@ def drop(ctx: Context, name: str, reason: str | None) -> None:
     Example:
       patchq drop 0004-Fix-rbd-timeout --reason "fixed differently upstream"
     """
-    from patchq.series import edit
+    from patchq.fsutil import checkpoint
+    from patchq.series import edit, journal
     from patchq.series import io as series
 
     ws = ctx.workspace()
@@ -356,8 +357,12 @@ def drop(ctx: Context, name: str, reason: str | None) -> None:
         patch = current.patches[index]
         path = ws.patch_path(patch.file)
         subject = ws.read_patch(patch).subject if path.is_file() else ""
+        journal.begin(ws.state_dir, command="drop", files=[patch.file])
         ws.save(edit.drop(current, index, subject=subject, reason=reason))
+        checkpoint("drop: wrote series.yaml")
         path.unlink(missing_ok=True)
+        checkpoint(f"drop: removed {patch.file}")
+        journal.end(ws.state_dir, command="drop")
     console.info(f"dropped {patch.file}")
 
 

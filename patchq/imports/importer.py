@@ -6,6 +6,7 @@ disk, and it removes what it wrote if anything fails, so an import is all-or-not
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import email.utils
 import re
@@ -15,8 +16,10 @@ from pathlib import Path
 
 from patchq import console
 from patchq.errors import ConfigError
+from patchq.fsutil import checkpoint
 from patchq.git import Repo, format_patches
 from patchq.patches import dep3, patchfile, quilt
+from patchq.series import journal
 from patchq.series.model import CHANGE_ID_RE, Patch, Series, Status, UpstreamLinks
 from patchq.series.workspace import Workspace
 
@@ -270,10 +273,14 @@ def file_name(number: int, subject: str) -> str:
 
 
 def write(ws: Workspace, new: Plan) -> None:
-    """Write the patch files, then series.yaml; on any failure remove what was written."""
+    """Write the patch files, then series.yaml; on any failure remove what was written. A
+    journal names the files first, so that after a crash the next command removes them
+    (series/journal.py): an interrupted import leaves the series as it was."""
     created_dir = not ws.patches_dir.exists()
     written: list[Path] = []
+    state_dir = ws.state_dir
     try:
+        journal.begin(state_dir, command="import", files=[name for name, _ in new.files])
         with console.progress("writing patches", len(new.files)) as bar:
             for name, data in new.files:
                 path = ws.patch_path(name)
@@ -281,13 +288,18 @@ def write(ws: Workspace, new: Plan) -> None:
                     raise ConfigError(f"{path} already exists: remove it or rename it first")
                 ws.write_patch(name, data)
                 written.append(path)
+                checkpoint(f"import: wrote {name}")
                 bar.advance()
         ws.save(new.series)
+        checkpoint("import: wrote series.yaml")
+        journal.end(state_dir, command="import")
     except BaseException as exc:
         for path in written:
             path.unlink(missing_ok=True)
         if created_dir and ws.patches_dir.is_dir() and not any(ws.patches_dir.iterdir()):
             ws.patches_dir.rmdir()
+        with contextlib.suppress(OSError):
+            journal.path_of(state_dir).unlink(missing_ok=True)
         if isinstance(exc, OSError):
             where = exc.filename or ws.root
             raise ConfigError(

@@ -22,6 +22,7 @@ from typing import Any
 from patchq import console, git
 from patchq.carry.engine import CONFLICTS, PRESENT, Carrier, PatchCommit
 from patchq.errors import ConfigError, PatchqError
+from patchq.fsutil import checkpoint
 from patchq.git import CommitInfo, Repo, Sha
 from patchq.patches import patchfile
 from patchq.rebase import refresh
@@ -46,7 +47,6 @@ from patchq.rebase.state import (
     Output,
     RebaseDir,
     RebaseState,
-    checkpoint,
 )
 from patchq.series import io as series
 from patchq.series.edit import now_utc

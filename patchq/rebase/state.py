@@ -28,10 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from patchq.errors import ConfigError
-from patchq.fsutil import atomic_write, fsync_dir
+from patchq.fsutil import atomic_write, checkpoint, fsync_dir
 from patchq.series.workspace import REBASE_STATE, Workspace
 
-CRASH_ENV = "PATCHQ_TEST_CRASH_AFTER"
 STATE_VERSION = 1
 
 WALKING = "walking"  # picking patches onto the new base
@@ -41,24 +40,6 @@ FINISHING = "finishing"  # out/ is complete; replaying it onto the user's files
 DROPPED = "dropped"
 CARRIED = "carried"
 SKIPPED = "skipped"
-
-
-class _CrashHook:
-    """Test-only: PATCHQ_TEST_CRASH_AFTER=k ends the process like kill -9 after durable step k."""
-
-    def __init__(self) -> None:
-        self.steps = 0
-
-    def __call__(self, label: str) -> None:
-        self.steps += 1
-        wanted = os.environ.get(CRASH_ENV, "")
-        if os.environ.get("PATCHQ_TEST_CRASH_TRACE"):
-            print(f"patchq: step {self.steps}: {label}", flush=True)
-        if wanted.isdigit() and int(wanted) == self.steps:
-            os._exit(137)
-
-
-checkpoint = _CrashHook()
 
 
 @dataclass(frozen=True)

@@ -480,12 +480,19 @@ def _yaml(factory: Any) -> Any:
 
 
 def find_patch(series: Series, name: str) -> int:
-    """Index of the patch named by file name, name without .patch, or 1-based position."""
-    for i, patch in enumerate(series.patches):
-        if name in (patch.file, patch.name):
-            return i
-    if name.isdigit() and 1 <= int(name) <= len(series.patches):
-        return int(name) - 1
+    """Index of the patch named by file name, name without .patch, or 1-based position.
+
+    A name that fits two patches (a position and a hand-added `2.patch`, or `foo` and
+    `foo.patch` as two files) is an error listing each with a way to name it alone;
+    `./FILE` names a file and nothing else."""
+    found = _named(series, name)
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        choices = "; ".join(
+            f"#{i + 1} {series.patches[i].file} (say `{_unique_name(series, i)}`)" for i in found
+        )
+        raise ConfigError(f"{name!r} names {len(found)} patches in {SERIES_FILE}: {choices}")
     count = len(series.patches)
     if count == 0:
         raise ConfigError(
@@ -496,3 +503,21 @@ def find_patch(series: Series, name: str) -> int:
         f"no patch {name!r} in {SERIES_FILE}: give a file name, a name without .patch, "
         f"or a position 1..{count} (`patchq list` shows them)"
     )
+
+
+def _named(series: Series, name: str) -> list[int]:
+    if name.startswith("./"):  # a file name and nothing else
+        return [i for i, p in enumerate(series.patches) if name[2:] == p.file]
+    found = [i for i, p in enumerate(series.patches) if name == p.file]
+    found += [i for i, p in enumerate(series.patches) if name == p.name and i not in found]
+    if name.isdigit() and 1 <= int(name) <= len(series.patches) and int(name) - 1 not in found:
+        found.append(int(name) - 1)
+    return found
+
+
+def _unique_name(series: Series, index: int) -> str:
+    """The shortest of file name and position that names only this patch."""
+    for candidate in (series.patches[index].file, str(index + 1)):
+        if _named(series, candidate) == [index]:
+            return candidate
+    return f"./{series.patches[index].file}"

@@ -125,7 +125,12 @@ class Workspace:
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold .patchq/lock: a second patchq writing the same series is refused."""
+        """Hold .patchq/lock: a second patchq writing the same series is refused.
+
+        Without a series.yaml (and no rebase to finish or undo) nothing is created. With the
+        lock held, what an interrupted import or drop left is settled first (journal.py)."""
+        if not self.exists() and not self.rebase_in_progress():
+            series.load(self.root)  # raises "no series.yaml in ...: run `patchq init`"
         path = self.ensure_state_dir() / "lock"
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -138,9 +143,27 @@ class Workspace:
                         "wait for it to finish"
                     ) from None
                 raise
+            self.settle_journal()
             yield
         finally:
             os.close(fd)
+
+    def settle_journal(self) -> None:
+        from patchq import console
+        from patchq.series import journal
+
+        if not journal.path_of(self.state_dir).exists():
+            return
+        current, problems = series.load_with_problems(self.root, check_files=False)
+        if current is None or problems:
+            return  # series.yaml is broken: leave the journal for when it is fixed
+        removed = journal.settle(
+            self.state_dir, self.patches_dir, {p.file for p in current.patches}
+        )
+        for file in removed:
+            console.info(
+                f"patchq: removed {self.patches_dir / file}, left by an interrupted command"
+            )
 
 
 def find_root(start: Path) -> Path:
