@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 
 from patchq import console
 from patchq.check.checks import SERIES_FILE, Entry, Finding, Inputs, error, skipped
@@ -66,10 +67,27 @@ def _diffs(inputs: Inputs) -> list[Entry]:
     return [e for e in inputs.entries if e.parsed is not None and e.parsed.diff.strip()]
 
 
+def _applied_bytes(entry: Entry) -> bytes:
+    """The patch as `git am` reads it (a CRLF mail's line ends made LF; patchfile.parse)."""
+    return entry.parsed.raw if entry.parsed is not None else entry.raw or b""
+
+
+def _applied_file(repo: Repo, inputs: Inputs, entry: Entry) -> Path:
+    """The file `git apply` is given: the patch file itself, or, when git am would read it
+    differently (CRLF mail), a scratch copy of what git am reads."""
+    data = _applied_bytes(entry)
+    if data == entry.raw:
+        return inputs.ws.patches_dir / entry.file
+    copy = repo.scratch_dir() / "as-git-am-reads" / f"{entry.index:06d}.patch"
+    copy.parent.mkdir(exist_ok=True)
+    copy.write_bytes(data)
+    return copy
+
+
 def check_duplicates(inputs: Inputs, repo: Repo) -> Iterator[Finding]:
     """PQ005: two patch files carry the same change (equal `git patch-id --stable`)."""
     entries = _diffs(inputs)
-    ids = repo.patch_ids((e.raw or b"") for e in entries)
+    ids = repo.patch_ids(_applied_bytes(e) for e in entries)
     first: dict[str, Entry] = {}
     for entry, pid in zip(entries, ids, strict=True):
         if pid is None:
@@ -130,7 +148,7 @@ def check_applies(inputs: Inputs, repo: Repo, base: Sha) -> Iterator[Finding]:
     """
     assert inputs.series is not None
     entries = _diffs(inputs)
-    files = [inputs.ws.patches_dir / e.file for e in entries]
+    files = [_applied_file(repo, inputs, e) for e in entries]
     index = PrivateIndex(repo, repo.commit_info([base])[0].tree)
     if index.apply_all(files):
         return
@@ -152,7 +170,7 @@ def check_applies(inputs: Inputs, repo: Repo, base: Sha) -> Iterator[Finding]:
                     low = middle
                 else:
                     high = middle
-            result = index.apply(entries[low].raw or b"")  # alone, with the 3-way fallback
+            result = index.apply(_applied_bytes(entries[low]))  # alone, with the 3-way fallback
             if not result.clean:
                 yield _not_applying(inputs, entries[low], result, failed)
                 failed.append(entries[low].file)

@@ -32,7 +32,7 @@ class PatchFile:
     subject: str  # without [PATCH n/m]
     body: str  # message after the subject, trailers included
     diff: bytes  # from the first diff line to the end
-    raw: bytes
+    raw: bytes  # the file as `git am` reads it (a mail's CRLF line ends are LF: see parse)
 
     @property
     def message(self) -> str:
@@ -71,7 +71,18 @@ def read(path: Path) -> PatchFile:
     return parse(raw, source=str(path))
 
 
+def as_git_am_reads(raw: bytes) -> bytes:
+    """A mail-form patch with CRLF line ends reads as `git am` reads it: git mailsplit turns
+    each CRLF into LF (am.keepcr is off by default; formats.md section 4). A plain diff keeps
+    its CRs, as `git apply` would. The file itself is never rewritten."""
+    if b"\r\n" not in raw:
+        return raw
+    head = raw[:4096].decode("utf-8", "surrogateescape").replace("\r\n", "\n")
+    return raw.replace(b"\r\n", b"\n") if _split_mail(head)[0] else raw
+
+
 def parse(raw: bytes, *, source: str = "patch") -> PatchFile:
+    raw = as_git_am_reads(raw)
     match = _DIFF_START.search(raw)
     head, diff = (raw[: match.start()], raw[match.start() :]) if match else (raw, b"")
     text = head.decode("utf-8", "surrogateescape").replace("\r\n", "\n")
