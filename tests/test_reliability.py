@@ -163,3 +163,20 @@ def test_foo_and_foo_patch_are_told_apart(series_dir: Path) -> None:
     assert "#1 foo.patch (say `foo.patch`)" in line and "#2 foo (say `2`)" in line
     assert run("mark", "./foo", "merged").exit_code == 0
     assert [str(p.status) for p in series.load(series_dir).patches] == ["pending", "merged"]
+
+
+def test_a_patch_over_the_size_limit_is_refused_unread(series_dir: Path, tmp_path: Path) -> None:
+    from patchq.patches import patchfile
+
+    huge = tmp_path / "huge.patch"
+    with huge.open("wb") as handle:  # sparse: nothing is really written, nor read
+        handle.truncate(patchfile.MAX_PATCH_BYTES + 1)
+    result = run("import", str(huge))
+    assert result.exit_code == 2
+    assert "over patchq's limit of 32 MB: split it" in one_error_line(result.stderr)
+    add_patch(series_dir, "a.patch", "A")
+    (series_dir / "patches" / "a.patch").unlink()
+    huge.rename(series_dir / "patches" / "a.patch")
+    listed = run("list")
+    assert listed.exit_code == 2
+    assert "a.patch is 32 MB, over patchq's limit" in one_error_line(listed.stderr)

@@ -256,8 +256,8 @@ def _entries(ws: Workspace, current: Series | None, raw: dict[str, Any]) -> list
 
 def _read(path: Path) -> bytes | None:
     try:
-        return path.read_bytes()
-    except OSError:
+        return patchfile.read_bytes(path)  # None for a file over the size limit too
+    except ConfigError:
         return None
 
 

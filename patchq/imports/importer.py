@@ -319,10 +319,7 @@ def taken_names(ws: Workspace, current: Series) -> set[str]:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    return patchfile.read_bytes(path)
 
 
 def _mtime_date(path: Path) -> str:

@@ -63,12 +63,28 @@ class PatchFile:
         return f"{self.author} {git_date(self.date)}"
 
 
+# Patches bigger than this are refused before they are read: parsing, patch-ids and git apply
+# hold several copies of a patch in memory (a 100 MB patch cost about 1 GB). The biggest
+# OpenStack commits are a few MB.
+MAX_PATCH_BYTES = 32 * 1024 * 1024
+
+
 def read(path: Path) -> PatchFile:
+    return parse(read_bytes(path), source=str(path))
+
+
+def read_bytes(path: Path) -> bytes:
+    """A patch file's bytes, refusing one over MAX_PATCH_BYTES without reading it."""
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
+        if size > MAX_PATCH_BYTES:
+            raise ConfigError(
+                f"patch {path} is {size / 2**20:.0f} MB, over patchq's limit of "
+                f"{MAX_PATCH_BYTES // 2**20} MB: split it into smaller patches"
+            )
+        return path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read patch {path}: {exc.strerror}") from None
-    return parse(raw, source=str(path))
 
 
 def as_git_am_reads(raw: bytes) -> bytes:

@@ -422,7 +422,23 @@ def dump_new(series: Series) -> str:
 def save(root: Path, series: Series) -> None:
     """Write series.yaml atomically, editing the existing document as little as possible."""
     path = root / SERIES_FILE
-    atomic_write(path, render_bytes(path.read_bytes() if path.is_file() else None, series))
+    old_raw = path.read_bytes() if path.is_file() else None
+    data = _quick_edit(root, old_raw, series) if old_raw is not None else None
+    atomic_write(path, data if data is not None else render_bytes(old_raw, series))
+
+
+def _quick_edit(root: Path, old_raw: bytes, series: Series) -> bytes | None:
+    """The in-place edit of changed entries (series/quickedit.py), when it applies."""
+    from ruamel.yaml import YAML
+
+    from patchq.series import quickedit
+
+    if len(old_raw) < 64 * 1024:  # small files: the whole-file round trip is quick enough
+        return None
+    old, problems = load_with_problems(root, check_files=False)
+    if old is None or problems:
+        return None
+    return quickedit.render(old_raw, old, series, _yaml(YAML))
 
 
 def render_bytes(old_raw: bytes | None, series: Series) -> bytes:
