@@ -506,7 +506,8 @@ def find_patch(series: Series, name: str) -> int:
         return found[0]
     if len(found) > 1:
         choices = "; ".join(
-            f"#{i + 1} {series.patches[i].file} (say `{_unique_name(series, i)}`)" for i in found
+            f"#{i + 1} {series.patches[i].file} (say `{_unique_name(series, i)}`)"
+            for i in sorted(found)
         )
         raise ConfigError(f"{name!r} names {len(found)} patches in {SERIES_FILE}: {choices}")
     count = len(series.patches)
