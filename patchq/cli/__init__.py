@@ -47,6 +47,8 @@ class PatchqGroup(click.Group):
             usage_error(exc)
         except PatchqError as exc:
             fail(str(exc), exc.exit_code)
+        except OSError as exc:  # a disk full or failing under a write: one line, not a trace
+            fail(os_error_line(exc))
         except KeyboardInterrupt:
             click.echo("patchq: interrupted", err=True)
             sys.exit(130)
@@ -61,6 +63,18 @@ class PatchqGroup(click.Group):
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     click.echo(f"patchq: error: {message}", err=True)
     sys.exit(code)
+
+
+def os_error_line(exc: OSError) -> str:
+    import errno
+
+    what = exc.filename or "a file"
+    code = errno.errorcode.get(exc.errno or 0, "")
+    return (
+        f"cannot write {what}: {exc.strerror or exc}{f' ({code})' if code else ''}: series.yaml "
+        "and patches/ are as they were (or a rebase waits for --continue or --abort); "
+        "free space or fix the disk, then run the command again"
+    )
 
 
 def usage_error(exc: click.UsageError) -> NoReturn:

@@ -279,6 +279,7 @@ def write(ws: Workspace, new: Plan) -> None:
     created_dir = not ws.patches_dir.exists()
     written: list[Path] = []
     state_dir = ws.state_dir
+    old_series = ws.series_path.read_bytes()
     try:
         journal.begin(state_dir, command="import", files=[name for name, _ in new.files])
         with console.progress("writing patches", len(new.files)) as bar:
@@ -286,25 +287,32 @@ def write(ws: Workspace, new: Plan) -> None:
                 path = ws.patch_path(name)
                 if path.exists():
                     raise ConfigError(f"{path} already exists: remove it or rename it first")
+                written.append(path)  # first: a write can fail after its rename
                 ws.write_patch(name, data)
-                written.append(path)
                 checkpoint(f"import: wrote {name}")
                 bar.advance()
         ws.save(new.series)
         checkpoint("import: wrote series.yaml")
         journal.end(state_dir, command="import")
     except BaseException as exc:
-        for path in written:
-            path.unlink(missing_ok=True)
-        if created_dir and ws.patches_dir.is_dir() and not any(ws.patches_dir.iterdir()):
-            ws.patches_dir.rmdir()
-        with contextlib.suppress(OSError):
-            journal.path_of(state_dir).unlink(missing_ok=True)
+        # series.yaml replaced and only its directory's fsync failed: the import is done
+        # (the journal stays; the next command finds every file named and removes it).
+        landed = ws.series_path.is_file() and ws.series_path.read_bytes() != old_series
+        if not landed:
+            for path in written:
+                path.unlink(missing_ok=True)
+            if created_dir and ws.patches_dir.is_dir() and not any(ws.patches_dir.iterdir()):
+                ws.patches_dir.rmdir()
+            with contextlib.suppress(OSError):
+                journal.path_of(state_dir).unlink(missing_ok=True)
         if isinstance(exc, OSError):
             where = exc.filename or ws.root
-            raise ConfigError(
-                f"cannot write {where}: {exc.strerror}: nothing was imported"
-            ) from None
+            outcome = (
+                "the import is in series.yaml, but the disk may not have kept it: check it"
+                if landed
+                else "nothing was imported"
+            )
+            raise ConfigError(f"cannot write {where}: {exc.strerror}: {outcome}") from None
         raise
 
 
