@@ -263,3 +263,41 @@ def test_quilt_series_reading_raises_only_patchq_errors(lines: list[str]) -> Non
         except PatchqError:
             return
         assert all(e.path.parent == root and e.path.is_file() for e in entries)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lines=st.lists(line_text.filter(lambda s: s.strip() == s), min_size=1, max_size=6),
+    subject=words,
+    crlf=st.booleans(),
+)
+def test_import_then_apply_gives_the_tree_git_am_gives(
+    lines: list[str], subject: str, crlf: bool
+) -> None:
+    from click.testing import CliRunner
+    from conftest import UpstreamRepo, git
+
+    from patchq.cli import cli
+
+    with tempfile.TemporaryDirectory() as tmp:
+        up = UpstreamRepo(Path(tmp) / "up")
+        up.commit("base", {"f.txt": "one\ntwo\nthree\n"})
+        up.tag("1.0")
+        up.commit(subject, {"f.txt": "one\n" + "".join(f"{x}\n" for x in lines) + "three\n"})
+        mail = Path(git(up.path, "format-patch", "-1", "-o", tmp).strip())
+        if crlf:
+            mail.write_bytes(mail.read_bytes().replace(b"\n", b"\r\n"))
+        git(up.path, "checkout", "-q", "-b", "am", "1.0")
+        git(up.path, "am", "-q", str(mail))
+        wanted = git(up.path, "rev-parse", "am^{tree}").strip()
+        pkg = Path(tmp) / "pkg"
+        pkg.mkdir()
+        runner = CliRunner()
+        for args in (
+            ["init", "--upstream", str(up.path), "--base", "1.0"],
+            ["import", str(mail)],
+            ["apply", "--onto", "1.0", "--branch", "carried"],
+        ):
+            result = runner.invoke(cli, ["-C", str(pkg), *args], catch_exceptions=False)
+            assert result.exit_code == 0, (args, result.stderr)
+        assert git(up.path, "rev-parse", "carried^{tree}").strip() == wanted
