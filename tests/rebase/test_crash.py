@@ -19,10 +19,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import UpstreamRepo, git
-from rebase_helpers import SERIES, copy_workspace, digest_tree, make_series, release_two
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.builders import (
+    REPO_ROOT,
+    SERIES,
+    UpstreamRepo,
+    copy_workspace,
+    digest_tree,
+    git,
+    make_series,
+    release_two,
+)
+
+ROOT = REPO_ROOT
 SWEEPS = [pytest.param("sample"), pytest.param("full", marks=pytest.mark.slow)]
 RESOLVED = (
     'def delete(instance):\n    LOG.debug("deleting instance %s", instance)\n    return True\n'

@@ -11,10 +11,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import run
-from report_helpers import PATCHES, write_series
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
+from tests.builders import PATCHES, REPO_ROOT, run, write_series
+
+ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 HOSTILE = (
     "0005-hostile.patch",
