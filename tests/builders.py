@@ -10,15 +10,18 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from click.testing import CliRunner, Result
 
 from patchq.cli import cli
+from patchq.errors import ExitCode
 from patchq.series import io as series_io
 from patchq.series.model import Patch, Status, UpstreamLinks
 
@@ -38,8 +41,19 @@ def git(repo: Path, *args: str, input: bytes | None = None) -> str:
 
 
 def run(*args: str, input: str | None = None) -> Result:
-    """Run the CLI in-process; stdout and stderr are separate (click >= 8.2)."""
-    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+    """Run the CLI in-process; stdout and stderr are separate (click >= 8.2). A bug (exit 3)
+    fails the test with its traceback, whatever exit code the test expected."""
+    result = CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+    if result.exit_code == ExitCode.BUG:
+        pytest.fail(f"patchq {' '.join(args)} hit a bug:\n{result.stderr}{crash_log(result)}")
+    return result
+
+
+def crash_log(result: Result) -> str:
+    """The crash log a bug's one-line message names, if there is one."""
+    found = re.search(r"; details in (.+); please report it", result.stderr)
+    path = Path(found.group(1)) if found else None
+    return path.read_text() if path is not None and path.is_file() else ""
 
 
 class Clock:
