@@ -247,6 +247,49 @@ class SeriesBuilder:
         out = git(self.scratch, "format-patch", "-1", "--stdout", "--zero-commit", "HEAD")
         return out.encode()
 
+    def commit_many(self, commits: list[tuple[dict[str, str], str]]) -> list[bytes]:
+        """`commit` for each (files, subject) in turn, made in one `git fast-import` and
+        exported by one `git format-patch`: the same patches, without four git runs each."""
+        base = git(self.scratch, "rev-parse", "HEAD").strip()
+        ref = "refs/heads/builder-many"
+        env = os.environ
+        author = f"{env['GIT_AUTHOR_NAME']} <{env['GIT_AUTHOR_EMAIL']}>"
+        committer = f"{env['GIT_COMMITTER_NAME']} <{env['GIT_COMMITTER_EMAIL']}>"
+        stream = []
+        for i, (files, subject) in enumerate(commits):
+            date = self.clock.tick()["GIT_AUTHOR_DATE"]
+            message = (subject + "\n").encode()
+            stream += [
+                f"commit {ref}".encode(),
+                f"author {author} {date}".encode(),
+                f"committer {committer} {date}".encode(),
+                f"data {len(message)}".encode(),
+                message,
+                *([f"from {base}".encode()] if i == 0 else []),
+            ]
+            for name, content in files.items():
+                data = content.encode()
+                stream += [f"M 100644 inline {name}".encode(), f"data {len(data)}".encode(), data]
+        git(self.scratch, "fast-import", "--quiet", "--date-format=raw", input=b"\n".join(stream))
+        out = self.scratch.parent / f"{self.scratch.name}-many"
+        git(
+            self.scratch,
+            "format-patch",
+            "-q",
+            "-N",
+            "--zero-commit",
+            "-o",
+            str(out),
+            f"{base}..{ref}",
+        )
+        git(self.scratch, "checkout", "-q", "--detach", ref)
+        git(self.scratch, "update-ref", "-d", ref)
+        made = sorted(out.iterdir())
+        assert len(made) == len(commits)
+        datas = [path.read_bytes() for path in made]
+        shutil.rmtree(out)
+        return datas
+
     def add(
         self,
         file: str,

@@ -602,8 +602,10 @@ def test_help_has_example() -> None:
 
 
 def test_two_hundred_patches_smoke(builder: SeriesBuilder) -> None:
-    for i in range(200):
-        data = builder.commit({f"nova/gen/m{i:03d}.py": f"VALUE = {i}\n"}, f"Add module {i}")
+    made = builder.commit_many(
+        [({f"nova/gen/m{i:03d}.py": f"VALUE = {i}\n"}, f"Add module {i}") for i in range(200)]
+    )
+    for i, data in enumerate(made):
         (builder.root / "patches" / f"{i:04d}-m.patch").write_bytes(data)
         builder.entries.append({"file": f"{i:04d}-m.patch", "status": "pending"})
     builder.write()
