@@ -405,6 +405,18 @@ def release_two(upstream: UpstreamRepo) -> str:
     return upstream.head()
 
 
+RESOLVED = (
+    'def delete(instance):\n    LOG.debug("deleting instance %s", instance)\n    return True\n'
+)
+
+
+def resolve(ws: Path) -> None:
+    """Resolve P4's conflict in the stopped rebase's worktree the way a packager would."""
+    api = ws / ".patchq" / "rebase" / "worktree" / "nova" / "api.py"
+    text = api.read_text()
+    api.write_text(text[: text.index("def delete(instance):\n")] + RESOLVED)
+
+
 def digest_tree(root: Path) -> dict[str, str]:
     """sha256 of series.yaml and every file under patches/ (what --abort must restore)."""
     files = [root / "series.yaml", *sorted((root / "patches").rglob("*"))]

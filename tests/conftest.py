@@ -11,6 +11,7 @@ import pytest
 
 from patchq import console
 from tests.builders import EPOCH, UpstreamRepo, run, tiny_nova
+from tests.transcript import UPDATE_ENV, Golden
 
 SLOW_ENV = "PATCHQ_SLOW"
 
@@ -21,10 +22,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help=f"run the tests marked slow: full kill-9 sweeps, benchmark smoke (or {SLOW_ENV}=1)",
     )
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help=f"rewrite tests/golden/ from the actual output (or {UPDATE_ENV}=1)",
+    )
 
 
 def run_slow(config: pytest.Config) -> bool:
     return bool(config.getoption("--run-slow")) or os.environ.get(SLOW_ENV, "") not in ("", "0")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Golden:
+    """Compare text with tests/golden/NAME.txt: `golden.check(NAME, text)`."""
+    update = request.config.getoption("--update-golden")
+    return Golden(bool(update) or os.environ.get(UPDATE_ENV, "") not in ("", "0"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -29,14 +29,12 @@ from tests.builders import (
     git,
     make_series,
     release_two,
+    resolve,
 )
 from tests.rebase.forkserver import ForkServer
 
 ROOT = REPO_ROOT
 SWEEPS = [pytest.param("sample"), pytest.param("full", marks=pytest.mark.slow)]
-RESOLVED = (
-    'def delete(instance):\n    LOG.debug("deleting instance %s", instance)\n    return True\n'
-)
 
 
 class Runner:
@@ -75,12 +73,6 @@ def crash_points(total: int, sweep: str) -> list[int]:
     if sweep == "full":
         return list(range(1, total + 1))
     return sorted({1, (total + 1) // 2, total})
-
-
-def resolve(ws: Path) -> None:
-    api = ws / ".patchq" / "rebase" / "worktree" / "nova" / "api.py"
-    text = api.read_text()
-    api.write_text(text[: text.index("def delete(instance):\n")] + RESOLVED)
 
 
 def result_of(ws: Path) -> dict[str, str]:
