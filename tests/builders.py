@@ -346,7 +346,10 @@ CONF_RBD = NOVA_CONF.replace(
 )
 CONF_WORKERS = CONF_RBD.replace('"workers": 4', '"workers": 8')
 
-SERIES = [
+# (file, subject, body, {path: content}) for each downstream commit
+Story = list[tuple[str, str, str, dict[str, str | bytes | None]]]
+
+SERIES: Story = [
     (
         P1,
         "Add rbd timeout option",
@@ -365,7 +368,7 @@ SERIES = [
 ]
 
 
-def make_series(upstream: UpstreamRepo, root: Path, series: list | None = None) -> None:
+def make_series(upstream: UpstreamRepo, root: Path, series: Story | None = None) -> None:
     """Commit the downstream patches on a throwaway branch, export them with format-patch into
     root/patches, list them in root/series.yaml (initialised on 1.0), drop the branch."""
     series = SERIES if series is None else series

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -54,8 +55,9 @@ def dirty(upstream: UpstreamRepo) -> None:
     git(upstream.path, "add", "scratch.txt")
 
 
-def load(root: Path) -> dict:
-    return yaml.safe_load((root / "series.yaml").read_text())
+def load(root: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((root / "series.yaml").read_text())
+    return data
 
 
 def resolve_conflict(worktree: Path) -> None:
@@ -327,7 +329,7 @@ def test_empty_series_moves_the_base(series_dir: Path, upstream: UpstreamRepo) -
 
 # -- the fast plan agrees with the status engine ----------------------------------------------
 
-TRICKY = [
+TRICKY: list[tuple[str, str, dict[str, str | bytes | None]]] = [
     (
         "0001-no-eol.patch",
         "Add a line to a file without final newline",
