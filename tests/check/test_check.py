@@ -11,6 +11,7 @@ import pytest
 
 from patchq.check import checks as check
 from patchq.check import output as check_output
+from patchq.cli import render
 from patchq.series.workspace import Workspace
 from tests.builders import (
     NOVA_API,
@@ -485,6 +486,7 @@ def test_junit_output_parses_and_counts(builder: SeriesBuilder, tmp_path: Path) 
     builder.write()
     (builder.root / "patches" / "stray.patch").write_text("x")
     out = tmp_path / "reports" / "patchq-junit.xml"
+    out.parent.mkdir()  # --output never creates a directory (like report's)
     result = run("check", "--format", "junit", "--output", str(out))
     assert result.exit_code == 1
     assert result.stdout == ""
@@ -561,7 +563,7 @@ def test_text_has_no_colour_when_piped(builder: SeriesBuilder) -> None:
     result = run("check")
     assert "\x1b[" not in result.stdout
     report = check.run(Workspace(builder.root))
-    coloured = check_output.text(report, color=True)
+    coloured = render.check_findings(report, color=True)
     assert "\x1b[31m" in coloured and "PQ003" in coloured
 
 
@@ -727,7 +729,7 @@ def test_docs_examples_are_valid(builder: SeriesBuilder) -> None:
 
     import yaml
 
-    from patchq.cli import check as check_command
+    from patchq.cli.commands import check as check_command
 
     docs = (REPO_ROOT / "docs" / "ci.md").read_text()
     for block in re.findall(r"```yaml\n(.*?)```", docs, re.S):

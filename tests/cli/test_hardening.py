@@ -409,11 +409,10 @@ def test_demo_interrupted_step_exits_130_without_a_second_error(
 ) -> None:
     from patchq.demo import tour as demo
 
-    monkeypatch.setattr(demo, "invoke", lambda argv: 130)  # what a Ctrl-C inside a step returns
     steps = [demo.Step("list", ("list",)), demo.Step("never", ("status",))]
     said: list[str] = []
-    with pytest.raises(SystemExit) as stop:
-        demo.run_steps(demo.Layout(tmp_path), steps, say=said.append)
+    with pytest.raises(SystemExit) as stop:  # 130: what a Ctrl-C inside a step returns
+        demo.run_steps(demo.Layout(tmp_path), steps, say=said.append, invoke=lambda argv: 130)
     assert stop.value.code == 130
     assert len(said) == 1  # stopped after the interrupted step
     assert "patchq: error" not in capsys.readouterr().err

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from patchq.cli import cli
+from patchq.cli.context import in_process
 from patchq.demo import source as demosrc
 from patchq.demo import tour as demo
 from patchq.series import io as series
@@ -51,7 +53,7 @@ def test_demo_runs_every_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_foundation_steps_change_the_series(tmp_path: Path) -> None:
     layout = demo.prepare(tmp_path / "demo")
     said: list[str] = []
-    done = demo.run_steps(layout, demo.FOUNDATION_STEPS, say=said.append)
+    done = demo.run_steps(layout, demo.FOUNDATION_STEPS, say=said.append, invoke=in_process(cli))
     assert [code for _, code in done] == [0] * len(demo.FOUNDATION_STEPS)
     assert (
         said[1] == "\n# Pull the fixes upstream backported to the stable branch (patchq "
