@@ -11,6 +11,7 @@ import pytest
 
 from patchq.check import checks as check
 from patchq.check import output as check_output
+from patchq.check.findings import CHECKS
 from patchq.cli import render
 from patchq.series.workspace import Workspace
 from tests.builders import (
@@ -741,7 +742,7 @@ def test_docs_examples_are_valid(builder: SeriesBuilder) -> None:
     for line in used:
         for flag in re.findall(r"(?<=\s)(--?[a-z][a-z-]*)", line):
             assert flag in options, (flag, line)
-    for check_id in check.CHECKS:
+    for check_id in CHECKS:
         assert f"| {check_id} |" in docs
     # the documented JSON schema accepts real output
     schema = json.loads(re.findall(r"```json\n(.*?)```", docs, re.S)[0])
