@@ -440,10 +440,12 @@ def test_a_long_chain_is_formatted_the_same_in_two_halves(upstream: UpstreamRepo
     from patchq.rebase import refresh
 
     git(upstream.path, "checkout", "-q", "-b", "long", "1.0")
-    shas = [
-        upstream.commit(f"Step {i}\n\nBody {i}.\n", {f"steps/{i % 7}.txt": f"step {i}\n"})
-        for i in range(refresh.SPLIT_AT + 5)
-    ]
+    shas = upstream.commit_many(
+        [
+            (f"Step {i}\n\nBody {i}.\n", {f"steps/{i % 7}.txt": f"step {i}\n"})
+            for i in range(refresh.SPLIT_AT + 5)
+        ]
+    )
     git(upstream.path, "checkout", "-q", "master")
     with pgit.Repo(upstream.path) as repo:
         chain = [pgit.Sha(s) for s in shas]
