@@ -812,3 +812,42 @@ def check(
         console.info(f"{check_output.summary(report)}; wrote {output}")
     if report.failed:
         sys.exit(EXIT_FINDINGS)
+
+
+# == sync (issue 14) =======================================================================
+
+
+@cli.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--dry-run", is_flag=True, help="Print the changes as a table; write nothing.")
+@click.option("--offline", is_flag=True, help="Use the answers kept under .patchq/; no network.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@global_options
+@pass_ctx
+def sync(ctx: Context, names: tuple[str, ...], dry_run: bool, offline: bool, fmt: str) -> None:
+    """Read each patch's review state (Gerrit) and bug state (Launchpad) into series.yaml.
+
+    Patches with a Change-Id, a review URL or a Launchpad bug are asked about (or only the
+    NAMEs). MERGED on the tracked branch makes a patch merged, NEW makes a pending patch
+    submitted, an ABANDONED change under a submitted patch is flagged. Servers:
+    upstream.gerrit, upstream.project and upstream.launchpad in series.yaml. A network
+    failure writes nothing (exit 2).
+
+    \b
+    Example:
+      patchq sync --dry-run
+      patchq sync 0003-api-Validate-the-hw-watchdog_action-extra-spec
+      patchq sync --offline --format json | jq '.patches[] | select(.flags != [])'
+    """
+    from patchq.sync import command
+    from patchq.sync import render as sync_render
+
+    ws = ctx.workspace()
+    result = command.run(ws, names, dry_run=dry_run, offline=offline)
+    written = not dry_run and result.changed
+    if fmt == "json":
+        click.echo(
+            json.dumps(sync_render.as_json(result, dry_run=dry_run, written=written), indent=2)
+        )
+        return
+    sync_render.print_text(result, dry_run=dry_run, written=written, named=bool(names))
