@@ -204,7 +204,7 @@ def serve(upstream: Upstream | None = None) -> Iterator[tuple[str, Upstream]]:
     state = upstream or Upstream()
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", state
