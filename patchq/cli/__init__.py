@@ -491,6 +491,7 @@ def demo(directory: str | None) -> None:
     click.echo(f"# Built the upstream in {layout.upstream} (tags 31.0.0, 32.0.0, stable/2025.1)")
     click.echo(f"$ cd {layout.packaging}")
     tour.run_steps(layout, tour.STEPS, say=click.echo)
+    tour.run_sync_steps(layout, say=click.echo)
     click.echo(f"\n# Done. Explore: cd {layout.packaging} && patchq list")
 
 

@@ -56,8 +56,8 @@ def apply(patch: Patch, found: Found, *, trunk: str) -> Outcome:
     if found.changes is not None:
         if found.changes:
             changes = _ordered(found.changes, trunk)
-        else:
-            notes.append("Gerrit has no change for it in this project")
+        elif status in (Status.SUBMITTED, Status.MERGED):
+            notes.append(f"{status.value}, but Gerrit has no change for it in this project")
     tracked = next((c for c in changes if c.branch == trunk), None)
     review, commit, change_id = links.review, links.commit, links.change_id
     if change_id is None and found.change_id is not None:

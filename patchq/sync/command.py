@@ -55,7 +55,8 @@ def run(
                 )
             else:
                 opts = options or http.Options(log=console.debug)
-                with http.Http(opts) as client:
+                tls = any(u.startswith("https:") for u in (servers.gerrit, servers.launchpad))
+                with http.Http(opts, tls=tls) as client:
                     fetch = online_fetcher(client, now=now_utc(), on_done=bar.advance)
                     result = sync(current, chosen, servers, fetch, offline=False)
         if dry_run:

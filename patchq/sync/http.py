@@ -57,13 +57,17 @@ def server_of(url: str) -> str:
 class Http:
     """GET JSON documents; every failure becomes one ServerError line naming the server."""
 
-    def __init__(self, options: Options | None = None) -> None:
+    def __init__(self, options: Options | None = None, *, tls: bool = True) -> None:
         self.options = options or Options()
         self.client = httpx.Client(
             timeout=httpx.Timeout(self.options.timeout),
             limits=httpx.Limits(max_connections=MAX_IN_FLIGHT),
             headers={"Accept": "application/json", "User-Agent": f"patchq/{__version__}"},
-            follow_redirects=True,
+            # No redirects: an https server never hands patchq to an unverified or other host;
+            # a moved server is an error naming the new URL. Without tls (every server plain
+            # http) the CA bundle, a third of a second to load, is not needed at all.
+            follow_redirects=False,
+            verify=tls,
         )
 
     def __enter__(self) -> Http:
@@ -93,7 +97,7 @@ class Http:
             request = self.client.build_request("GET", url, params=params)
             self.options.log(f"GET {request.url}")
             try:
-                status, text, retry_after = self._send(request)
+                status, text, retry_after, location = self._send(request)
             except httpx.TimeoutException:
                 raise ServerError(
                     f"{server_of(url)}: no answer within {self.options.timeout:g} s "
@@ -128,6 +132,12 @@ class Http:
                 retried = True
                 time.sleep(self.options.backoff)
                 continue
+            if 300 <= status < 400:
+                raise StatusError(
+                    f"{server_of(url)}: {_path(str(request.url))} redirects to "
+                    f"{location or '(nowhere)'}: put that server in series.yaml; nothing written",
+                    status=status,
+                )
             if status >= 400:
                 raise StatusError(
                     f"{server_of(url)}: {_path(str(request.url))} answered HTTP {status}: "
@@ -137,7 +147,7 @@ class Http:
                 )
             return text
 
-    def _send(self, request: httpx.Request) -> tuple[int, str, str | None]:
+    def _send(self, request: httpx.Request) -> tuple[int, str, str | None, str | None]:
         response = self.client.send(request, stream=True)
         try:
             body = bytearray()
@@ -151,7 +161,8 @@ class Http:
         finally:
             response.close()
         text = bytes(body).decode(response.encoding or "utf-8", errors="replace")
-        return response.status_code, text, response.headers.get("Retry-After")
+        headers = response.headers
+        return response.status_code, text, headers.get("Retry-After"), headers.get("Location")
 
 
 def _retry_after_seconds(value: str | None) -> float:
