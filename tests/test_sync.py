@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import upstream_server as fake
+from conftest import UpstreamRepo
 from conftest import run as run_cli
 from upstream_server import (
     CID_ABANDONED,
@@ -369,3 +370,55 @@ def test_review_number_forms() -> None:
     assert review_number("https://review.opendev.org/#/c/951234/") == 951234
     assert review_number("https://review.opendev.org/951234") == 951234
     assert review_number("https://example.org/nothing") is None
+
+
+def test_check_flags_an_abandoned_submitted_patch_pq015(
+    tmp_path: Path, server: tuple[str, fake.Upstream]
+) -> None:
+    url, _ = server
+    make_series(tmp_path, url)
+    assert run_cli("-C", str(tmp_path), "sync").exit_code == 0
+    result = run_cli("-C", str(tmp_path), "check", "--format", "json")
+    found = [f for f in json.loads(result.stdout) if f["id"] == "PQ015"]
+    assert [(f["patch"], f["severity"]) for f in found] == [("0003-abandoned.patch", "error")]
+    assert "its change 951250 on master was ABANDONED" in found[0]["message"]
+    assert found[0]["line"] is not None
+
+
+def test_check_flags_a_merged_patch_the_base_contains_pq015(
+    tmp_path: Path, server: tuple[str, fake.Upstream], upstream: UpstreamRepo
+) -> None:
+    url, state = server
+    landed = upstream.commit("Fix the thing upstream", {"nova/fix.py": "fixed = True\n"})
+    upstream.tag("31.0.0")
+    state.changes[0]["current_revision"] = landed
+    root = tmp_path / "pkg"
+    text = SERIES.replace("path: ../nova", f"path: {upstream.path}").replace(
+        "1201b732c81591a087adcc23bf308b1b7d7399aa", landed
+    )
+    make_series(root, url, text)
+    assert run_cli("-C", str(root), "sync").exit_code == 0
+    result = run_cli("-C", str(root), "check", "--format", "json")
+    found = [f for f in json.loads(result.stdout) if f["id"] == "PQ015"]
+    assert [f["patch"] for f in found] == ["0001-merged.patch", "0003-abandoned.patch"]
+    assert f"merged upstream as {landed[:12]} (change 951234)" in found[0]["message"]
+
+
+def test_check_sync_age_pq016(tmp_path: Path, server: tuple[str, fake.Upstream]) -> None:
+    url, _ = server
+    text = SERIES.replace("patches:\n", "policy:\n  max_sync_age_days: 30\npatches:\n", 1)
+    make_series(tmp_path, url, text)
+    before = run_cli("-C", str(tmp_path), "check", "--format", "json")
+    stale = [f for f in json.loads(before.stdout) if f["id"] == "PQ016"]
+    assert len(stale) == 4 and "never synced with upstream" in stale[0]["message"]
+    assert run_cli("-C", str(tmp_path), "sync").exit_code == 0
+    after = run_cli("-C", str(tmp_path), "check", "--format", "json")
+    assert not [f for f in json.loads(after.stdout) if f["id"] == "PQ016"]
+    aged = (tmp_path / "series.yaml").read_text().replace("synced: 20", "synced: 19", 1)
+    (tmp_path / "series.yaml").write_text(aged)
+    old = run_cli("-C", str(tmp_path), "check", "--format", "json")
+    [finding] = [f for f in json.loads(old.stdout) if f["id"] == "PQ016"]
+    assert (
+        finding["patch"] == "0001-merged.patch"
+        and "over policy max_sync_age_days 30" in (finding["message"])
+    )

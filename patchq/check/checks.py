@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from patchq.check import synced
 from patchq.errors import ConfigError
 from patchq.patches import patchfile
 from patchq.series import io as series
@@ -39,13 +40,23 @@ CHECKS = {
     "PQ010": "no patch conflicts with --against REF",
     "PQ011": "no pending patch is older than policy max_pending_days",
     "PQ012": "no patch is carried longer than policy max_carried_releases",
+    "PQ015": "no submitted patch's change is abandoned; no merged one is in the base",
+    "PQ016": "the last sync is not older than policy max_sync_age_days",
 }
 # Checks that judge each patch (one JUnit testcase per patch); the others judge the series.
 PER_PATCH = frozenset(
     {"PQ002", "PQ004", "PQ005", "PQ006", "PQ008", "PQ009", "PQ010", "PQ011", "PQ012"}
+    | {"PQ015", "PQ016"}
 )
 NEEDS_UPSTREAM = ("PQ005", "PQ007", "PQ008", "PQ009", "PQ010")
-POLICY_KEYS = ("require_owner", "max_pending_days", "max_carried_releases", "ignore", "warn")
+POLICY_KEYS = (
+    "require_owner",
+    "max_pending_days",
+    "max_carried_releases",
+    "max_sync_age_days",
+    "ignore",
+    "warn",
+)
 SERIES_FILE = series.SERIES_FILE
 
 
@@ -133,7 +144,11 @@ def run(
     wanted = [c for c in CHECKS if c not in ignore]
     if against is None:
         wanted = [c for c in wanted if c not in ("PQ009", "PQ010")]
-    unset = {"PQ011": "max_pending_days", "PQ012": "max_carried_releases"}
+    unset = {
+        "PQ011": "max_pending_days",
+        "PQ012": "max_carried_releases",
+        "PQ016": "max_sync_age_days",
+    }
     wanted = [c for c in wanted if c not in unset or unset[c] in loaded.policy]
     for check_id, local in LOCAL_CHECKS.items():
         if check_id in wanted:
@@ -286,7 +301,7 @@ def _policy_problems(inputs: Inputs) -> list[Finding]:
             problem(key, series.unknown_key(key, POLICY_KEYS, ""))
         elif key == "require_owner" and not isinstance(value, bool):
             problem(key, f"require_owner must be true or false, not {value!r}")
-        elif key in ("max_pending_days", "max_carried_releases") and (
+        elif key in ("max_pending_days", "max_carried_releases", "max_sync_age_days") and (
             isinstance(value, bool) or not isinstance(value, int) or value < 0
         ):
             problem(key, f"{key} must be a whole number >= 0, not {value!r}")
@@ -488,10 +503,26 @@ def check_carried_releases(inputs: Inputs) -> Iterator[Finding]:
             )
 
 
+def _valid(inputs: Inputs) -> list[tuple[int, Patch]]:
+    return [(e.index, e.patch) for e in inputs.entries if e.patch is not None]
+
+
+def _findings(inputs: Inputs, problems: Iterable[synced.Problem]) -> Iterator[Finding]:
+    for check_id, patch, where, message in problems:
+        yield error(check_id, patch, SERIES_FILE, inputs.lines(where), message)
+
+
 LOCAL_CHECKS: dict[str, Check] = {
     "PQ003": check_unlisted_files,
     "PQ004": check_parses,
     "PQ006": check_metadata,
     "PQ011": check_pending_age,
     "PQ012": check_carried_releases,
+    "PQ015": lambda inputs: _findings(
+        inputs, synced.review_state(inputs.ws, inputs.series, _valid(inputs))
+    ),
+    "PQ016": lambda inputs: _findings(
+        inputs,
+        synced.sync_age(inputs.policy.get(synced.MAX_SYNC_AGE), _valid(inputs), inputs.today),
+    ),
 }
