@@ -422,3 +422,19 @@ def test_check_sync_age_pq016(tmp_path: Path, server: tuple[str, fake.Upstream])
         finding["patch"] == "0001-merged.patch"
         and "over policy max_sync_age_days 30" in (finding["message"])
     )
+
+
+def test_report_shows_review_bug_and_sync_state(
+    tmp_path: Path, server: tuple[str, fake.Upstream]
+) -> None:
+    url, _ = server
+    make_series(tmp_path, url)
+    assert run_cli("-C", str(tmp_path), "sync").exit_code == 0
+    markdown = run_cli("-C", str(tmp_path), "report", "--format", "markdown").stdout
+    row = next(line for line in markdown.splitlines() if line.startswith("| 1 | "))
+    assert "master MERGED, stable/2025.1 MERGED; bug Fix Released (High); synced 20" in row
+    html = run_cli("-C", str(tmp_path), "report", "--format", "html").stdout
+    assert '<li class="muted">master ABANDONED; synced 20' in html
+    data = json.loads(run_cli("-C", str(tmp_path), "report", "--format", "json").stdout)
+    assert [c["status"] for c in data["patches"][0]["review_state"]] == ["MERGED", "MERGED"]
+    assert data["patches"][0]["bug_state"]["status"] == "Fix Released"
