@@ -852,3 +852,70 @@ def sync(ctx: Context, names: tuple[str, ...], dry_run: bool, offline: bool, fmt
         )
         return
     sync_render.print_text(result, dry_run=dry_run, written=written, named=bool(names))
+
+
+# == propose (issue 14) ====================================================================
+
+
+@cli.command()
+@click.argument("name")
+@click.option(
+    "--branch", default="master", show_default=True, metavar="B", help="Upstream branch to target."
+)
+@click.option("--push", "push_remote", metavar="REMOTE", help="Push it for review to REMOTE.")
+@global_options
+@pass_ctx
+def propose(ctx: Context, name: str, branch: str, push_remote: str | None) -> None:
+    """Prepare patch NAME for upstream review as branch patchq/propose/NAME in the clone.
+
+    The patch is carried onto the tip of --branch in memory (the clone's HEAD, index and
+    worktree are not touched). A patch without a Change-Id gets one, made the way Gerrit's
+    commit-msg hook makes it, and written to the patch file and series.yaml. With --push
+    REMOTE, the branch is pushed to refs/for/BRANCH and the patch marked submitted.
+
+    \b
+    Example:
+      patchq propose 0008-compute-Log-the-instance-when-unshelve-fails
+      patchq propose 3 --branch stable/2025.1 --push gerrit
+    """
+    from patchq.git import remote
+    from patchq.propose import run as proposing
+
+    ws = ctx.workspace()
+    ws.refuse_during_rebase("propose")
+    with ws.lock():
+        current = ws.load()
+        with ws.open_repo(current) as repo:
+            proposal, updated, new_raw = proposing.propose(
+                ws, current, repo, name=name, branch=branch
+            )
+            if new_raw is not None:
+                ws.write_patch(proposal.patch.file, new_raw)
+            if updated != current:
+                ws.save(updated)
+            how = "added" if proposal.added_change_id else "kept"
+            console.info(
+                f"created branch {proposal.short_ref} at {proposal.commit[:12]}: "
+                f"{proposal.patch.file} on {branch} ({proposal.tip[:12]}), Change-Id "
+                f"{proposal.change_id} ({how})"
+            )
+            command = proposing.push_command(repo, proposal, push_remote)
+            if push_remote is None:
+                where = repo.path.resolve()
+                click.echo(
+                    f"next: {command}\n"
+                    f"  or: git -C {where} checkout {proposal.short_ref} && git review {branch}\n"
+                    f"then: patchq mark {proposal.patch.name} submitted --review URL"
+                )
+                return
+            summary = remote.push(
+                repo.path,
+                remote=push_remote,
+                source=proposal.ref,
+                target=f"refs/for/{branch}",
+            )
+        ws.save(proposing.mark_submitted(updated, proposal))
+    click.echo(
+        f"pushed {proposal.short_ref} to {push_remote} refs/for/{branch} ({summary}); "
+        f"{proposal.patch.file} is now submitted"
+    )
