@@ -886,6 +886,8 @@ def propose(ctx: Context, name: str, branch: str, push_remote: str | None) -> No
     with ws.lock():
         current = ws.load()
         with ws.open_repo(current) as repo:
+            if push_remote is not None:
+                remote.require_remote(repo.path, push_remote)  # before anything is made
             proposal, updated, new_raw = proposing.propose(
                 ws, current, repo, name=name, branch=branch
             )

@@ -57,20 +57,23 @@ def remote_names(path: Path) -> list[str]:
         return [r.name for r in repo.remotes]
 
 
+def require_remote(path: Path, remote: str) -> None:
+    names = remote_names(path)
+    if remote not in names:
+        known = ", ".join(names) or "none"
+        raise ConfigError(
+            f"no remote {remote!r} in {path.resolve()} (remotes: {known}): add it with "
+            f"`git remote add {remote} URL` or give another --push REMOTE"
+        )
+
+
 def push(path: Path, *, remote: str, source: str, target: str) -> str:
     """`git push REMOTE SOURCE:TARGET`; returns git's one-line summary, raises GitError when
     the ref was not accepted."""
     import git
 
-    path = path.resolve()
+    require_remote(path, remote)
     with _open(path) as repo:
-        names = [r.name for r in repo.remotes]
-        if remote not in names:
-            known = ", ".join(names) or "none"
-            raise ConfigError(
-                f"no remote {remote!r} in {path} (remotes: {known}): add it with "
-                f"`git remote add {remote} URL` or give another --push REMOTE"
-            )
         refspec = f"{source}:{target}"
         console.debug(f"git push --no-verify --porcelain {remote} {refspec}")
         try:
