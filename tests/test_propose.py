@@ -124,6 +124,9 @@ def test_a_push_to_an_unknown_remote_is_refused(series: Path, upstream: Upstream
     assert line.startswith("patchq: error: no remote 'gerit' in ")
     assert "(remotes: none): add it with `git remote add gerit URL`" in line
     assert series_io.load(series).patches[1].status.value == "pending"
+    # Refused before anything is made: no branch, no Change-Id written.
+    assert upstream.snapshot()[1].count("patchq/propose") == 0
+    assert b"Change-Id" not in patch_path(series).read_bytes()
 
 
 def test_a_conflicting_patch_is_refused_and_nothing_changes(

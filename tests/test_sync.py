@@ -247,6 +247,7 @@ def test_offline_without_kept_answers_is_refused(
         (["slow"], "no answer within 0.5 s"),
         (["reset", "reset"], "the connection was reset twice"),
         (["429:3600"], "it asks to wait 3600 s"),
+        (["301"], "redirects to https://review.example.org/changes/: put that server in"),
     ],
 )
 def test_a_failure_names_the_server_and_writes_nothing(
@@ -438,3 +439,16 @@ def test_report_shows_review_bug_and_sync_state(
     data = json.loads(run_cli("-C", str(tmp_path), "report", "--format", "json").stdout)
     assert [c["status"] for c in data["patches"][0]["review_state"]] == ["MERGED", "MERGED"]
     assert data["patches"][0]["bug_state"]["status"] == "Fix Released"
+
+
+def test_retry_after_forms() -> None:
+    import email.utils
+    import time
+
+    from patchq.sync.http import _retry_after_seconds
+
+    assert _retry_after_seconds("7") == 7.0
+    assert _retry_after_seconds(None) == 1.0
+    assert _retry_after_seconds("soon") == 1.0
+    later = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert 25 <= _retry_after_seconds(later) <= 31

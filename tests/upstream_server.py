@@ -160,6 +160,9 @@ def make_handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
             if fault.startswith("429"):
                 headers = {"Retry-After": fault.split(":", 1)[1]} if ":" in fault else {}
                 return self._send(429, b"Too many requests\n", "text/plain", headers)
+            if fault == "301":
+                moved = {"Location": "https://review.example.org/changes/"}
+                return self._send(301, b"Moved\n", "text/plain", moved)
             if fault == "404":
                 return self._send(404, b"Not found\n", "text/plain")
             if fault == "html":
