@@ -21,6 +21,11 @@ Located = tuple[int, Patch]  # (index in patches:, the patch)
 Problem = tuple[str, str, tuple[str | int, ...], str]
 
 
+def anything_synced(current: Series | None) -> bool:
+    """Whether `patchq sync` recorded a review state for any patch (PQ015 runs only then)."""
+    return current is not None and any(p.upstream.changes for p in current.patches)
+
+
 def review_state(
     ws: Workspace, current: Series | None, patches: Sequence[Located]
 ) -> Iterator[Problem]:

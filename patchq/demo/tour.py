@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from patchq.demo import source as demosrc
-from patchq.errors import ConfigError, PatchqError
+from patchq.errors import ConfigError, ExitCode, PatchqError
 
 
 @dataclass(frozen=True)
@@ -176,9 +176,14 @@ def prepare(target: Path | None) -> Layout:
 
 
 def run_steps(
-    layout: Layout, steps: Sequence[Step], *, say: Callable[[str], None]
+    layout: Layout,
+    steps: Sequence[Step],
+    *,
+    say: Callable[[str], None],
+    invoke: Callable[[list[str]], int],
 ) -> list[tuple[Step, int]]:
-    """Run each step through the real CLI in-process; stop at the first unexpected exit code."""
+    """Run each step through `invoke` (`patchq ARGV` -> exit code: the CLI passes one that
+    runs it in-process); stop at the first unexpected exit code."""
     import shlex
 
     done = []
@@ -189,7 +194,7 @@ def run_steps(
         # (After the command: given before it, the command-level envvar would override it.)
         where = ["-C", str(layout.packaging), "--upstream", str(layout.upstream)]
         code = invoke([*step.args, *where])
-        if code == 130:  # interrupted (Ctrl-C): the step already said so
+        if code in (ExitCode.INTERRUPTED, ExitCode.BUG):  # the step already said so
             sys.exit(code)
         if code not in step.ok_codes:
             raise PatchqError(
@@ -200,7 +205,9 @@ def run_steps(
     return done
 
 
-def run_sync_steps(layout: Layout, *, say: Callable[[str], None]) -> list[tuple[Step, int]]:
+def run_sync_steps(
+    layout: Layout, *, say: Callable[[str], None], invoke: Callable[[list[str]], int]
+) -> list[tuple[Step, int]]:
     """Start the local review server, point series.yaml at it, and run SYNC_STEPS."""
     import dataclasses
 
@@ -218,20 +225,4 @@ def run_sync_steps(layout: Layout, *, say: Callable[[str], None]) -> list[tuple[
             f"\n# A stand-in for review.opendev.org and Launchpad answers at {url}; the demo "
             "set upstream.gerrit and upstream.launchpad in series.yaml to it."
         )
-        return run_steps(layout, SYNC_STEPS, say=say)
-
-
-def invoke(argv: list[str]) -> int:
-    """Run `patchq ARGV` in this process; returns its exit code."""
-    import click
-
-    from patchq.cli import cli
-
-    try:
-        cli.main(args=argv, prog_name="patchq", standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 1
-    return 0
+        return run_steps(layout, SYNC_STEPS, say=say, invoke=invoke)

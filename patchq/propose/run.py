@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from patchq.carry.apply import checked_out_branches
 from patchq.carry.engine import APPLIES, CONFLICTS, Carrier, SeriesSource
 from patchq.errors import ConfigError, ConflictError
 from patchq.git import Repo, Sha, as_sha, remote
@@ -22,6 +21,7 @@ from patchq.series import io as series_io
 from patchq.series.model import Patch, Series, Status
 from patchq.series.workspace import Workspace
 from patchq.status import pipeline
+from patchq.status.apply import checked_out_branches
 
 BRANCH_PREFIX = "patchq/propose/"
 
