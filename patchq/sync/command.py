@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 from patchq import console
@@ -31,7 +32,8 @@ def run(
     """Sync the named patches (or all); series.yaml is written only when every answer came."""
     if not dry_run:
         ws.refuse_during_rebase("sync")
-    with ws.lock():
+    # A dry run writes nothing, not even the lock file (like `rebase --dry-run`).
+    with contextlib.nullcontext() if dry_run else ws.lock():
         current = ws.load()
         servers = Servers.of(current)
         refuse_unknown_servers(servers)

@@ -187,7 +187,7 @@ def test_dry_run_prints_the_table_and_writes_nothing(
     result = run_cli("-C", str(tmp_path), "sync", "--dry-run")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "series.yaml").read_bytes() == raw
-    assert not (tmp_path / ".patchq" / "sync.json").exists()
+    assert not (tmp_path / ".patchq").exists()  # not even the lock
     out = result.stdout
     assert "changes (dry run: nothing written)" in out
     row = next(line for line in out.splitlines() if "0002-new.patch" in line)
@@ -484,3 +484,15 @@ def test_offline_skips_a_patch_without_a_kept_answer(
         result.stdout
     )
     assert "changes" not in patch_entry(tmp_path, "0003-abandoned.patch")["upstream"]
+
+
+def test_sync_waits_for_a_rebase_in_progress(
+    tmp_path: Path, server: tuple[str, fake.Upstream]
+) -> None:
+    url, state = server
+    raw = make_series(tmp_path, url)
+    (tmp_path / ".patchq" / "rebase").mkdir(parents=True)
+    result = run_cli("-C", str(tmp_path), "sync")
+    assert result.exit_code == 2
+    assert "a rebase is in progress" in result.stderr and "`patchq sync` must wait" in result.stderr
+    assert (tmp_path / "series.yaml").read_bytes() == raw and state.requests == []
