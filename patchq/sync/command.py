@@ -12,6 +12,7 @@ from patchq.sync import answers, http
 from patchq.sync.run import (
     Result,
     Servers,
+    count_questions,
     now_utc,
     offline_fetcher,
     online_fetcher,
@@ -38,7 +39,7 @@ def run(
         servers = Servers.of(current)
         refuse_unknown_servers(servers)
         chosen = targets(current, names, servers)
-        total = sum(1 for t in chosen for q in (t.review, t.bug) if q is not None)
+        total = count_questions(chosen)
         if offline:
             kept = answers.load(ws.state_dir)
             if not kept:

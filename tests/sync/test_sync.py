@@ -203,6 +203,7 @@ def test_json_output(tmp_path: Path, server: tuple[str, fake.Upstream]) -> None:
     data = json.loads(result.stdout)
     assert data["written"] is True and data["dry_run"] is False and data["offline"] is False
     assert data["gerrit"] == url and data["project"] == "openstack/nova"
+    assert data["questions"] == 1 and data["answers_fetched"] is None
     [patch] = data["patches"]
     assert patch["file"] == "0002-new.patch"
     assert (patch["status_before"], patch["status"]) == ("pending", "submitted")
