@@ -638,16 +638,17 @@ def propose(ctx: Context, name: str, branch: str, push_remote: str | None) -> No
                     f"then: patchq mark {proposal.patch.name} submitted --review URL"
                 )
                 return
-            summary = remote.push(
+            summary, said = remote.push(
                 repo.path,
                 remote=push_remote,
                 source=proposal.ref,
                 target=f"refs/for/{branch}",
             )
-        ws.save(proposing.mark_submitted(updated, proposal))
+        review = proposing.review_url(said)
+        ws.save(proposing.mark_submitted(updated, proposal, review=review))
     click.echo(
         f"pushed {proposal.short_ref} to {push_remote} refs/for/{branch} ({summary}); "
-        f"{proposal.patch.file} is now submitted"
+        f"{proposal.patch.file} is now submitted" + (f", review {review}" if review else "")
     )
 
 
