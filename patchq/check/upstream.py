@@ -69,7 +69,7 @@ def _diffs(inputs: Inputs) -> list[Entry]:
 def check_duplicates(inputs: Inputs, repo: Repo) -> Iterator[Finding]:
     """PQ005: two patch files carry the same change (equal `git patch-id --stable`)."""
     entries = _diffs(inputs)
-    ids = repo.patch_ids((e.raw or b"") for e in entries)
+    ids = repo.patch_ids((e.parsed.diff if e.parsed else b"") for e in entries)
     first: dict[str, Entry] = {}
     for entry, pid in zip(entries, ids, strict=True):
         if pid is None:

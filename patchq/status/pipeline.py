@@ -93,7 +93,9 @@ def read_series(ws: Workspace, current: Series) -> list[tuple[Patch, PatchFile]]
 
 def carried_view(index: int, patch: Patch, info: PatchFile, patch_id: str | None) -> detect.Carried:
     cids = {c for c in (info.change_id, patch.upstream.change_id) if c}
-    picked = tuple(dict.fromkeys(c for c in (patch.upstream.commit, info.cherry_picked_from) if c))
+    # Every cherry-pick line counts: a backport of a backport names each commit it came from.
+    recorded = (patch.upstream.commit, *info.cherry_picks)
+    picked = tuple(dict.fromkeys(c for c in recorded if c))
     return detect.Carried(
         index=index,
         change_ids=frozenset(cids),
