@@ -39,12 +39,13 @@ CHECKS = {
     "PQ010": "no patch conflicts with --against REF",
     "PQ011": "no pending patch is older than policy max_pending_days",
     "PQ012": "no patch is carried longer than policy max_carried_releases",
+    "PQ013": "no subject lost the bracket tags of its upstream commit",
 }
 # Checks that judge each patch (one JUnit testcase per patch); the others judge the series.
 PER_PATCH = frozenset(
-    {"PQ002", "PQ004", "PQ005", "PQ006", "PQ008", "PQ009", "PQ010", "PQ011", "PQ012"}
+    {"PQ002", "PQ004", "PQ005", "PQ006", "PQ008", "PQ009", "PQ010", "PQ011", "PQ012", "PQ013"}
 )
-NEEDS_UPSTREAM = ("PQ005", "PQ007", "PQ008", "PQ009", "PQ010")
+NEEDS_UPSTREAM = ("PQ005", "PQ007", "PQ008", "PQ009", "PQ010", "PQ013")
 POLICY_KEYS = ("require_owner", "max_pending_days", "max_carried_releases", "ignore", "warn")
 SERIES_FILE = series.SERIES_FILE
 
@@ -296,7 +297,7 @@ def _policy_problems(inputs: Inputs) -> list[Finding]:
                 continue
             for item in value:
                 if str(item) not in CHECKS:
-                    problem(key, f"{key}: unknown check id {item!r}; ids run PQ001..PQ012")
+                    problem(key, f"{key}: unknown check id {item!r}; ids run PQ001..PQ013")
                 elif str(item) == "PQ001":
                     problem(key, f"{key}: PQ001 cannot be ignored or made a warning")
     both = _policy_lists(inputs.policy)

@@ -30,6 +30,10 @@ def run(
             repo.resolve_or_fail(against, what="--against")
         if "PQ005" in wanted:
             yield from check_duplicates(inputs, repo)
+        if "PQ013" in wanted:
+            from patchq.check.subjects import check_subjects
+
+            yield from check_subjects(inputs, repo)
         base, base_findings = _base_commit(inputs, repo)
         if "PQ007" in wanted:
             yield from base_findings
@@ -130,7 +134,13 @@ def check_applies(inputs: Inputs, repo: Repo, base: Sha) -> Iterator[Finding]:
     """
     assert inputs.series is not None
     entries = _diffs(inputs)
-    files = [inputs.ws.patches_dir / e.file for e in entries]
+    # The diffs alone: git apply would also read a diff quoted in a message as one.
+    scratch = repo.scratch_dir()
+    files = []
+    for number, entry in enumerate(entries):
+        assert entry.parsed is not None
+        files.append(scratch / f"pq008-{number}.diff")
+        files[-1].write_bytes(entry.parsed.diff)
     index = PrivateIndex(repo, repo.commit_info([base])[0].tree)
     if index.apply_all(files):
         return
@@ -152,7 +162,7 @@ def check_applies(inputs: Inputs, repo: Repo, base: Sha) -> Iterator[Finding]:
                     low = middle
                 else:
                     high = middle
-            result = index.apply(entries[low].raw or b"")  # alone, with the 3-way fallback
+            result = index.apply(files[low].read_bytes())  # alone, with the 3-way fallback
             if not result.clean:
                 yield _not_applying(inputs, entries[low], result, failed)
                 failed.append(entries[low].file)
