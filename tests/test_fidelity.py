@@ -333,3 +333,58 @@ def test_gbp_pq_name_and_date(series_dir: Path, upstream: UpstreamRepo) -> None:
     raw = yaml.safe_load((series_dir / "series.yaml").read_text())
     assert raw["patches"][0]["file"] == "debian/raise-timeout.patch"
     assert run("check").exit_code == 0
+
+
+# -- 5. messages --------------------------------------------------------------------------
+
+
+def test_pq008_one_line_per_failing_patch_list_given_once(
+    series_dir: Path, upstream: UpstreamRepo, tmp_path: Path
+) -> None:
+    from check_helpers import SeriesBuilder, check_json
+
+    builder = SeriesBuilder(series_dir, upstream, tmp_path / "scratch")
+    git(builder.scratch, "checkout", "-q", "--detach", "1.0")
+    builder.commit({"nova/api.py": NOVA_API.replace("rebooting", "REBOOTING")}, "Elsewhere")
+    names = [f"{i:04d}-a-rather-long-name-for-a-bad-patch-number-{i}.patch" for i in range(1, 9)]
+    for i, name in enumerate(names, 1):
+        git(builder.scratch, "checkout", "-q", "--detach", "HEAD~0")
+        builder.add(name, {"nova/api.py": NOVA_API.replace("rebooting", f"r{i}")}, f"Bad {i}")
+        git(builder.scratch, "reset", "-q", "--hard", "HEAD~1")
+    code, found = check_json()
+    assert code == 1
+    pq008 = [f["message"] for f in found if f["id"] == "PQ008"]
+    assert len(pq008) == 8
+    assert all("\n" not in m for m in pq008)
+    # Each name appears in its own finding and once more in the list on the last one: linear.
+    joined = "\n".join(pq008)
+    assert all(joined.count(name) == 2 for name in names[:-1]), joined
+    assert max(len(m) for m in pq008[:-1]) < 200
+    assert pq008[-1].endswith("8 patches do not apply: " + ", ".join(names))
+
+
+def test_dry_run_counts_what_comes_after_the_stop(series_dir: Path, upstream: UpstreamRepo) -> None:
+    from rebase_helpers import CONF_WORKERS as DOWNSTREAM_WORKERS
+
+    make_series(upstream, series_dir)  # P4 conflicts with 2.0; P5 comes after it
+    release_two(upstream)
+    upstream.commit("More workers", {"nova/conf.py": DOWNSTREAM_WORKERS})  # P5 lands
+    upstream.tag("2.1")
+    plan = run("rebase", "--onto", "2.1", "--dry-run")
+    assert plan.exit_code == 0, plan.stderr
+    last = plan.stdout.strip().splitlines()[-1]
+    assert "up to the stop: 1 dropped, 1 refreshed, 1 unchanged, 0 skipped; 2 carried" in last
+    assert "stops at 0004-Quieter-delete-logging.patch (conflict)" in last
+    assert last.endswith("after it, if that patch is skipped: 1 dropped, 0 carried, 0 conflicting")
+
+
+def test_missing_base_commit_says_what_to_fetch(series_dir: Path, upstream: UpstreamRepo) -> None:
+    path = series_dir / "series.yaml"
+    pinned = git(upstream.path, "rev-parse", "1.0").strip()
+    path.write_text(path.read_text().replace(pinned, "deadbeef" * 5))
+    for args in (("status", "--against", "master"), ("rebase", "--onto", "master", "--dry-run")):
+        result = run(*args)
+        assert result.exit_code == 2, result.stdout
+        assert "the base commit deadbeefdead" in result.stderr
+        assert "is missing from" in result.stderr and "fetch origin 1.0" in result.stderr
+        assert "broken" not in result.stderr

@@ -27,7 +27,9 @@ from patchq.patches import patchfile
 from patchq.rebase import refresh
 from patchq.rebase.plan import Plan, carried, dropped, make_plan
 from patchq.rebase.report import (
+    CARRY,
     CONFLICT,
+    DROP,
     NOT_REACHED,
     Report,
     Row,
@@ -53,6 +55,7 @@ from patchq.series.edit import now_utc
 from patchq.series.model import Patch
 from patchq.series.workspace import Workspace
 from patchq.status import cache
+from patchq.status.verdict import CONFLICTS as PREDICTED_CONFLICT
 from patchq.status.verdict import REVERSE_APPLY
 
 Advance = Callable[[], None]
@@ -466,7 +469,8 @@ def _dry_run(ws: Workspace, repo: Repo, plan: Plan) -> Report:
             state.entries[state.position + 1 :], plan.predicted[state.position + 1 :], strict=True
         ):
             detail = landed_detail(entry) or f"{predicted} (if the conflict is skipped)"
-            rows.append(Row(entry.file, entry.subject, NOT_REACHED, detail))
+            guess = DROP if entry.landed else CONFLICT if predicted == PREDICTED_CONFLICT else CARRY
+            rows.append(Row(entry.file, entry.subject, NOT_REACHED, detail, predicted=guess))
     return Report(
         onto=state.onto,
         onto_commit=state.onto_commit,
