@@ -388,3 +388,44 @@ def test_missing_base_commit_says_what_to_fetch(series_dir: Path, upstream: Upst
         assert "the base commit deadbeefdead" in result.stderr
         assert "is missing from" in result.stderr and "fetch origin 1.0" in result.stderr
         assert "broken" not in result.stderr
+
+
+def test_rebase_says_what_it_does_while_the_conflict_worktree_is_written(
+    series_dir: Path, upstream: UpstreamRepo
+) -> None:
+    import os
+    import pty
+    import sys
+
+    make_series(upstream, series_dir)  # stops at P4
+    release_two(upstream)
+    master, slave = pty.openpty()  # a terminal: progress shows (it is quiet when piped)
+    env = {**os.environ, "COLUMNS": "200", "TERM": "xterm"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "patchq", "rebase", "--onto", "2.0"],
+        stdin=slave, stdout=slave, stderr=slave, cwd=series_dir, env=env,
+    )  # fmt: skip
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 1 << 16)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    assert proc.wait() == 1
+    os.close(master)
+    text = out.decode("utf-8", "replace")
+    assert "writing the conflict worktree" in text, text
+    assert "patchq: stopped at 0004-Quieter-delete-logging.patch" in text
+
+
+def test_template_errors_point_at_what_the_user_has(series_dir: Path) -> None:
+    template = series_dir / "mine.md.j2"
+    template.write_text("{{ nope.field }}\n")
+    result = run("report", "--template", str(template))
+    assert result.exit_code == 2
+    assert "`patchq report --format json`" in result.stderr
+    assert "docs/" not in result.stderr  # not a file an installed patchq has
