@@ -429,3 +429,19 @@ def test_template_errors_point_at_what_the_user_has(series_dir: Path) -> None:
     assert result.exit_code == 2
     assert "`patchq report --format json`" in result.stderr
     assert "docs/" not in result.stderr  # not a file an installed patchq has
+
+
+def test_a_patch_is_named_by_the_start_of_its_name() -> None:
+    from patchq.errors import ConfigError
+    from patchq.series.model import Patch, Series, Upstream
+
+    up = Upstream(name="nova", path="../nova", base="1.0", base_commit="a" * 40)
+    files = ["0005-Default-state_path.patch", "0006-conf-Default.patch", "0006-conf-Other.patch"]
+    current = Series(upstream=up, patches=tuple(Patch(file=f) for f in files))
+    assert series.find_patch(current, "0005-Default") == 0
+    assert series.find_patch(current, "0006-conf-Other") == 2
+    assert series.find_patch(current, "2") == 1  # digits stay a position
+    with pytest.raises(ConfigError, match=r"'0005-Def' in series\.yaml"):
+        series.find_patch(current, "0005-Def")  # not at a word boundary
+    with pytest.raises(ConfigError, match="ambiguous: it starts 0006-conf-Default, 0006-conf"):
+        series.find_patch(current, "0006-conf")

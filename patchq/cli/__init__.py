@@ -308,7 +308,8 @@ def mark(
     """Set a patch's upstream STATUS and links, or fix its subject.
 
     STATUS is one of pending, submitted, merged, backport, rejected, downstream-only; without
-    it the status stays. NAME is a file name, a name without .patch, or a 1-based position.
+    it the status stays. NAME is a file name, a name without .patch, the start of one name, or
+    a 1-based position.
 
     \b
     Example:
@@ -354,7 +355,7 @@ def drop(ctx: Context, name: str, reason: str | None) -> None:
 
     \b
     Example:
-      patchq drop 0004-Fix-rbd-timeout --reason "fixed differently upstream"
+      patchq drop 0007-vnc --reason "fixed differently upstream"
     """
     from patchq.series import edit
     from patchq.series import io as series
@@ -384,7 +385,7 @@ def move(ctx: Context, name: str, before: str | None, after: str | None, to: int
 
     \b
     Example:
-      patchq move 0007-Add-rbd-timeout --before 2
+      patchq move 0005-Default --before 2
     """
     from patchq.series import edit
     from patchq.series import io as series
