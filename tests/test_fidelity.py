@@ -445,3 +445,13 @@ def test_a_patch_is_named_by_the_start_of_its_name() -> None:
         series.find_patch(current, "0005-Def")  # not at a word boundary
     with pytest.raises(ConfigError, match="ambiguous: it starts 0006-conf-Default, 0006-conf"):
         series.find_patch(current, "0006-conf")
+
+
+def test_a_removed_dashes_line_is_not_the_message_end() -> None:
+    raw = (
+        b"From: A <a@example.org>\nSubject: [PATCH] x\n\nBody.\n"
+        b"diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1,2 +1 @@\n a\n---\n"
+        b"diff --git a/g b/g\n--- a/g\n+++ b/g\n@@ -1 +1 @@\n-x\n+y\n"
+    )
+    parsed = patchfile.parse(raw)
+    assert parsed.diff.startswith(b"diff --git a/f b/f") and parsed.paths == ("f", "g")

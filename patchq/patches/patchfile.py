@@ -103,6 +103,7 @@ def parse(raw: bytes, *, source: str = "patch") -> PatchFile:
 
 
 _PATCH_BREAK = re.compile(rb"^---[ \t]*\r?$", re.M)
+_HUNK_HEADER = re.compile(rb"^@@ -\d", re.M)
 
 
 def diff_start(raw: bytes) -> int | None:
@@ -112,7 +113,12 @@ def diff_start(raw: bytes) -> int | None:
     if first is None:
         return None
     cut = _PATCH_BREAK.search(raw)
-    if cut is not None and cut.start() > first.start():
+    # A hunk before the `---` line: `first` is the diff, and that line a removed "--" line.
+    if (
+        cut is not None
+        and cut.start() > first.start()
+        and not _HUNK_HEADER.search(raw, first.start(), cut.start())
+    ):
         head = raw[: first.start()].decode("utf-8", "surrogateescape").replace("\r\n", "\n")
         headers = _split_mail(head)[0]
         after = _DIFF_START.search(raw, cut.end())
