@@ -12,7 +12,7 @@ import shlex
 from collections.abc import Iterator
 
 from patchq import git
-from patchq.check.checks import Finding, Inputs, error
+from patchq.check.findings import Finding, Inputs, error
 from patchq.git import Repo
 from patchq.patches import subject as mail_subject
 

@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from patchq.demo import source as demosrc
-from patchq.errors import ConfigError, PatchqError
+from patchq.errors import ConfigError, ExitCode, PatchqError
 
 
 @dataclass(frozen=True)
@@ -165,9 +165,14 @@ def prepare(target: Path | None) -> Layout:
 
 
 def run_steps(
-    layout: Layout, steps: Sequence[Step], *, say: Callable[[str], None]
+    layout: Layout,
+    steps: Sequence[Step],
+    *,
+    say: Callable[[str], None],
+    invoke: Callable[[list[str]], int],
 ) -> list[tuple[Step, int]]:
-    """Run each step through the real CLI in-process; stop at the first unexpected exit code."""
+    """Run each step through `invoke` (`patchq ARGV` -> exit code: the CLI passes one that
+    runs it in-process); stop at the first unexpected exit code."""
     import shlex
 
     done = []
@@ -178,7 +183,7 @@ def run_steps(
         # (After the command: given before it, the command-level envvar would override it.)
         where = ["-C", str(layout.packaging), "--upstream", str(layout.upstream)]
         code = invoke([*step.args, *where])
-        if code == 130:  # interrupted (Ctrl-C): the step already said so
+        if code in (ExitCode.INTERRUPTED, ExitCode.BUG):  # the step already said so
             sys.exit(code)
         if code not in step.ok_codes:
             raise PatchqError(
@@ -187,19 +192,3 @@ def run_steps(
             )
         done.append((step, code))
     return done
-
-
-def invoke(argv: list[str]) -> int:
-    """Run `patchq ARGV` in this process; returns its exit code."""
-    import click
-
-    from patchq.cli import cli
-
-    try:
-        cli.main(args=argv, prog_name="patchq", standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 1
-    return 0

@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from patchq import __version__
-from patchq.errors import ConfigError
-from patchq.fsutil import atomic_write
 from patchq.series.listing import age_days
 from patchq.series.model import STATUSES, Patch, Series
 from patchq.status.verdict import APPLIES, CONFLICTS, LANDED, PatchState, StatusResult
@@ -276,16 +274,3 @@ def format_for(fmt: str | None, output: Path | None) -> str:
     if output is not None:
         return _SUFFIX_FORMATS.get(output.suffix.lower(), "text")
     return "text"
-
-
-def write(text: str, output: Path) -> None:
-    """Write the report atomically; a missing directory is an error, never created."""
-    parent = output.parent if str(output.parent) else Path(".")
-    if output.is_dir():
-        raise ConfigError(f"--output {output}: is a directory: give a file name")
-    if not parent.is_dir():
-        raise ConfigError(f"--output {output}: directory {parent} does not exist: create it first")
-    try:
-        atomic_write(output, text.encode("utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"--output {output}: cannot write: {exc.strerror or exc}") from None
