@@ -1,4 +1,4 @@
-"""PQ013: a patch's subject lost the bracket tags of the upstream commit it came from.
+"""PQ017: a patch's subject lost the bracket tags of the upstream commit it came from.
 
 Before issue 11, patchq read subjects like plain `git am` does and dropped every leading
 `[...]` group (`[OVN] x` became `x`); rebases then wrote that short subject into the refreshed
@@ -18,7 +18,7 @@ from patchq.patches import subject as mail_subject
 
 
 def check_subjects(inputs: Inputs, repo: Repo) -> Iterator[Finding]:
-    """PQ013, for the patches whose upstream commit (upstream.commit, or a cherry-pick line)
+    """PQ017, for the patches whose upstream commit (upstream.commit, or a cherry-pick line)
     is in the clone: only a subject that equals the upstream one minus its leading tags is
     reported, never a reworded one."""
     wanted: dict[str, list[str]] = {}
@@ -43,7 +43,7 @@ def check_subjects(inputs: Inputs, repo: Repo) -> Iterator[Finding]:
             if mail_subject.cleanup(theirs, keep_non_patch=False) == ours:
                 fix = f"patchq mark {shlex.quote(entry.patch.name)} --subject {shlex.quote(theirs)}"
                 yield error(
-                    "PQ013",
+                    "PQ017",
                     entry.file,
                     entry.rel,
                     None,

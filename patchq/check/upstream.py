@@ -30,7 +30,7 @@ def run(
             repo.resolve_or_fail(against, what="--against")
         if "PQ005" in wanted:
             yield from check_duplicates(inputs, repo)
-        if "PQ013" in wanted:
+        if "PQ017" in wanted:
             from patchq.check.subjects import check_subjects
 
             yield from check_subjects(inputs, repo)

@@ -414,7 +414,7 @@ def test_missing_upstream_skips_its_checks(builder: SeriesBuilder, upstream: Ups
     code, found = check_json()
     assert code == 0
     skipped = [f for f in found if f["severity"] == "skipped"]
-    assert [f["id"] for f in skipped] == ["PQ005", "PQ007", "PQ008", "PQ013"]
+    assert [f["id"] for f in skipped] == ["PQ005", "PQ007", "PQ008", "PQ017"]
     assert all("does not exist" in f["message"] for f in skipped)
     required = run("check", "--require-upstream")
     assert required.exit_code == 2
@@ -430,7 +430,7 @@ def test_upstream_that_is_not_a_repo_is_skipped(builder: SeriesBuilder, tmp_path
     code, found = check_json("--upstream", str(plain))
     assert code == 0
     skips = {f["id"] for f in found if f["severity"] == "skipped"}
-    assert skips == {"PQ005", "PQ007", "PQ008", "PQ013"}
+    assert skips == {"PQ005", "PQ007", "PQ008", "PQ017"}
     assert "is not a git repository" in found[0]["message"]
 
 
@@ -515,7 +515,7 @@ def test_junit_marks_skipped_checks(builder: SeriesBuilder, upstream: UpstreamRe
     assert result.exit_code == 0
     suite = parse_junit(result.stdout)
     skipped = [c for c in suite.findall("testcase") if c.find("skipped") is not None]
-    # PQ005, PQ008 and PQ013 per patch, PQ007 once
+    # PQ005, PQ008 and PQ017 per patch, PQ007 once
     assert len(skipped) == 2 + 2 + 2 + 1
     assert suite.get("skipped") == "7" and suite.get("failures") == "0"
 
@@ -681,7 +681,7 @@ def test_against_without_upstream_is_skipped(
     upstream.path.rename(upstream.path.with_name("moved"))
     code, found = check_json("--against", "2.0")
     assert code == 0
-    assert [f["id"] for f in found] == ["PQ005", "PQ007", "PQ008", "PQ009", "PQ010", "PQ013"]
+    assert [f["id"] for f in found] == ["PQ005", "PQ007", "PQ008", "PQ009", "PQ010", "PQ017"]
     assert {f["severity"] for f in found} == {"skipped"}
 
 

@@ -235,7 +235,7 @@ def test_stripped_subject_is_a_check_finding_and_mark_fixes_it(
     check = run("check")
     assert check.exit_code == 1
     fix = f"patchq mark {entry.name} --subject '{OVN}'"
-    assert "PQ013" in check.stdout and fix in check.stdout
+    assert "PQ017" in check.stdout and fix in check.stdout
     assert path.read_bytes() == old  # check never rewrites
     yaml_before = (series_dir / "series.yaml").read_bytes()
     result = run("mark", entry.name, "--subject", OVN)
