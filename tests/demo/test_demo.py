@@ -84,7 +84,7 @@ def test_foundation_steps_change_the_series(tmp_path: Path) -> None:
         "0006",
         "0007",
         "0008",
-        "0011",
+        "add-",  # the quilt patch keeps its name: add-nova-status-entry-point.patch
     ]
     assert final.patches[1].status is Status.BACKPORT
     assert final.patches[1].upstream.commit == git(target / "nova", "rev-parse", "master~3").strip()
