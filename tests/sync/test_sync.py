@@ -515,3 +515,14 @@ def test_a_merged_commit_outside_the_base_is_no_pq015(
     assert run_cli("-C", str(root), "sync", "1").exit_code == 0
     result = run_cli("-C", str(root), "check", "--format", "json")
     assert not [f for f in json.loads(result.stdout) if f["id"] == "PQ015"]
+
+
+def test_a_server_that_is_not_http_is_refused(tmp_path: Path) -> None:
+    raw = make_series(tmp_path, "file:///etc")
+    result = run_cli("-C", str(tmp_path), "sync")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "patchq: error: series.yaml: upstream server 'file:///etc' is not an http(s) URL: "
+        "fix upstream.gerrit or upstream.launchpad"
+    )
+    assert (tmp_path / "series.yaml").read_bytes() == raw
