@@ -94,10 +94,12 @@ class Context:
 
         return find_root(self.start)
 
-    def workspace(self) -> Workspace:
-        from patchq.series.workspace import Workspace
+    def workspace(self, directory: str | None = None) -> Workspace:
+        """The series in the working directory, or in `directory` (relative to it)."""
+        from patchq.series.workspace import Workspace, find_root
 
-        return Workspace(self.root, upstream_override=self.upstream)
+        root = find_root(self.start / directory) if directory else self.root
+        return Workspace(root, upstream_override=self.upstream)
 
 
 def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
@@ -400,9 +402,12 @@ def move(ctx: Context, name: str, before: str | None, after: str | None, to: int
     console.info(f"{current.patches[index].file} is now #{target + 1}")
 
 
-def _series_for(ctx: Context) -> tuple[Workspace, Series]:
-    ws = ctx.workspace()
+def _series_for(ctx: Context, directory: str | None = None) -> tuple[Workspace, Series]:
+    ws = ctx.workspace(directory)
     return ws, ws.load()
+
+
+JOBS_HELP = "With several DIRs: series run N at a time (default: the number of cores)."
 
 
 # == import and demo (issue 2) =============================================================
@@ -697,29 +702,58 @@ def _render_rebase(report: Any) -> None:
     type=click.Path(path_type=Path),
     help="Render your own jinja2 template (HTML-escaped when FILE ends .html[.j2]).",
 )
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help=JOBS_HELP)
+@click.option("--merge", is_flag=True, help="Aggregate report JSON files (no clones needed).")
+@click.argument("paths", nargs=-1, metavar="[DIR... | --merge FILE.json...]")
 @global_options
 @pass_ctx
 def report(
-    ctx: Context, fmt: str | None, output: Path | None, against: str | None, template: Path | None
+    ctx: Context,
+    fmt: str | None,
+    output: Path | None,
+    against: str | None,
+    template: Path | None,
+    jobs: int | None,
+    merge: bool,
+    paths: tuple[str, ...],
 ) -> None:
     """Publish the carried-patch report: status, age, links, what landed, carried per release.
+
+    With several series DIRs (or --merge and the JSON reports they made), one report of the
+    whole distribution (docs/report.md).
 
     \b
     Example:
       patchq report --format html --output report.html
       patchq report --format markdown --against 32.0.0 > carried.md
       patchq report --format json | jq '.summary'
+      patchq report --against stable/2025.2 -o distro.html nova/ neutron/ cinder/
+      patchq report --merge reports/*.json --format html -o distro.html
     """
     from patchq.report import build as reporting
     from patchq.report import render as report_render
 
+    if merge or len(paths) > 1:
+        from patchq.cli import fleet
+
+        fleet.report_many(
+            ctx,
+            paths,
+            merge=merge,
+            fmt=fmt,
+            output=output,
+            against=against,
+            template=template,
+            jobs=jobs,
+        )
+        return
     if template is not None and fmt in ("json", "text"):
         raise click.UsageError(f"--template renders its own output: drop --format {fmt}")
     chosen = reporting.format_for(fmt, output)
     if ctx.directory:  # "as if started in DIR": relative paths are relative to DIR
         output = ctx.start / output if output is not None else None
         template = ctx.start / template if template is not None else None
-    ws, current = _series_for(ctx)
+    ws, current = _series_for(ctx, *paths)
     if output is not None:
         ws.refuse_as_output(output)
     if ws.rebase_in_progress():
@@ -763,25 +797,48 @@ def _status_against(ws: Workspace, current: Series, against: str) -> StatusResul
     is_flag=True,
     help="Exit 2 when the upstream clone is missing instead of skipping its checks.",
 )
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help=JOBS_HELP)
+@click.argument("paths", nargs=-1, metavar="[DIR]...")
 @global_options
 @pass_ctx
 def check(
-    ctx: Context, against: str | None, fmt: str, output: str | None, require_upstream: bool
+    ctx: Context,
+    against: str | None,
+    fmt: str,
+    output: str | None,
+    require_upstream: bool,
+    jobs: int | None,
+    paths: tuple[str, ...],
 ) -> None:
     """Run every check on the series (the CI gate); exit 1 when one fails.
 
     Checks PQ001-PQ012 are listed in docs/ci.md. Warnings and skipped checks do not fail.
+    With several series DIRs: a verdict per project, one JUnit file, exit 1 if any fails.
 
     \b
     Example:
       patchq check --against origin/master --format junit --output patchq-junit.xml
+      patchq check --against origin/master --format junit -o junit.xml nova/ neutron/
     """
     from patchq.check import checks
     from patchq.check import output as check_output
     from patchq.errors import EXIT_FINDINGS
     from patchq.fsutil import atomic_write
 
-    ws = ctx.workspace()
+    if len(paths) > 1:
+        from patchq.cli import fleet
+
+        fleet.check_many(
+            ctx,
+            paths,
+            against=against,
+            fmt=fmt,
+            output=output,
+            require_upstream=require_upstream,
+            jobs=jobs,
+        )
+        return
+    ws = ctx.workspace(*paths)
     if output:
         ws.refuse_as_output(ctx.start / output)
     report = checks.run(ws, against=against, require_upstream=require_upstream)
