@@ -548,3 +548,21 @@ def test_check_many_json_and_text_and_success(distro: Path) -> None:
     assert text.stdout.splitlines()[-1] == "patchq check: failed: 1 of 2 projects"
     # one DIR is today's check of that directory
     assert run("check", "nova").stdout == run("-C", "nova", "check").stdout
+
+
+def test_output_to_a_fifo_or_device_writes_into_it_and_keeps_it(distro: Path) -> None:
+    # `-o /dev/null` must not rename a file over the device; a FIFO stands in for it here
+    import os
+    import stat
+    import threading
+
+    fifo = distro / "pipe.json"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    result = run("report", "--format", "json", "-o", str(fifo), *GOOD)
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert json.loads(got[0])["totals"]["projects"] == 3
