@@ -566,3 +566,28 @@ def test_output_to_a_fifo_or_device_writes_into_it_and_keeps_it(distro: Path) ->
     assert result.exit_code == 0, result.stderr
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
     assert json.loads(got[0])["totals"]["projects"] == 3
+
+
+def test_docs_fan_out_examples_are_valid() -> None:
+    import yaml
+
+    from patchq.cli import check as check_command
+    from patchq.cli import cli
+    from patchq.cli import report as report_command
+
+    docs = (Path(__file__).parent.parent / "docs" / "ci.md").read_text()
+    section = docs.split("## Many projects", 1)[1].split("## pre-commit", 1)[0]
+    blocks = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    assert len(blocks) == 5 and all(yaml.safe_load(block) for block in blocks)
+    joined = re.sub(r"\n\s+(?=--|\{\{|packaging|\.\./)", " ", section)  # folded lines
+    commands = {"check": check_command, "report": report_command}
+    top = {opt for p in cli.params for opt in p.opts}
+    used = re.findall(r"patchq (?:-C \S+ )?(check|report)([^\n`|>]*)", joined)
+    assert {name for name, _ in used} == {"check", "report"}
+    assert any("--merge" in args for _, args in used)
+    for name, args in used:
+        options = {opt for p in commands[name].params for opt in p.opts} | top
+        for flag in re.findall(r"(?<=\s)(--?[a-z][a-z-]*)", args):
+            assert flag in options, (name, flag, args)
+    # the report's page is an artifact of the aggregating job in each CI system
+    assert section.count("report --merge") >= 4

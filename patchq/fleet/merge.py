@@ -60,9 +60,9 @@ def read(path: Path, name: str) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{name}: not UTF-8 (byte {exc.start}): not a patchq report") from None
     except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno} column {exc.colno}"
+        where = f"line {exc.lineno}, column {exc.colno}"
         raise ConfigError(
-            f"{name}: not valid JSON ({exc.msg} at {where}): truncated? "
+            f"{name}: not valid JSON ({exc.msg}; {where}): truncated? "
             "write it again with `patchq report --format json`"
         ) from None
     _check_version(document, name)
