@@ -43,6 +43,11 @@ def test_demo_runs_every_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert "imported 2 patches" in result.stderr and "imported 1 patch " in result.stderr
     assert "dropped 0009-Update-.gitreview-for-stable-2025.1.patch" in result.stderr
     assert f"# Done. Explore: cd {target / 'packaging'} && patchq list" in out
+    # It ends with the distribution: nova and the tiny oslo.config, each with its own clone
+    # (PATCHQ_UPSTREAM above does not redirect them).
+    tail = out[out.index("$ patchq report packaging oslo.config-packaging") :]
+    assert "2 projects; 8 patches carried, 4 submitted, 1 rejected, 3 downstream-only" in tail
+    assert "oslo.config  9.8.0          2" in tail
     # The demo's upstream clone is left as built: master checked out, clean.
     assert git(target / "nova", "status", "--porcelain") == ""
     assert git(target / "nova", "symbolic-ref", "HEAD").strip() == "refs/heads/master"
