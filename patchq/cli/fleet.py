@@ -28,10 +28,8 @@ def report_many(
     jobs: int | None,
 ) -> None:
     """The aggregate report of several series directories, or of report JSON files."""
-    from patchq.fleet import aggregate, collect, pool, render
-    from patchq.fleet import merge as merging
+    from patchq.fleet import aggregate, render
     from patchq.report import build as reporting
-    from patchq.series.workspace import Workspace
 
     if template is not None:
         raise click.UsageError("--template renders one series' report: give a single DIR")
@@ -44,9 +42,14 @@ def report_many(
     start = ctx.start
     if output is not None and ctx.directory:  # "as if started in DIR", like one report
         output = start / output
-    if merge:
+    if merge:  # imports nothing of git's: it runs anywhere, fast
+        from patchq.fleet import merge as merging
+
         model = merging.merge([start / p for p in paths], names=list(paths))
     else:
+        from patchq.fleet import collect, pool
+        from patchq.series.workspace import Workspace
+
         clock = reporting.Clock.from_env()
         work = collect.jobs_for(
             list(paths), start=start, upstream=ctx.upstream, against=against, clock=clock

@@ -17,6 +17,13 @@ OLDEST = 10  # how many of the oldest carried patches the aggregate lists
 COUNT_KEYS = ("carried", *STATES, *STATUSES)
 
 
+def project_row(
+    *, name: str, source: str, report: dict[str, Any] | None, error: str | None
+) -> dict[str, Any]:
+    """A project of the aggregate before counting: its single report, or why there is none."""
+    return {"name": name, "source": source, "error": error, "report": report}
+
+
 def build(rows: Iterable[dict[str, Any]], *, generated: str) -> dict[str, Any]:
     """The aggregate of project rows (collect.project_row), sorted by project name then source."""
     projects = sorted((_project(row) for row in rows), key=lambda p: (p["name"], p["source"]))

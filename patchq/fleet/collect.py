@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from patchq.errors import PatchqError
+from patchq.fleet.aggregate import project_row
 from patchq.report.build import Clock
 
 
@@ -21,13 +22,6 @@ class SeriesJob:
     upstream: str | None  # --upstream, relative to root when relative
     against: str | None
     clock: Clock
-
-
-def project_row(
-    *, name: str, source: str, report: dict[str, Any] | None, error: str | None
-) -> dict[str, Any]:
-    """A project of the aggregate before counting: its single report, or why there is none."""
-    return {"name": name, "source": source, "error": error, "report": report}
 
 
 def report_series(job: SeriesJob) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from typing import Any
 from patchq import __version__
 from patchq.errors import ConfigError
 from patchq.fleet import aggregate, validate
-from patchq.fleet.collect import project_row
 from patchq.report import build as reporting
 
 MAX_BYTES = 256 * 1024 * 1024  # a report of 5,000 patches is about 10 MB
@@ -28,14 +27,14 @@ def merge(files: Sequence[Path], *, names: Sequence[str]) -> dict[str, Any]:
         stamps.append(document["generated"])
         if document.get("kind") == aggregate.KIND:
             rows += [
-                project_row(
+                aggregate.project_row(
                     name=p["name"], source=p["source"], report=p["report"], error=p["error"]
                 )
                 for p in document["projects"]
             ]
         else:
             rows.append(
-                project_row(
+                aggregate.project_row(
                     name=document["upstream"]["name"], source=name, report=document, error=None
                 )
             )
