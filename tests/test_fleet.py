@@ -591,3 +591,18 @@ def test_docs_fan_out_examples_are_valid() -> None:
             assert flag in options, (name, flag, args)
     # the report's page is an artifact of the aggregating job in each CI system
     assert section.count("report --merge") >= 4
+
+
+def test_merge_needs_nothing_of_git() -> None:
+    # --merge runs anywhere (a CI job without clones) and starts fast: no git module loads
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import patchq.cli.fleet, patchq.fleet.merge, patchq.fleet.render;"
+        "heavy = ('patchq.git', 'git', 'patchq.series.workspace');"
+        "bad = [m for m in sys.modules if m.startswith(heavy)];"
+        "assert not bad, bad"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
