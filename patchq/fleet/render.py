@@ -28,8 +28,20 @@ def render(model: dict[str, Any], fmt: str) -> str:
         return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
     import jinja2
 
+    class KeysFirst(jinja2.Environment):
+        """`row.subject` looks the key up first: the model is plain dicts, and jinja2's
+        attribute-then-item lookup costs an exception per access (a fifth of the page's
+        time for 2,000 patch rows)."""
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            if type(obj) is dict and attribute in obj:
+                return obj[attribute]
+            return super().getattr(obj, attribute)
+
     env = single.environment(
-        jinja2.PackageLoader("patchq.fleet", "templates"), autoescape=fmt == "html"
+        jinja2.PackageLoader("patchq.fleet", "templates"),
+        autoescape=fmt == "html",
+        kind=KeysFirst,
     )
     env.filters["format_code"] = lambda text: f"`{text}`"
     context = {"agg": model, "chart_svg": chart_geometry(model["chart"])}
