@@ -818,7 +818,7 @@ def check(
     \b
     Example:
       patchq check --against origin/master --format junit --output patchq-junit.xml
-      patchq check --against origin/master --format junit -o junit.xml nova/ neutron/
+      patchq check --against origin/master --format junit --output junit.xml nova/ neutron/
     """
     from patchq.check import checks
     from patchq.check import output as check_output
