@@ -51,13 +51,26 @@ def patchq(*args: str, cwd: Path) -> Callable[[], None]:
     return run
 
 
-def median_time(action: Callable[[], None], runs: int) -> float:
+CPU: dict[str, float] = {}  # the CPU seconds of the last median_time, by its label
+
+
+def median_time(action: Callable[[], None], runs: int, label: str = "") -> float:
+    """Median wall time after a warm-up; CPU[label] gets the median CPU time of the process
+    and its children (git, the workers): steadier than wall on a shared machine."""
     action()  # warm-up: page cache, the status caches
-    samples = []
+    samples, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, before = time.perf_counter(), os.times()
         action()
+        after = os.times()
         samples.append(time.perf_counter() - start)
+        cpu.append(
+            after.children_user
+            + after.children_system
+            - before.children_user
+            - before.children_system
+        )
+    CPU[label] = statistics.median(cpu)
     return statistics.median(samples)
 
 
@@ -95,20 +108,24 @@ def row(
 def measure(root: Path, dirs: list[str], *, runs: int) -> list[dict[str, Any]]:
     cores = os.cpu_count() or 1
     n = len(dirs)
-    plain = median_time(patchq("report", "-o", "agg.json", *dirs, cwd=root), runs)
-    out = [row(f"report {n} DIRs", plain, "2 s budget", 2.0, 1.0)]
+    name = f"report {n} DIRs"
+    plain = median_time(patchq("report", "-o", "agg.json", *dirs, cwd=root), runs, name)
+    out = [row(name, plain, "2 s budget", 2.0, 1.0)]
 
     singles = 0.0
     for d in dirs:
         singles += median_time(
             patchq("-C", d, "status", "--against", "2.0", "--format", "json", cwd=root), 1
         )
+    name = f"report --against {n} DIRs, warm"
     against = median_time(
-        patchq("report", "--against", "2.0", "-o", "agg-against.json", *dirs, cwd=root), runs
+        patchq("report", "--against", "2.0", "-o", "agg-against.json", *dirs, cwd=root),
+        runs,
+        name,
     )
     out.append(
         row(
-            f"report --against {n} DIRs, warm",
+            name,
             against,
             f"sum of {n} warm single `status --against` / {cores} cores",
             singles / cores,
