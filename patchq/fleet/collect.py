@@ -6,11 +6,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from patchq.errors import PatchqError
 from patchq.fleet.aggregate import project_row
 from patchq.report.build import Clock
+
+if TYPE_CHECKING:
+    from patchq.series.model import Series
+    from patchq.series.workspace import Workspace
+    from patchq.status.verdict import StatusResult
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,7 @@ def report_series(job: SeriesJob) -> dict[str, Any]:
     return project_row(name=name, source=job.source, report=model, error=None)
 
 
-def _status(ws: Any, current: Any, against: str) -> Any:
+def _status(ws: Workspace, current: Series, against: str) -> StatusResult:
     from patchq.status import cache
     from patchq.status import pipeline as status_mod
 

@@ -80,14 +80,13 @@ def check_series(job: CheckJob) -> ProjectCheck:
 
 def _project_name(root: Path) -> str:
     """upstream.name when series.yaml says it, else the directory's name."""
-    import yaml
+    from patchq.series import io as series
 
     try:
-        data = yaml.safe_load((root / "series.yaml").read_text("utf-8"))
-        name = data["upstream"]["name"]
-    except Exception:  # any unreadable series.yaml: check reports it; the name falls back
+        current, _ = series.load_with_problems(root, check_files=False)
+    except PatchqError:  # check reports it; the name falls back
         return root.name
-    return name if isinstance(name, str) and name else root.name
+    return current.upstream.name if current is not None else root.name
 
 
 def exit_code(projects: list[ProjectCheck]) -> int:
