@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 import click
 
 from patchq import console
-from patchq.errors import EXIT_FINDINGS, PatchqError
+from patchq.errors import ExitCode
+from patchq.fsutil import write_output
 
 if TYPE_CHECKING:
-    from patchq.cli import Context
+    from patchq.cli.context import Context
 
 
 def report_many(
@@ -40,8 +41,8 @@ def report_many(
         raise click.UsageError("--merge needs the report files: --merge FILE.json...")
     chosen = reporting.format_for(fmt, output)
     start = ctx.start
-    if output is not None and ctx.directory:  # "as if started in DIR", like one report
-        output = start / output
+    given = str(output) if output is not None else ""
+    target = start / output if output is not None else None  # "as if started in DIR"
     if merge:  # imports nothing of git's: it runs anywhere, fast
         from patchq.fleet import merge as merging
 
@@ -54,9 +55,9 @@ def report_many(
         work = collect.jobs_for(
             list(paths), start=start, upstream=ctx.upstream, against=against, clock=clock
         )
-        if output is not None:
+        if target is not None:
             for job in work:
-                Workspace(job.root).refuse_as_output(output)
+                Workspace(job.root).refuse_as_output(target)
         rows = pool.fan_out(
             work, collect.report_series, jobs=jobs or pool.default_jobs(), description="series"
         )
@@ -68,13 +69,13 @@ def report_many(
         render.print_text(model, console.stdout_console())
     else:
         text = render.render(model, chosen)
-        if output is None:
+        if target is None:
             click.echo(text, nl=False)
         else:
-            reporting.write(text, output)
-            console.info(f"wrote {output.resolve()}")
+            write_output(target, text.encode("utf-8"), shown=given)
+            console.info(f"wrote {target.resolve()}")
     if aggregate.failed(model):
-        sys.exit(EXIT_FINDINGS)
+        sys.exit(ExitCode.FOUND)
 
 
 def check_many(
@@ -88,8 +89,8 @@ def check_many(
     jobs: int | None,
 ) -> None:
     """One gate over several series directories: a verdict per project, exit 1 if any fails."""
+    from patchq.cli.render import check_paint
     from patchq.fleet import gate, pool
-    from patchq.fsutil import atomic_write
 
     start = ctx.start
     work = gate.jobs_for(
@@ -102,20 +103,12 @@ def check_many(
     projects = pool.fan_out(
         work, gate.check_series, jobs=jobs or pool.default_jobs(), description="series"
     )
-    to_terminal = output is None and fmt == "text"
-    rendered = gate.render(projects, fmt, color=to_terminal and console.color_enabled(sys.stdout))
+    colour = output is None and fmt == "text" and console.color_enabled(sys.stdout)
+    rendered = gate.render(projects, fmt, paint=check_paint if colour else None)
     if output is None:
         click.echo(rendered, nl=False)
     else:
-        target = start / output
-        if target.is_dir():
-            raise PatchqError(
-                f"cannot write --output {output}: it is a directory: give a file name"
-            )
-        try:
-            atomic_write(target, rendered.encode("utf-8"))
-        except OSError as exc:
-            raise PatchqError(f"cannot write --output {output}: {exc.strerror}") from None
+        write_output(start / output, rendered.encode("utf-8"), shown=output)
         console.info(f"{gate.summary(gate.ordered(projects))}; wrote {output}")
     code = gate.exit_code(projects)
     if code:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from patchq.demo import second
 from patchq.demo import source as demosrc
-from patchq.errors import ConfigError, PatchqError
+from patchq.errors import ConfigError, ExitCode, PatchqError
 
 
 @dataclass(frozen=True)
@@ -103,12 +103,27 @@ STEPS: list[Step] = [
         ("report", "--format", "html", "--output", "report.html"),
     ),
     Step("The same report as Markdown, for the release notes.", ("report", "--format", "markdown")),
+]
+
+# Run against a local stand-in for review.opendev.org and Launchpad (review_server.py), which
+# the demo starts and points series.yaml at (upstream.gerrit, upstream.launchpad).
+SYNC_STEPS: tuple[Step, ...] = (
+    Step(
+        "What do Gerrit and Launchpad say now? A dry run prints the changes, writes nothing.",
+        ("sync", "--dry-run"),
+    ),
+    Step("Record them: 0002 merged upstream (and is under review on stable/2025.1).", ("sync",)),
+    Step("The series after the sync.", ("list",)),
+)
+
+# The tour ends with the whole distribution: this nova and a tiny second project (second.py).
+DISTRIBUTION_STEPS: tuple[Step, ...] = (
     Step(
         "The whole distribution: this nova and a tiny oslo.config series, one report.",
         ("report", "packaging", f"{second.NAME}-packaging"),
         at_root=True,
     ),
-]
+)
 
 QUILT_SERIES = "# Debian's patches for nova\nadd-nova-status-entry-point.patch\n"
 QUILT_PATCH = """\
@@ -184,9 +199,14 @@ def prepare(target: Path | None) -> Layout:
 
 
 def run_steps(
-    layout: Layout, steps: Sequence[Step], *, say: Callable[[str], None]
+    layout: Layout,
+    steps: Sequence[Step],
+    *,
+    say: Callable[[str], None],
+    invoke: Callable[[list[str]], int],
 ) -> list[tuple[Step, int]]:
-    """Run each step through the real CLI in-process; stop at the first unexpected exit code."""
+    """Run each step through `invoke` (`patchq ARGV` -> exit code: the CLI passes one that
+    runs it in-process); stop at the first unexpected exit code."""
     import shlex
 
     done = []
@@ -200,7 +220,7 @@ def run_steps(
             where = ["-C", str(layout.root)]
         with _without_env("PATCHQ_UPSTREAM" if step.at_root else None):
             code = invoke([*step.args, *where])
-        if code == 130:  # interrupted (Ctrl-C): the step already said so
+        if code in (ExitCode.INTERRUPTED, ExitCode.BUG):  # the step already said so
             sys.exit(code)
         if code not in step.ok_codes:
             raise PatchqError(
@@ -221,17 +241,24 @@ def _without_env(name: str | None) -> Iterator[None]:
             os.environ[name] = saved
 
 
-def invoke(argv: list[str]) -> int:
-    """Run `patchq ARGV` in this process; returns its exit code."""
-    import click
+def run_sync_steps(
+    layout: Layout, *, say: Callable[[str], None], invoke: Callable[[list[str]], int]
+) -> list[tuple[Step, int]]:
+    """Start the local review server, point series.yaml at it, and run SYNC_STEPS."""
+    import dataclasses
 
-    from patchq.cli import cli
+    from patchq.demo import review_server
+    from patchq.series.workspace import Workspace
 
-    try:
-        cli.main(args=argv, prog_name="patchq", standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 1
-    return 0
+    with review_server.serve() as url:
+        ws = Workspace(layout.packaging)
+        current = ws.load()
+        upstream = dataclasses.replace(
+            current.upstream, gerrit=url, launchpad=url + review_server.LAUNCHPAD_PATH
+        )
+        ws.save(dataclasses.replace(current, upstream=upstream))
+        say(
+            f"\n# A stand-in for review.opendev.org and Launchpad answers at {url}; the demo "
+            "set upstream.gerrit and upstream.launchpad in series.yaml to it."
+        )
+        return run_steps(layout, SYNC_STEPS, say=say, invoke=invoke)

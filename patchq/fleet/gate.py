@@ -8,15 +8,16 @@ from __future__ import annotations
 import json
 import os
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
-
 from patchq.check import output
-from patchq.check.checks import Report
-from patchq.errors import EXIT_FINDINGS, EXIT_OK, PatchqError
+from patchq.check.findings import Report
+from patchq.errors import ExitCode, PatchqError
+
+Paint = Callable[[str, str], str]  # (word, role) -> styled word, as check.output.text takes
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,8 @@ def _project_name(root: Path) -> str:
     return current.upstream.name if current is not None else root.name
 
 
-def exit_code(projects: list[ProjectCheck]) -> int:
-    return EXIT_FINDINGS if any(p.failed for p in projects) else EXIT_OK
+def exit_code(projects: list[ProjectCheck]) -> ExitCode:
+    return ExitCode.FOUND if any(p.failed for p in projects) else ExitCode.OK
 
 
 def ordered(projects: list[ProjectCheck]) -> list[ProjectCheck]:
@@ -100,7 +101,7 @@ def ordered(projects: list[ProjectCheck]) -> list[ProjectCheck]:
 # -- output ---------------------------------------------------------------------------------
 
 
-def render(projects: list[ProjectCheck], fmt: str, *, color: bool = False) -> str:
+def render(projects: list[ProjectCheck], fmt: str, *, paint: Paint | None = None) -> str:
     projects = ordered(projects)
     if fmt == "json":
         return as_json(projects)
@@ -108,7 +109,7 @@ def render(projects: list[ProjectCheck], fmt: str, *, color: bool = False) -> st
         return junit(projects)
     if fmt == "github":
         return github(projects)
-    return text(projects, color=color)
+    return text(projects, paint=paint)
 
 
 def summary(projects: list[ProjectCheck]) -> str:
@@ -120,15 +121,15 @@ def summary(projects: list[ProjectCheck]) -> str:
     return f"patchq check: failed: {len(failed)} of {len(projects)} projects{broken}"
 
 
-def text(projects: list[ProjectCheck], *, color: bool) -> str:
+def text(projects: list[ProjectCheck], *, paint: Paint | None = None) -> str:
     parts = []
     for project in projects:
         head = f"== {project.name} ({project.source})"
-        parts.append((click.style(head, bold=True) if color else head) + "\n")
+        parts.append((paint(head, "patch") if paint else head) + "\n")
         if project.report is not None:
-            parts.append(output.text(project.report, color=color))
+            parts.append(output.text(project.report, paint=paint))
         else:
-            label = click.style("error", fg="red", bold=True) if color else "error"
+            label = paint("error", "error") if paint else "error"
             parts.append(f"  {label}  {project.error}\n")
     parts.append(summary(projects) + "\n")
     return "".join(parts)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from patchq.console import printable
 from patchq.report import render as single
+from patchq.series.model import STATUSES
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -146,7 +147,7 @@ def text_renderables(model: dict[str, Any]) -> list[RenderableType]:
 
 def _totals_line(totals: dict[str, Any]) -> str:
     parts = [f"{totals['carried']} patches carried"]
-    for key in ("landed", "conflicts", "pending", "submitted", "rejected", "downstream-only"):
+    for key in ("landed", "conflicts", *STATUSES):
         if totals[key]:
             parts.append(f"{totals[key]} {key}")
     return ", ".join(parts)
