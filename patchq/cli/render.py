@@ -158,8 +158,16 @@ def rebase_report(report: RebaseReport) -> None:
     where = f"{report.onto} ({report.onto_commit[:12]})"
     conflict = report.conflict
     if report.dry_run:
-        stop = f"; stops at {conflict.file}" if conflict is not None else ""
-        click.echo(f"rebase onto {where} would give: {tally}{stop}")
+        if conflict is None:
+            click.echo(f"rebase onto {where} would give: {tally}")
+            return
+        after = report.predicted_counts()
+        click.echo(
+            f"rebase onto {where} would give: up to the stop: {tally}; stops at "
+            f"{conflict.file} (conflict); after it, if that patch is skipped: "
+            f"{after[rebase.DROP]} dropped, {after[rebase.CARRY]} carried, "
+            f"{after[rebase.CONFLICT]} conflicting"
+        )
         return
     if conflict is None:
         click.echo(f"rebased onto {where}: {tally}")
