@@ -309,6 +309,7 @@ def demo(click_ctx: click.Context, directory: str | None) -> None:
     runner = in_process(click_ctx.find_root().command)
     tour.run_steps(layout, tour.STEPS, say=click.echo, invoke=runner)
     tour.run_sync_steps(layout, say=click.echo, invoke=runner)
+    tour.run_steps(layout, tour.DISTRIBUTION_STEPS, say=click.echo, invoke=runner)
     click.echo(f"\n# Done. Explore: cd {layout.packaging} && patchq list")
 
 
@@ -430,6 +431,8 @@ def rebase(
 
 # == report (issue 5) ======================================================================
 
+JOBS_HELP = "With several DIRs: series run N at a time (default: the number of cores)."
+
 
 @click.command()
 @click.option(
@@ -452,22 +455,51 @@ def rebase(
     type=click.Path(path_type=Path),
     help="Render your own jinja2 template (HTML-escaped when FILE ends .html[.j2]).",
 )
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help=JOBS_HELP)
+@click.option("--merge", is_flag=True, help="Aggregate report JSON files (no clones needed).")
+@click.argument("paths", nargs=-1, metavar="[DIR... | --merge FILE.json...]")
 @global_options
 @pass_ctx
 def report(
-    ctx: Context, fmt: str | None, output: Path | None, against: str | None, template: Path | None
+    ctx: Context,
+    fmt: str | None,
+    output: Path | None,
+    against: str | None,
+    template: Path | None,
+    jobs: int | None,
+    merge: bool,
+    paths: tuple[str, ...],
 ) -> None:
     """Publish the carried-patch report: status, age, links, what landed, carried per release.
+
+    With several series DIRs (or --merge and the JSON reports they made), one report of the
+    whole distribution (docs/report.md).
 
     \b
     Example:
       patchq report --format html --output report.html
       patchq report --format markdown --against 32.0.0 > carried.md
       patchq report --format json | jq '.summary'
+      patchq report --against stable/2025.2 -o distro.html nova/ neutron/ cinder/
+      patchq report --merge reports/*.json --format html -o distro.html
     """
     from patchq.report import build as reporting
     from patchq.report import render as report_render
 
+    if merge or len(paths) > 1:
+        from patchq.cli import fleet
+
+        fleet.report_many(
+            ctx,
+            paths,
+            merge=merge,
+            fmt=fmt,
+            output=output,
+            against=against,
+            template=template,
+            jobs=jobs,
+        )
+        return
     if template is not None and fmt in ("json", "text"):
         raise click.UsageError(f"--template renders its own output: drop --format {fmt}")
     chosen = reporting.format_for(fmt, output)
@@ -475,7 +507,7 @@ def report(
     if ctx.directory:  # "as if started in DIR": relative paths are relative to DIR
         output = ctx.start / output if output is not None else None
         template = ctx.start / template if template is not None else None
-    ws, current = series_for(ctx)
+    ws, current = series_for(ctx, *paths)
     if output is not None:
         ws.refuse_as_output(output)
     if ws.rebase_in_progress():
@@ -521,23 +553,46 @@ def _status_against(ws: Workspace, current: Series, against: str) -> StatusResul
     is_flag=True,
     help="Exit 2 when the upstream clone is missing instead of skipping its checks.",
 )
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help=JOBS_HELP)
+@click.argument("paths", nargs=-1, metavar="[DIR]...")
 @global_options
 @pass_ctx
 def check(
-    ctx: Context, against: str | None, fmt: str, output: str | None, require_upstream: bool
+    ctx: Context,
+    against: str | None,
+    fmt: str,
+    output: str | None,
+    require_upstream: bool,
+    jobs: int | None,
+    paths: tuple[str, ...],
 ) -> None:
     """Run every check on the series (the CI gate); exit 1 when one fails.
 
     Checks PQ001-PQ017 are listed in docs/ci.md. Warnings and skipped checks do not fail.
+    With several series DIRs: a verdict per project, one JUnit file, exit 1 if any fails.
 
     \b
     Example:
       patchq check --against origin/master --format junit --output patchq-junit.xml
+      patchq check --against origin/master --format junit --output junit.xml nova/ neutron/
     """
     from patchq.check import checks
     from patchq.check import output as check_output
 
-    ws = ctx.workspace()
+    if len(paths) > 1:
+        from patchq.cli import fleet
+
+        fleet.check_many(
+            ctx,
+            paths,
+            against=against,
+            fmt=fmt,
+            output=output,
+            require_upstream=require_upstream,
+            jobs=jobs,
+        )
+        return
+    ws = ctx.workspace(*paths)
     if output:
         ws.refuse_as_output(ctx.start / output)
     report = checks.run(ws, against=against, require_upstream=require_upstream)

@@ -95,12 +95,17 @@ def _package_loader() -> jinja2.BaseLoader:
 
 
 def environment(
-    loader: jinja2.BaseLoader, *, autoescape: bool, sandboxed: bool = False
+    loader: jinja2.BaseLoader,
+    *,
+    autoescape: bool,
+    sandboxed: bool = False,
+    kind: type[jinja2.Environment] | None = None,
 ) -> jinja2.Environment:
     import jinja2
     import jinja2.sandbox
 
-    kind = jinja2.sandbox.SandboxedEnvironment if sandboxed else jinja2.Environment
+    if kind is None:
+        kind = jinja2.sandbox.SandboxedEnvironment if sandboxed else jinja2.Environment
     env = kind(
         loader=loader,
         autoescape=autoescape,

@@ -546,7 +546,7 @@ def test_github_annotations_escape_and_prefix(builder: SeriesBuilder) -> None:
     )
     assert lines[1].startswith("::error file=patches/odd%2Cname%3Ax.patch,title=PQ003::")
     assert lines[-1].startswith("patchq check: failed")
-    assert check_output._escape_data("50%\r\nx") == "50%25%0D%0Ax"
+    assert check_output.escape_data("50%\r\nx") == "50%25%0D%0Ax"
 
 
 def test_github_paths_are_relative_to_the_repository_root(

@@ -57,6 +57,14 @@ def test_demo_runs_every_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         ("master", "MERGED"),
         ("stable/2025.1", "NEW"),
     ]
+    # It ends with the distribution: nova (after sync) and the tiny oslo.config, each with its
+    # own clone (PATCHQ_UPSTREAM above does not redirect them).
+    tail = out[out.index("$ patchq report packaging oslo.config-packaging", at) :]
+    assert (
+        "2 projects; 8 patches carried, 3 submitted, 1 merged, 1 rejected, 3 downstream-only"
+        in tail
+    )
+    assert "oslo.config  9.8.0          2" in tail
     # The demo's upstream clone is left as built: master checked out, clean.
     assert git(target / "nova", "status", "--porcelain") == ""
     assert git(target / "nova", "symbolic-ref", "HEAD").strip() == "refs/heads/master"

@@ -191,13 +191,18 @@ def test_quilt_import_keeps_names_and_subjects_and_survives_git_am(
 def test_refreshed_files_keep_the_whole_subject_through_git_am(
     series_dir: Path, upstream: UpstreamRepo, tmp_path: Path
 ) -> None:
-    reboot = (
+    reboot: tuple[str, str, str, dict[str, str | bytes | None]] = (
         "0001-OVN-Log-hard-reboots.patch",
         "[OVN] Log hard reboots",
         "So that support can see them.\n",
         {"nova/api.py": API_REBOOT},
     )
-    readme = ("0002-stable-only-note.patch", STABLE, "Note.\n", {"README.rst": "nova\nx\n"})
+    readme: tuple[str, str, str, dict[str, str | bytes | None]] = (
+        "0002-stable-only-note.patch",
+        STABLE,
+        "Note.\n",
+        {"README.rst": "nova\nx\n"},
+    )
     make_series(upstream, series_dir, [reboot, readme])
     unchanged = (series_dir / "patches" / readme[0]).read_bytes()
     release_two(upstream)  # new context above the first patch's hunk: it is refreshed
