@@ -6,11 +6,18 @@ import os
 import tempfile
 from pathlib import Path
 
+from patchq.errors import ConfigError
+
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write via a temp file in the same directory, fsync it, rename it over `path`."""
     if path.is_symlink():  # renaming over the link would leave its target unchanged
         path = path.resolve()
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # /dev/null, /dev/stdout, a FIFO: renaming over it would replace the device itself
+        with path.open("wb") as stream:
+            stream.write(data)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -35,6 +42,23 @@ def fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def write_output(target: Path, data: bytes, *, shown: str, flag: str = "--output") -> None:
+    """Write a command's --output FILE atomically. `shown` is FILE as the user gave it. A
+    missing directory is refused, never created: a typo must not grow a directory tree."""
+    if not shown or target.is_dir():
+        raise ConfigError(f"{flag} {shown}: is a directory: give a file name")
+    blocker = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise ConfigError(f"cannot write {flag} {shown}: {blocker} is a file, not a directory")
+    if not target.parent.is_dir():
+        parent = Path(shown).parent
+        raise ConfigError(f"{flag} {shown}: directory {parent} does not exist: create it first")
+    try:
+        atomic_write(target, data)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {flag} {shown}: {exc.strerror or exc}") from None
 
 
 CRASH_ENV = "PATCHQ_TEST_CRASH_AFTER"

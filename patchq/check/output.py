@@ -10,9 +10,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
-import click
-
-from patchq.check.checks import (
+from patchq.check.findings import (
     CHECKS,
     ERROR,
     PER_PATCH,
@@ -26,12 +24,17 @@ from patchq.check.checks import (
 FORMATS = ("text", "json", "junit", "github")
 # The testcase name of the checks that judge the whole series rather than one patch.
 SERIES_SUBJECT = {"PQ001": SERIES_FILE, "PQ003": "patches/", "PQ007": SERIES_FILE}
-_STYLE = {ERROR: {"fg": "red", "bold": True}, WARNING: {"fg": "yellow"}, SKIPPED: {"dim": True}}
 
 
-def render(report: Report, fmt: str, *, color: bool = False, path_prefix: str = "") -> str:
+def render(
+    report: Report,
+    fmt: str,
+    *,
+    paint: Callable[[str, str], str] | None = None,
+    path_prefix: str = "",
+) -> str:
     renderers: dict[str, Callable[[], str]] = {
-        "text": lambda: text(report, color=color),
+        "text": lambda: text(report, paint=paint),
         "json": lambda: as_json(report),
         "junit": lambda: junit(report),
         "github": lambda: github(report, path_prefix=path_prefix),
@@ -60,18 +63,19 @@ def _plural(count: int, word: str) -> str:
 # -- text -----------------------------------------------------------------------------------
 
 
-def text(report: Report, *, color: bool) -> str:
-    """Findings grouped by patch (series-wide ones first), then the summary line."""
+def text(report: Report, *, paint: Callable[[str, str], str] | None = None) -> str:
+    """Findings grouped by patch (series-wide ones first), then the summary line. `paint`
+    styles a word for a terminal, given its role: "patch" or the finding's severity."""
     groups: dict[str, list[Finding]] = {}
     for finding in report.findings:
         groups.setdefault(finding.patch or SERIES_FILE, []).append(finding)
     lines: list[str] = []
     for name, found in groups.items():
-        lines.append(click.style(name, bold=True) if color else name)
+        lines.append(paint(name, "patch") if paint else name)
         for finding in found:
             label = f"{finding.severity:<7}"
-            if color:
-                label = click.style(label, **_STYLE[finding.severity])  # type: ignore[arg-type]
+            if paint:
+                label = paint(label, finding.severity)
             where = finding.file + (f":{finding.line}" if finding.line else "")
             lines.append(f"  {label} {finding.id}  {where}  {finding.message}")
     lines.append(summary(report))
@@ -92,9 +96,18 @@ def as_json(report: Report) -> str:
 def junit(report: Report) -> str:
     """One testcase per (check, patch); a failure per failed testcase, skipped for skips."""
     suites = ET.Element("testsuites", name="patchq check")
-    suite = ET.SubElement(suites, "testsuite", name="patchq check")
+    counts = junit_suite(suites, report, name="patchq check")
+    set_counts(suites, counts)
+    return junit_document(suites)
+
+
+def junit_suite(
+    suites: ET.Element, report: Report, *, name: str, prefix: str = ""
+) -> dict[str, int]:
+    """Add one <testsuite> for `report` (file attributes start with `prefix`); its counts."""
+    suite = ET.SubElement(suites, "testsuite", name=name)
     placed: set[int] = set()
-    counts = {"tests": 0, "failures": 0, "skipped": 0}
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for check_id in report.checks:
         subjects = report.patches if check_id in PER_PATCH else (SERIES_SUBJECT[check_id],)
         for subject in subjects:
@@ -104,16 +117,21 @@ def junit(report: Report) -> str:
                 if f.id == check_id and _belongs(f, subject, per_patch=check_id in PER_PATCH)
             ]
             placed.update(i for i, _ in found)
-            _testcase(suite, check_id, subject, [f for _, f in found], counts)
+            _testcase(suite, check_id, subject, [f for _, f in found], counts, prefix)
     for i, finding in enumerate(report.findings):
         if i not in placed:  # e.g. a skipped per-patch check in a series with no patches
-            _testcase(suite, finding.id, finding.patch or finding.file, [finding], counts)
-    for element in (suites, suite):
-        element.set("tests", str(counts["tests"]))
-        element.set("failures", str(counts["failures"]))
-        element.set("errors", "0")
-        element.set("skipped", str(counts["skipped"]))
-        element.set("time", "0")
+            _testcase(suite, finding.id, finding.patch or finding.file, [finding], counts, prefix)
+    set_counts(suite, counts)
+    return counts
+
+
+def set_counts(element: ET.Element, counts: dict[str, int]) -> None:
+    for key in ("tests", "failures", "errors", "skipped"):
+        element.set(key, str(counts.get(key, 0)))
+    element.set("time", "0")
+
+
+def junit_document(suites: ET.Element) -> str:
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
@@ -125,7 +143,12 @@ def _belongs(finding: Finding, subject: str, *, per_patch: bool) -> bool:
 
 
 def _testcase(
-    suite: ET.Element, check_id: str, subject: str, found: list[Finding], counts: dict[str, int]
+    suite: ET.Element,
+    check_id: str,
+    subject: str,
+    found: list[Finding],
+    counts: dict[str, int],
+    prefix: str = "",
 ) -> None:
     is_patch = subject not in (SERIES_FILE, "patches/")
     case = ET.SubElement(
@@ -133,7 +156,7 @@ def _testcase(
         "testcase",
         classname=f"patchq.{check_id}",
         name=subject,
-        file=f"patches/{subject}" if is_patch else subject,
+        file=prefix + (f"patches/{subject}" if is_patch else subject),
         time="0",
     )
     counts["tests"] += 1
@@ -166,22 +189,22 @@ def github(report: Report, *, path_prefix: str = "") -> str:
     command = {ERROR: "error", WARNING: "warning", SKIPPED: "notice"}
     lines = []
     for finding in report.findings:
-        props = [f"file={_escape_property(path_prefix + finding.file)}"]
+        props = [f"file={escape_property(path_prefix + finding.file)}"]
         if finding.line:
             props.append(f"line={finding.line}")
-        props.append(f"title={_escape_property(finding.id)}")
-        message = _escape_data(finding.message)
+        props.append(f"title={escape_property(finding.id)}")
+        message = escape_data(finding.message)
         lines.append(f"::{command[finding.severity]} {','.join(props)}::{message}")
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
 
 
-def _escape_data(value: str) -> str:
+def escape_data(value: str) -> str:
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _escape_property(value: str) -> str:
-    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+def escape_property(value: str) -> str:
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
 def repo_prefix(root: Path) -> str:

@@ -21,6 +21,7 @@ import yaml
 
 from patchq.errors import ConfigError
 from patchq.fsutil import atomic_write
+from patchq.series import synced
 from patchq.series.model import (
     CHANGE_ID_RE,
     STATUSES,
@@ -35,9 +36,21 @@ SERIES_FILE = "series.yaml"
 PATCHES_DIR = "patches"
 
 TOP_KEYS = ("version", "upstream", "policy", "patches", "history")
-UPSTREAM_KEYS = ("name", "url", "path", "branch", "base", "base_commit")
+# gerrit, project and launchpad: which servers `patchq sync` asks (all optional).
+UPSTREAM_KEYS = (
+    "name",
+    "url",
+    "path",
+    "branch",
+    "base",
+    "base_commit",
+    "gerrit",
+    "project",
+    "launchpad",
+)
 PATCH_KEYS = ("file", "status", "reason", "owner", "added", "upstream")
-LINK_KEYS = ("change_id", "review", "commit", "bug")
+# changes, bug_task, synced, synced_from: what `patchq sync` last read (all optional).
+LINK_KEYS = ("change_id", "review", "commit", "bug", "changes", "bug_task", "synced", "synced_from")
 
 
 @dataclass(frozen=True)
@@ -259,6 +272,9 @@ def _validate_upstream(node: Any, problems: list[Problem]) -> Upstream | None:
         branch=_text(node.get("branch")),
         base=str(node["base"]),
         base_commit=str(node["base_commit"]),
+        gerrit=_text(node.get("gerrit")),
+        project=_text(node.get("project")),
+        launchpad=_text(node.get("launchpad")),
     )
 
 
@@ -352,6 +368,11 @@ def _validate_patch(
                 patch=file,
             )
         )
+    changes, bad_changes = synced.parse_changes(links.get("changes"))
+    bug_task, bad_task = synced.parse_bug_task(links.get("bug_task"))
+    for why in (bad_changes, bad_task):
+        if why is not None:
+            problems.append(Problem((*at, "upstream"), f"{where}upstream: {why}", patch=file))
     added = _text(entry.get("added"))
     if added is not None:
         try:
@@ -383,6 +404,10 @@ def _validate_patch(
             review=_text(links.get("review")),
             commit=_text(links.get("commit")),
             bug=_text(links.get("bug")),
+            changes=changes,
+            bug_task=bug_task,
+            synced=_text(links.get("synced")),
+            synced_from=_text(links.get("synced_from")),
         ),
     )
 
@@ -495,8 +520,26 @@ def _yaml(factory: Any) -> Any:
 # -- naming patches on the command line ----------------------------------------------------
 
 
+def patch_by_prefix(series: Series, prefix: str) -> int | None:
+    """The one patch whose name starts with `prefix` as a user types it (`0005-Default`), at
+    a word boundary of the name; ConfigError when several do."""
+    if not prefix or prefix.isdigit():
+        return None
+    hits = [
+        i
+        for i, patch in enumerate(series.patches)
+        if patch.name.startswith(prefix)
+        and (len(patch.name) == len(prefix) or not patch.name[len(prefix)].isalnum())
+    ]
+    if len(hits) > 1:
+        names = ", ".join(series.patches[i].name for i in hits[:5])
+        raise ConfigError(f"patch {prefix!r} is ambiguous: it starts {names}: give more of it")
+    return hits[0] if hits else None
+
+
 def find_patch(series: Series, name: str) -> int:
-    """Index of the patch named by file name, name without .patch, or 1-based position.
+    """Index of the patch named by file name, name without .patch, 1-based position, or the
+    start of one name up to a word boundary (`0005-Default` for 0005-Default-state_path...).
 
     A name that fits two patches (a position and a hand-added `2.patch`, or `foo` and
     `foo.patch` as two files) is an error listing each with a way to name it alone;
@@ -510,6 +553,9 @@ def find_patch(series: Series, name: str) -> int:
             for i in sorted(found)
         )
         raise ConfigError(f"{name!r} names {len(found)} patches in {SERIES_FILE}: {choices}")
+    prefixed = patch_by_prefix(series, name)
+    if prefixed is not None:
+        return prefixed
     count = len(series.patches)
     if count == 0:
         raise ConfigError(
@@ -518,7 +564,7 @@ def find_patch(series: Series, name: str) -> int:
         )
     raise ConfigError(
         f"no patch {name!r} in {SERIES_FILE}: give a file name, a name without .patch, "
-        f"or a position 1..{count} (`patchq list` shows them)"
+        f"its start, or a position 1..{count} (`patchq list` shows them)"
     )
 
 

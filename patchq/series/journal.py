@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from patchq.fsutil import atomic_write, checkpoint, fsync_dir
+from patchq.series.io import unsafe_patch_name
 
 JOURNAL = "journal.json"
 
@@ -49,7 +50,7 @@ def settle(state_dir: Path, patches_dir: Path, named: set[str]) -> list[str]:
         return []
     removed = []
     for file in files:
-        if file in named or "/" in file or file.startswith("."):
+        if file in named or unsafe_patch_name(file, patches_dir.parent):
             continue
         target = patches_dir / file
         if target.is_file() and not target.is_symlink():

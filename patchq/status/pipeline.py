@@ -45,6 +45,9 @@ def resolve_range(current: Series, repo: Repo, against: str | None) -> Range:
     it contains base (require_ancestor)."""
     up = current.upstream
     base_commit = repo.resolve(up.base_commit) if up.base_commit else None
+    if base_commit is None and up.base_commit:
+        # Not the base ref instead: it may have moved, and the series would then look broken.
+        raise ConfigError(missing_base(up.base, up.base_commit, repo))
     if base_commit is None:
         base_commit = repo.resolve_or_fail(up.base, what="base")
     if against is None:
@@ -59,6 +62,14 @@ def resolve_range(current: Series, repo: Repo, against: str | None) -> Range:
         name = against
         ref = repo.resolve_or_fail(against)
     return Range(up.base, base_commit, name, ref)
+
+
+def missing_base(base: str, base_commit: str, repo: Repo) -> str:
+    return (
+        f"the base commit {base_commit[:12]} (upstream.base_commit, base {base}) is missing "
+        f"from {repo.path}: fetch it, e.g. `git -C {repo.path} fetch origin {base}` or the "
+        f"branch that has it, or fix upstream.base_commit in series.yaml"
+    )
 
 
 def start_scan(current: Series, repo: Repo, against: str | None) -> tuple[Range, CommitCache]:
@@ -93,7 +104,9 @@ def read_series(ws: Workspace, current: Series) -> list[tuple[Patch, PatchFile]]
 
 def carried_view(index: int, patch: Patch, info: PatchFile, patch_id: str | None) -> detect.Carried:
     cids = {c for c in (info.change_id, patch.upstream.change_id) if c}
-    picked = tuple(dict.fromkeys(c for c in (patch.upstream.commit, info.cherry_picked_from) if c))
+    # Every cherry-pick line counts: a backport of a backport names each commit it came from.
+    recorded = (patch.upstream.commit, *info.cherry_picks)
+    picked = tuple(dict.fromkeys(c for c in recorded if c))
     return detect.Carried(
         index=index,
         change_ids=frozenset(cids),
@@ -564,65 +577,3 @@ def add_similar(
             similar = verdict.Similar(sha, subjects[sha], round(score, 2))
             out[index] = replace(out[index], similar=similar)
     return out
-
-
-# -- text output -----------------------------------------------------------------------------
-
-
-def state_label(state: verdict.PatchState) -> str:
-    if state.state == verdict.LANDED and state.modified_upstream:
-        return "landed (modified upstream)"
-    return state.state
-
-
-def summary(result: verdict.StatusResult) -> str:
-    counts = result.counts()
-    return (
-        f"{len(result.patches)} patches: {counts[verdict.LANDED]} landed, "
-        f"{counts[verdict.APPLIES]} apply, {counts[verdict.CONFLICTS]} conflicts"
-    )
-
-
-def print_status(result: verdict.StatusResult, *, rebase_in_progress: bool) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    out = console.stdout_console()
-    if not out.is_terminal:
-        out.width = max(out.width, 200)  # piped: one patch per line, for grep
-    out.print(
-        f"against {result.against} ({result.against_commit[:12]}), "
-        f"base {result.base} ({result.base_commit[:12]})"
-    )
-    if rebase_in_progress:
-        out.print("a rebase is in progress: this is the series as last saved")
-    colours = {verdict.LANDED: "green", verdict.APPLIES: "cyan", verdict.CONFLICTS: "red"}
-    table = Table(box=None, pad_edge=False)
-    for column in ("#", "patch", "state", "evidence", "upstream"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("notes", overflow="fold")
-    for position, state in enumerate(result.patches, 1):
-        notes = ""
-        if state.conflicts:
-            notes = "conflicts: " + ", ".join(state.conflicts)
-        elif state.similar is not None:
-            notes = (
-                f"similar to {state.similar.commit[:12]} ({state.similar.score:.2f}) "
-                f"{state.similar.subject}"
-            )
-        table.add_row(
-            str(position),
-            Text(state.patch.name),  # names, paths and subjects are data, not rich markup
-            Text(state_label(state), style=colours[state.state]),
-            ", ".join(state.evidence),
-            (state.upstream_commit or "")[:12],
-            Text(notes),
-        )
-    if out.is_terminal:
-        out.print(table)
-    else:  # piped: no padding at line ends
-        with out.capture() as captured:
-            out.print(table)
-        for line in captured.get().splitlines():
-            out.print(line.rstrip(), markup=False, highlight=False)
-    out.print(summary(result))
