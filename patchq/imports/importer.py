@@ -390,7 +390,7 @@ def taken_names(ws: Workspace, current: Series) -> set[str]:
 
 
 def _read(path: Path) -> bytes:
-    return patchfile.read_bytes(path)
+    return patchfile.read_bytes(path, what="")
 
 
 def _mtime_date(path: Path) -> str:

@@ -80,7 +80,7 @@ def read(path: Path) -> PatchFile:
     return parse(read_bytes(path), source=str(path))
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path, *, what: str = "patch ") -> bytes:
     """A patch file's bytes, refusing one over MAX_PATCH_BYTES without reading it."""
     try:
         size = path.stat().st_size
@@ -91,14 +91,18 @@ def read_bytes(path: Path) -> bytes:
             )
         return path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read patch {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read {what}{path}: {exc.strerror}") from None
 
 
 def as_git_am_reads(raw: bytes) -> bytes:
-    """A mail-form patch with CRLF line ends reads as `git am` reads it: git mailsplit turns
-    each CRLF into LF (am.keepcr is off by default; formats.md section 4). A plain diff keeps
-    its CRs, as `git apply` would. The file itself is never rewritten."""
-    if b"\r\n" not in raw:
+    """A mail saved with CRLF line ends (a Windows mail client, a web download: its very
+    first line ends in CRLF) reads as `git am` reads it: git mailsplit turns each CRLF into
+    LF (am.keepcr is off by default; formats.md section 4), so a line of CRLF content, CR CR
+    LF in such a file, keeps one CR. A file whose header lines end in LF is git's own
+    format-patch output: its CRLFs are file content and stay, as `git apply` keeps them. The
+    file itself is never rewritten."""
+    first, _, _ = raw[:4096].partition(b"\n")
+    if not first.endswith(b"\r"):
         return raw
     head = raw[:4096].decode("utf-8", "surrogateescape").replace("\r\n", "\n")
     return raw.replace(b"\r\n", b"\n") if _split_mail(head)[0] else raw

@@ -51,6 +51,7 @@ UPSTREAM_KEYS = (
 PATCH_KEYS = ("file", "status", "reason", "owner", "added", "upstream")
 # changes, bug_task, synced, synced_from: what `patchq sync` last read (all optional).
 LINK_KEYS = ("change_id", "review", "commit", "bug", "changes", "bug_task", "synced", "synced_from")
+STRUCTURED_LINK_KEYS = ("changes", "bug_task")  # checked by series/synced.py; the rest is text
 
 
 @dataclass(frozen=True)
@@ -345,7 +346,8 @@ def _validate_patch(
             Problem((*at, "upstream"), f"{where}upstream must be a mapping", patch=file)
         )
         links = {}
-    for problem in _wrong_types(links, LINK_KEYS, (*at, "upstream"), f"{where}upstream."):
+    text_links = [k for k in LINK_KEYS if k not in STRUCTURED_LINK_KEYS]
+    for problem in _wrong_types(links, text_links, (*at, "upstream"), f"{where}upstream."):
         problems.append(dataclasses.replace(problem, patch=file))
     if len(problems) > before:
         return None
