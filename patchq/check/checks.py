@@ -39,6 +39,7 @@ CHECKS = {
     "PQ010": "no patch conflicts with --against REF",
     "PQ011": "no pending patch is older than policy max_pending_days",
     "PQ012": "no patch is carried longer than policy max_carried_releases",
+    "PQ014": "the export targets in series.yaml match what `patchq export` writes",
 }
 # Checks that judge each patch (one JUnit testcase per patch); the others judge the series.
 PER_PATCH = frozenset(
@@ -135,6 +136,8 @@ def run(
         wanted = [c for c in wanted if c not in ("PQ009", "PQ010")]
     unset = {"PQ011": "max_pending_days", "PQ012": "max_carried_releases"}
     wanted = [c for c in wanted if c not in unset or unset[c] in loaded.policy]
+    if loaded.series is None or not loaded.series.export:
+        wanted = [c for c in wanted if c != "PQ014"]
     for check_id, local in LOCAL_CHECKS.items():
         if check_id in wanted:
             findings.extend(local(loaded))
@@ -488,10 +491,22 @@ def check_carried_releases(inputs: Inputs) -> Iterator[Finding]:
             )
 
 
+def check_exports(inputs: Inputs) -> Iterator[Finding]:
+    """PQ014 (a warning unless policy says otherwise): an export target differs from what
+    `patchq export` would write; `patchq export --check` is the failing CI form."""
+    from patchq.check import exported
+
+    if inputs.series is None:
+        return
+    for file, message in exported.differences(inputs.ws, inputs.series):
+        yield Finding("PQ014", WARNING, None, file, None, message)
+
+
 LOCAL_CHECKS: dict[str, Check] = {
     "PQ003": check_unlisted_files,
     "PQ004": check_parses,
     "PQ006": check_metadata,
     "PQ011": check_pending_age,
     "PQ012": check_carried_releases,
+    "PQ014": check_exports,
 }
