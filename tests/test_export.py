@@ -418,7 +418,7 @@ def test_check_writes_nothing_and_lists_every_difference(pkg: Path, tmp_path: Pa
     result = run("export", "--format", "debian", str(deb), "--check")
     assert result.exit_code == 1
     assert not deb.exists()
-    assert f"{deb}/series: missing (an export writes it)" in result.stdout
+    assert f"{os.path.relpath(deb)}/series: missing (an export writes it)" in result.stdout
     ok(run("export", "--format", "debian", str(deb)))
     ok(run("export", "--format", "rpm", str(spec)))
     assert run("export", "--format", "debian", str(deb), "--check").exit_code == 0
@@ -429,14 +429,14 @@ def test_check_writes_nothing_and_lists_every_difference(pkg: Path, tmp_path: Pa
     result = run("export", "--format", "debian", str(deb), "--check")
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        f"{deb}/{NAMES[2]}:9: differs from the export",
-        f"{deb}/series:5: + {NAMES[3]}",
+        f"{os.path.relpath(deb)}/{NAMES[2]}:9: differs from the export",
+        f"{os.path.relpath(deb)}/series:5: + {NAMES[3]}",
     ]
     result = run("export", "--format", "rpm", str(spec), "--check")
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        f"{spec}:17: - Patch0009: other.patch",
-        f"{spec}:17: + Patch0011: {NAMES[3]}",  # other.patch left: a new number
+        f"{os.path.relpath(spec)}:17: - Patch0009: other.patch",
+        f"{os.path.relpath(spec)}:17: + Patch0011: {NAMES[3]}",  # other.patch left: a new number
     ]
     assert files_of(tmp_path) == before
 

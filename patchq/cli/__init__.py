@@ -846,6 +846,7 @@ def export(
     """
     from patchq.errors import EXIT_FINDINGS
     from patchq.export import run as exporting
+    from patchq.export.common import shown
 
     if check and changelog:
         raise click.UsageError("--changelog writes the spec: it cannot go with --check")
@@ -866,7 +867,7 @@ def export(
         for result in results:
             out = result.output
             state = f"{len(result.differences)} difference(s)" if result.differences else "matches"
-            console.info(f"{out.format}: {out.target}: {state}")
+            console.info(f"{out.format}: {shown(out.target)}: {state}")
         if differ:
             console.info("patchq: the package differs from series.yaml: run `patchq export`")
             sys.exit(EXIT_FINDINGS)
@@ -876,6 +877,6 @@ def export(
         assert done is not None
         removed = ", ".join(p.name for p in done.removed) or "none"
         console.info(
-            f"{out.format}: {out.target}: {len(done.written)} written, {done.unchanged} "
+            f"{out.format}: {shown(out.target)}: {len(done.written)} written, {done.unchanged} "
             f"unchanged, removed: {removed}"
         )

@@ -92,6 +92,11 @@ def inside(directory: Path, path: Path, what: str) -> Path:
 # -- --check --------------------------------------------------------------------------------
 
 
+def shown(path: Path) -> str:
+    """A path as messages show it: relative to the current directory."""
+    return os.path.relpath(path)
+
+
 def differences(output: Output, *, line_diff: tuple[Path, ...] = ()) -> list[str]:
     """One line per file (or, for the files in `line_diff`, per line) that differs on disk."""
     found: list[str] = []
@@ -100,13 +105,14 @@ def differences(output: Output, *, line_diff: tuple[Path, ...] = ()) -> list[str
         if current == data:
             continue
         if current is None:
-            found.append(f"{path}: missing (an export writes it)")
+            found.append(f"{shown(path)}: missing (an export writes it)")
         elif path in line_diff:
             found += _line_differences(path, current, data)
         else:
-            found.append(f"{path}:{_first_difference(current, data)}: differs from the export")
+            where = f"{shown(path)}:{_first_difference(current, data)}"
+            found.append(f"{where}: differs from the export")
     for path in output.removals:
-        found.append(f"{path}: not in the series any more (an export removes it)")
+        found.append(f"{shown(path)}: not in the series any more (an export removes it)")
     return found
 
 
@@ -127,7 +133,8 @@ def _first_difference(old: bytes, new: bytes) -> int:
     return min(len(old_lines), len(new_lines)) + 1
 
 
-def _line_differences(path: Path, old: bytes, new: bytes) -> list[str]:
+def _line_differences(file: Path, old: bytes, new: bytes) -> list[str]:
+    path = shown(file)
     a = old.decode("utf-8", "surrogateescape").splitlines()
     b = new.decode("utf-8", "surrogateescape").splitlines()
     out = []

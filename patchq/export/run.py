@@ -3,6 +3,7 @@ each format's output, then compare it (`--check`) or write it."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ def targets(ws: Workspace, series: Series, fmt: str | None, given: Path | None) 
     if given is not None:
         if fmt is None:
             raise ConfigError(f"{given}: say which format it is with --format debian|rpm|mbox")
-        return [Target(fmt, given)]
+        return [Target(fmt, _normal(given))]
     configured = series.export or {}
     if fmt is not None:
         if fmt not in configured:
@@ -49,7 +50,12 @@ def targets(ws: Workspace, series: Series, fmt: str | None, given: Path | None) 
             f"{ws.series_path} names no export target: run `patchq export --format debian DIR` "
             "(or rpm SPEC, mbox FILE), or add export: {debian: ../debian/patches}"
         )
-    return [Target(name, ws.root / path) for name, path in configured.items()]
+    return [Target(name, _normal(ws.root / path)) for name, path in configured.items()]
+
+
+def _normal(path: Path) -> Path:
+    """Absolute, without `..` steps, so messages name the file plainly."""
+    return Path(os.path.normpath(path.absolute()))
 
 
 def build(
