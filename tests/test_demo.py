@@ -43,6 +43,11 @@ def test_demo_runs_every_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert "imported 2 patches" in result.stderr and "imported 1 patch " in result.stderr
     assert "dropped 0009-Update-.gitreview-for-stable-2025.1.patch" in result.stderr
     assert f"# Done. Explore: cd {target / 'packaging'} && patchq list" in out
+    # It ends with an export into a debian/ dir and a small spec, and shows both.
+    assert "$ cat ../package/debian/patches/series\n# patchq: begin\n0002-compute-" in out
+    assert "Patch0006:      0011-Install-the-nova-status-command.patch\n" in out
+    assert (target / "package" / "0011-Install-the-nova-status-command.patch").is_file()
+    assert "package/debian/patches: matches" in result.stderr
     # The demo's upstream clone is left as built: master checked out, clean.
     assert git(target / "nova", "status", "--porcelain") == ""
     assert git(target / "nova", "symbolic-ref", "HEAD").strip() == "refs/heads/master"

@@ -5,6 +5,7 @@ Layout of the demo directory:
     nova/              the synthetic upstream (demosrc.py): tags 31.0.0, 32.0.0, stable/2025.1
     packaging/         series.yaml + patches/, a copy of patchq/example/ (upstream.path: ../nova)
     debian/patches/    a small quilt series the demo imports
+    package/           where the demo exports to: debian/patches/ and openstack-nova.spec
 
 To add a command to the tour, add one Step to STEPS (later issues: status, rebase, report).
 """
@@ -30,6 +31,7 @@ class Step:
     say: str
     args: tuple[str, ...]
     ok_codes: tuple[int, ...] = (0,)  # status/check exit 1 when they find something
+    show: tuple[str, ...] = ()  # files (relative to packaging/) printed after the command
 
 
 # The tour of the foundation commands (issue 2); tests check the series they leave behind.
@@ -98,7 +100,50 @@ STEPS: list[Step] = [
         ("report", "--format", "html", "--output", "report.html"),
     ),
     Step("The same report as Markdown, for the release notes.", ("report", "--format", "markdown")),
+    Step(
+        "Put the series into the Debian package: a quilt series and DEP-3 headers.",
+        ("export", "--format", "debian", "../package/debian/patches"),
+        show=(
+            "../package/debian/patches/series",
+            "../package/debian/patches/"
+            "0002-compute-Release-the-resize-lock-when-the-disk-migrat.patch",
+        ),
+    ),
+    Step(
+        "And into the RPM spec: its Patch lines follow the series, the files go beside it.",
+        ("export", "--format", "rpm", "../package/openstack-nova.spec"),
+        show=("../package/openstack-nova.spec",),
+    ),
+    Step(
+        "CI proves the package matches series.yaml (exit 1 and a list when it does not).",
+        ("export", "--format", "debian", "../package/debian/patches", "--check"),
+    ),
 ]
+
+DEMO_SPEC = """\
+Name:           openstack-nova
+Version:        32.0.0
+Release:        1%{?dist}
+Summary:        OpenStack Compute (nova)
+License:        Apache-2.0
+URL:            https://opendev.org/openstack/nova
+Source0:        nova-%{version}.tar.gz
+
+# patches_base=32.0.0
+Patch0001:      0002-compute-Release-the-resize-lock-when-the-disk-migrat.patch
+
+BuildArch:      noarch
+
+%description
+OpenStack Compute (nova).
+
+%prep
+%autosetup -n nova-%{version} -p1
+
+%changelog
+* Mon Oct 06 2025 Demo Packager <packager@example.org> - 32.0.0-1
+- Update to 32.0.0
+"""
 
 QUILT_SERIES = "# Debian's patches for nova\nadd-nova-status-entry-point.patch\n"
 QUILT_PATCH = """\
@@ -161,6 +206,8 @@ def prepare(target: Path | None) -> Layout:
     layout.quilt.mkdir(parents=True)
     (layout.quilt / "series").write_text(QUILT_SERIES)
     (layout.quilt / "add-nova-status-entry-point.patch").write_text(QUILT_PATCH)
+    (layout.root / "package").mkdir()
+    (layout.root / "package" / "openstack-nova.spec").write_text(DEMO_SPEC)
     return layout
 
 
@@ -185,8 +232,18 @@ def run_steps(
                 f"demo step `patchq {shlex.join(step.args)}` exited with {code}: "
                 f"the demo is in {layout.root}"
             )
+        for name in step.show:
+            show_file(layout.packaging / name, name, say)
         done.append((step, code))
     return done
+
+
+def show_file(path: Path, label: str, say: Callable[[str], None]) -> None:
+    """Print a file the way `cat` would; a patch only down to its `---` line."""
+    text = path.read_text("utf-8", "replace")
+    if path.suffix == ".patch":
+        text = text.split("\n---\n", 1)[0] + "\n---\n[diff]\n"
+    say(f"$ cat {label}\n{text.rstrip()}")
 
 
 def invoke(argv: list[str]) -> int:

@@ -93,8 +93,9 @@ def inside(directory: Path, path: Path, what: str) -> Path:
 
 
 def shown(path: Path) -> str:
-    """A path as messages show it: relative to the current directory."""
-    return os.path.relpath(path)
+    """A path as messages show it: relative to the current directory when near it."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith(("../..", "..\\..")) else relative
 
 
 def differences(output: Output, *, line_diff: tuple[Path, ...] = ()) -> list[str]:
