@@ -358,6 +358,17 @@ def test_rpm_explicit_patch_list_follows_the_series(pkg: Path, tmp_path: Path) -
         assert tool(rpmspec, "-P", str(spec), cwd=tmp_path).returncode == 0
 
 
+def test_rpm_spec_without_patch_lines_gets_them_in_series_order(pkg: Path, tmp_path: Path) -> None:
+    need_specfile()
+    spec = tmp_path / "nova.spec"
+    bare = SPEC_AUTOSETUP.split("\n#\n", 1)[0] + "\n" + SPEC_AUTOSETUP.split("Patch0007:", 1)[1]
+    spec.write_text(bare.replace("      0099-an-old-patch-dropped-since.patch\n", "", 1))
+    ok(run("export", "--format", "rpm", str(spec)))
+    lines = spec.read_text().splitlines()
+    at = lines.index("Source0:        nova-%{upstream_version}.tar.gz") + 1
+    assert lines[at : at + 5] == [f"Patch{n:04d}: {name}" for n, name in enumerate(NAMES, 1)]
+
+
 def test_rpm_changelog_entry_on_request(pkg: Path, tmp_path: Path) -> None:
     need_specfile()
     spec = tmp_path / "nova.spec"

@@ -7,11 +7,13 @@ nothing here knows about DEP-3, specs or mboxes.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import signal
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,10 +165,12 @@ def write(output: Output) -> Written:
     renames. An export stopped while staging leaves the target as it was.
     """
     changed = [(path, data) for path, data in output.files.items() if _read_or_none(path) != data]
+    new_dirs = {d for p, _ in changed for d in (p.parent, *p.parent.parents) if not d.exists()}
     staged: list[tuple[Path, Path]] = []
     try:
-        for path, data in changed:
-            staged.append((_stage(path, data), path))
+        # fsync waits for the disk; many at once share the filesystem's journal commits, so a
+        # 200-file export costs a few disk flushes instead of 200 in a row.
+        staged = _stage_all(changed)
         with _signals_held():
             for tmp, path in staged:
                 os.replace(tmp, path)
@@ -175,18 +179,41 @@ def write(output: Output) -> Written:
                 path.unlink(missing_ok=True)
             for directory in {p.parent for p, _ in changed} | {p.parent for p in output.removals}:
                 fsync_dir(directory)
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot write {exc.filename or output.target}: {exc.strerror}: nothing was exported"
-        ) from None
-    finally:
+    except BaseException as exc:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
+        for directory in sorted(new_dirs, key=lambda d: len(d.parts), reverse=True):
+            with contextlib.suppress(OSError):  # a directory this export created, if empty
+                directory.rmdir()
+        if isinstance(exc, OSError):
+            raise ConfigError(
+                f"cannot write {exc.filename or output.target}: {exc.strerror}: nothing was "
+                "exported"
+            ) from None
+        raise
     return Written(
         written=tuple(p for p, _ in changed),
         unchanged=len(output.files) - len(changed),
         removed=output.removals,
     )
+
+
+def _stage_all(changed: list[tuple[Path, bytes]]) -> list[tuple[Path, Path]]:
+    """(temp file, target) for each; on any failure or interrupt, none is left behind."""
+    pool = ThreadPoolExecutor(max_workers=16)
+    futures = [(pool.submit(_stage, path, data), path) for path, data in changed]
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for future, path in futures:
+            staged.append((future.result(), path))
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for future, _ in futures:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                future.result().unlink(missing_ok=True)
+        raise
+    pool.shutdown()
+    return staged
 
 
 def _stage(path: Path, data: bytes) -> Path:

@@ -108,7 +108,8 @@ def _rewrite_tags(spec: Specfile, names: Sequence[str], spec_path: Path) -> list
                     f"{spec_path}: `{tag.name}: {tag.value}` has no number: write "
                     f"Patch<N>: so patchq can keep its number"
                 )
-            expanded = tag.expanded_value or tag.value
+            # Expanding asks RPM (slow on 200 lines): only values with a macro need it.
+            expanded = (tag.expanded_value or tag.value) if "%" in tag.value else tag.value
             old.append((int(match.group(2)), expanded.rsplit("/", 1)[-1], tag.value))
         numbers = {file: number for number, file, _ in old}
         written = {file: value for _, file, value in old}
@@ -124,13 +125,14 @@ def _rewrite_tags(spec: Specfile, names: Sequence[str], spec_path: Path) -> list
             _rewrite_prep(spec, [n for n, _ in wanted], spec_path)
             return [file for _, file, _ in old]
         style = tags[slots[0]] if slots else None
+        first_new = slots[-1] + 1 if slots else _after_sources(tags)
         for position, (number, value) in enumerate(wanted):
             if position < len(slots):
                 tag = tags[slots[position]]
                 tag.name = _name_like(tag.name, number)
                 tag.value = value
                 continue
-            at = (slots[-1] + 1 + position - len(slots)) if slots else _after_sources(tags)
+            at = first_new + position - len(slots)
             name = _name_like(style.name, number) if style else f"Patch{number:04d}"
             separator = style._separator if style else ": "
             tags.insert(at, Tag(name, value, separator, Comments(), context=spec))
