@@ -84,6 +84,8 @@ def inside(directory: Path, path: Path, what: str) -> Path:
     """`path`, refused when it (or a directory on the way) is a link out of `directory`."""
     if path.is_symlink():
         raise ConfigError(f"{path} is a symlink: {what} writes only regular files; remove the link")
+    if path.parent == directory:  # a plain name: its directory is the target itself
+        return path
     base = directory.resolve()
     parent = path.parent.resolve()
     if parent != base and base not in parent.parents:
@@ -165,7 +167,9 @@ def write(output: Output) -> Written:
     renames. An export stopped while staging leaves the target as it was.
     """
     changed = [(path, data) for path, data in output.files.items() if _read_or_none(path) != data]
-    new_dirs = {d for p, _ in changed for d in (p.parent, *p.parent.parents) if not d.exists()}
+    parents = {p.parent for p, _ in changed}
+    new_dirs = {d for parent in parents if not parent.is_dir() for d in (parent, *parent.parents)}
+    new_dirs = {d for d in new_dirs if not d.exists()}
     staged: list[tuple[Path, Path]] = []
     try:
         # fsync waits for the disk; many at once share the filesystem's journal commits, so a
