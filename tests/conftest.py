@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,30 @@ from click.testing import CliRunner, Result
 
 from patchq import console
 from patchq.cli import cli
+from patchq.errors import ExitCode
+
+SLOW_ENV = "PATCHQ_SLOW"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--run-slow",
+        action="store_true",
+        help=f"run the tests marked slow: full kill-9 sweeps, benchmark smoke (or {SLOW_ENV}=1)",
+    )
+
+
+def run_slow(config: pytest.Config) -> bool:
+    return bool(config.getoption("--run-slow")) or os.environ.get(SLOW_ENV, "") not in ("", "0")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if run_slow(config):
+        return
+    skip = pytest.mark.skip(reason=f"slow: run with --run-slow or {SLOW_ENV}=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)
@@ -149,8 +174,19 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run(*args: str, input: str | None = None) -> Result:
-    """Run the CLI in-process; stdout and stderr are separate (click >= 8.2)."""
-    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+    """Run the CLI in-process; stdout and stderr are separate (click >= 8.2). A bug (exit 3)
+    fails the test with its traceback, whatever exit code the test expected."""
+    result = CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+    if result.exit_code == ExitCode.BUG:
+        pytest.fail(f"patchq {' '.join(args)} hit a bug:\n{result.stderr}{crash_log(result)}")
+    return result
+
+
+def crash_log(result: Result) -> str:
+    """The crash log a bug's one-line message names, if there is one."""
+    found = re.search(r"; details in (.+); please report it", result.stderr)
+    path = Path(found.group(1)) if found else None
+    return path.read_text() if path is not None and path.is_file() else ""
 
 
 @pytest.fixture

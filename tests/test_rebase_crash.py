@@ -4,6 +4,10 @@
 The crash is the test-only hook PATCHQ_TEST_CRASH_AFTER=k (os._exit(137) right after step k,
 so no finally block, atexit or buffered write runs: what kill -9 would leave), in a real
 `python -m patchq` subprocess.
+
+Each sweep runs twice over: "sample" (the default run) crashes at three steps spread over the
+sweep, the first, the middle and the last; "full" (marked slow: --run-slow or PATCHQ_SLOW=1)
+crashes at every step.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from conftest import UpstreamRepo, git
 from rebase_helpers import SERIES, copy_workspace, digest_tree, make_series, release_two
 
 ROOT = Path(__file__).resolve().parents[1]
+SWEEPS = [pytest.param("sample"), pytest.param("full", marks=pytest.mark.slow)]
 RESOLVED = (
     'def delete(instance):\n    LOG.debug("deleting instance %s", instance)\n    return True\n'
 )
@@ -58,6 +63,13 @@ class Runner:
     def steps(self, ws: Path, *args: str) -> tuple[int, subprocess.CompletedProcess[str]]:
         proc = self.patchq(ws, *args, trace=True)
         return len(re.findall(r"^patchq: step \d+: ", proc.stdout, re.M)), proc
+
+
+def crash_points(total: int, sweep: str) -> list[int]:
+    """The steps to crash at: all of them, or the first, the middle and the last."""
+    if sweep == "full":
+        return list(range(1, total + 1))
+    return sorted({1, (total + 1) // 2, total})
 
 
 def resolve(ws: Path) -> None:
@@ -110,8 +122,9 @@ def reference(runner: Runner) -> dict[str, str]:
     return result_of(ws)
 
 
+@pytest.mark.parametrize("sweep", SWEEPS)
 def test_crash_at_every_step_up_to_the_conflict(
-    runner: Runner, reference: dict[str, str], upstream: UpstreamRepo
+    runner: Runner, reference: dict[str, str], upstream: UpstreamRepo, sweep: str
 ) -> None:
     before = upstream.snapshot()
     original = digest_tree(runner.template)
@@ -120,7 +133,7 @@ def test_crash_at_every_step_up_to_the_conflict(
     assert first.returncode == 1, first.stderr
     assert runner.patchq(counted, "rebase", "--abort").returncode == 0
     assert total >= 5  # the backup, the start, the durable steps of the walk, the stop
-    for k in range(1, total + 1):
+    for k in crash_points(total, sweep):
         aborted = runner.fresh()
         crashed = runner.patchq(aborted, "rebase", "--onto", "2.0", crash=k)
         assert crashed.returncode == 137, (k, crashed.stderr)
@@ -141,8 +154,9 @@ def test_crash_at_every_step_up_to_the_conflict(
     assert_upstream_clean(upstream, before)
 
 
+@pytest.mark.parametrize("sweep", SWEEPS)
 def test_crash_at_every_step_after_the_resolution(
-    runner: Runner, reference: dict[str, str], upstream: UpstreamRepo
+    runner: Runner, reference: dict[str, str], upstream: UpstreamRepo, sweep: str
 ) -> None:
     before = upstream.snapshot()
     original = digest_tree(runner.template)
@@ -156,7 +170,7 @@ def test_crash_at_every_step_after_the_resolution(
     total, done = runner.steps(stopped(), "rebase", "--continue")
     assert done.returncode == 0, done.stderr
     assert total >= 8
-    for k in range(1, total + 1):
+    for k in crash_points(total, sweep):
         aborted = stopped()
         assert runner.patchq(aborted, "rebase", "--continue", crash=k).returncode == 137
         if (aborted / ".patchq" / "rebase").exists():
@@ -173,8 +187,9 @@ def test_crash_at_every_step_after_the_resolution(
     assert_upstream_clean(upstream, before)
 
 
+@pytest.mark.parametrize("sweep", SWEEPS)
 def test_crash_at_every_step_of_a_clean_rebase(
-    series_dir: Path, upstream: UpstreamRepo, tmp_path: Path
+    series_dir: Path, upstream: UpstreamRepo, tmp_path: Path, sweep: str
 ) -> None:
     make_series(upstream, series_dir, SERIES[:3])
     release_two(upstream)
@@ -185,7 +200,7 @@ def test_crash_at_every_step_of_a_clean_rebase(
     total, done = runner.steps(ref_ws, "rebase", "--onto", "2.0")
     assert done.returncode == 0, done.stderr
     reference = result_of(ref_ws)
-    for k in range(1, total + 1):
+    for k in crash_points(total, sweep):
         ws = runner.fresh()
         assert runner.patchq(ws, "rebase", "--onto", "2.0", crash=k).returncode == 137
         if (ws / ".patchq" / "rebase").exists():

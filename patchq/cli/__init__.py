@@ -6,6 +6,7 @@ what it needs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from patchq import __version__, console
-from patchq.errors import EXIT_USAGE, PatchqError
+from patchq.errors import ExitCode, PatchqError
 
 if TYPE_CHECKING:
     from patchq.series.model import Series
@@ -39,6 +40,13 @@ class PatchqGroup(click.Group):
             return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as exc:
             usage_error(exc)
+        except KeyboardInterrupt:
+            click.echo("patchq: interrupted", err=True)
+            sys.exit(ExitCode.INTERRUPTED)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["patchq.argv"] = list(args)  # the command line, for a crash log
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -49,18 +57,45 @@ class PatchqGroup(click.Group):
             fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
             click.echo("patchq: interrupted", err=True)
-            sys.exit(130)
+            sys.exit(ExitCode.INTERRUPTED)
         except BrokenPipeError:
-            sys.exit(1)
+            pipe_closed()
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own ways out (Exit and Abort are RuntimeErrors)
+        except Exception as exc:
+            internal_error(ctx, exc)
         finally:
             cache = sys.modules.get("patchq.status.cache")
             if cache is not None:  # a command's cache write outlives no command
                 cache.wait_for_writes()
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+def fail(message: str, code: int = ExitCode.USAGE) -> NoReturn:
     click.echo(f"patchq: error: {message}", err=True)
     sys.exit(code)
+
+
+def internal_error(ctx: click.Context, exc: Exception) -> NoReturn:
+    """A bug: one line naming the crash log (the traceback too with -v), exit 3."""
+    from patchq.cli import crash
+
+    try:
+        root: Path | None = ctx.ensure_object(Context).root
+    except Exception:  # e.g. -C names no directory: the log goes to the cache dir
+        root = None
+    crash.report(exc, series_root=root, argv=ctx.meta.get("patchq.argv", sys.argv[1:]))
+    sys.exit(ExitCode.BUG)
+
+
+def pipe_closed() -> NoReturn:
+    """The reader of stdout went away (`patchq list | head -1`): stop quietly, with the code
+    of a tool killed by SIGPIPE; nothing more may reach the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(ExitCode.PIPE_CLOSED)
 
 
 def usage_error(exc: click.UsageError) -> NoReturn:
@@ -185,7 +220,7 @@ def cli(ctx: click.Context) -> None:
       patchq report --format html --output report.html
 
     Exit codes: 0 success, 1 the command found what you asked about (conflicts, failed
-    checks), 2 usage or configuration error.
+    checks), 2 usage or configuration error, 3 internal error (a bug), 130 interrupted.
     """
     ctx.ensure_object(Context)
     if os.environ.get("NO_COLOR"):
@@ -208,9 +243,12 @@ def _exit_now(code: int) -> NoReturn:
     the cache writers were joined when the command returned."""
     try:
         sys.stdout.flush()
-        sys.stderr.flush()
-    except (BrokenPipeError, ValueError):
+    except BrokenPipeError:
+        code = code or ExitCode.PIPE_CLOSED
+    except ValueError:
         code = code or 1
+    with contextlib.suppress(BrokenPipeError, ValueError):
+        sys.stderr.flush()
     os._exit(code)
 
 
@@ -778,7 +816,6 @@ def check(
     """
     from patchq.check import checks
     from patchq.check import output as check_output
-    from patchq.errors import EXIT_FINDINGS
     from patchq.fsutil import atomic_write
 
     ws = ctx.workspace()
@@ -811,7 +848,7 @@ def check(
             raise PatchqError(f"cannot write --output {output}: {exc.strerror}") from None
         console.info(f"{check_output.summary(report)}; wrote {output}")
     if report.failed:
-        sys.exit(EXIT_FINDINGS)
+        sys.exit(ExitCode.FOUND)
 
 
 # == export (issue 13) =====================================================================
@@ -844,7 +881,6 @@ def export(
       patchq export --format rpm ../openstack-nova.spec --changelog "Rebase onto 31.1.0"
       patchq export --check          # CI: exit 1 when the package is not what series.yaml says
     """
-    from patchq.errors import EXIT_FINDINGS
     from patchq.export import run as exporting
     from patchq.export.common import shown
 
@@ -870,7 +906,7 @@ def export(
             console.info(f"{out.format}: {shown(out.target)}: {state}")
         if differ:
             console.info("patchq: the package differs from series.yaml: run `patchq export`")
-            sys.exit(EXIT_FINDINGS)
+            sys.exit(ExitCode.FOUND)
         return
     for result in results:
         out, done = result.output, result.written
