@@ -4,6 +4,7 @@ export may never do. Real tools judge the output: quilt, lintian, rpmspec, rpmbu
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -369,6 +370,40 @@ def test_rpm_spec_without_patch_lines_gets_them_in_series_order(pkg: Path, tmp_p
     assert lines[at : at + 5] == [f"Patch{n:04d}: {name}" for n, name in enumerate(NAMES, 1)]
 
 
+@pytest.mark.parametrize(
+    ("prep", "expected"),
+    [
+        # old-style %patchN lines keep their style (RPM < 4.20 specs)
+        (
+            "%setup -q\n%patch1 -p1\n%patch2 -p1\n",
+            "%setup -q\n" + "".join(f"%patch{n} -p1\n" for n in (1, 3, 4, 5, 6)),
+        ),
+        # %autosetup -N with %autopatch, and rdopkg's git am %{patches}: nothing to rewrite
+        ("%autosetup -N\n%autopatch -p1\n", "%autosetup -N\n%autopatch -p1\n"),
+        ("%setup -q\ngit am %{patches}\n", "%setup -q\ngit am %{patches}\n"),
+    ],
+)
+def test_rpm_prep_styles(pkg: Path, tmp_path: Path, prep: str, expected: str) -> None:
+    need_specfile()
+    spec = tmp_path / "nova.spec"
+    head = SPEC_EXPLICIT.split("%prep\n", 1)[0]
+    spec.write_text(f"{head}%prep\n{prep}\n%build\ntrue\n")
+    ok(run("export", "--format", "rpm", str(spec)))
+    text = spec.read_text()
+    prep_now = text.split("%prep\n", 1)[1].split("\n%build", 1)[0]
+    assert prep_now == expected
+
+
+def test_rpm_numberless_patch_line_is_refused(pkg: Path, tmp_path: Path) -> None:
+    need_specfile()
+    spec = tmp_path / "nova.spec"
+    text = SPEC_EXPLICIT.replace("Patch2:         0099", "Patch:          0099")
+    spec.write_text(text)
+    result = run("export", "--format", "rpm", str(spec))
+    assert result.exit_code == 2 and "has no number" in result.stderr
+    assert spec.read_text() == text
+
+
 def test_rpm_changelog_entry_on_request(pkg: Path, tmp_path: Path) -> None:
     need_specfile()
     spec = tmp_path / "nova.spec"
@@ -413,9 +448,15 @@ def test_mbox_git_am_gives_the_apply_branch_tree(
         upstream.path, "rev-parse", "carried^{tree}"
     )
     subjects = git(clone, "log", "--reverse", "--format=%s", "1.0..HEAD").splitlines()
-    assert subjects == [p.removesuffix(".patch")[5:].replace("-", " ") for p in NAMES] or len(
-        subjects
-    ) == len(NAMES)
+    assert subjects == [
+        "api: Log reboots at debug level",
+        "conf: Raise the default timeout to 60",
+        "Keep nova's state under /var/lib/nova",
+        "api: Log deletions",
+        "README: Say what nova is",
+    ]
+    separators = re.findall(rb"(?m)^From [0-9a-f]{40} Mon Sep 17 00:00:00 2001$", mbox.read_bytes())
+    assert len(separators) == 5
 
 
 # -- --check, targets from series.yaml, safety --------------------------------------------------
