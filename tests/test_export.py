@@ -553,6 +553,22 @@ def test_symlink_in_target_is_refused(pkg: Path, tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == [NAMES[0]]
 
 
+@pytest.mark.parametrize("name", ["../outside.patch", "ABSOLUTE"])
+def test_series_block_naming_a_file_outside_dir_is_refused(
+    pkg: Path, tmp_path: Path, name: str
+) -> None:
+    out = tmp_path / "deb"
+    out.mkdir()
+    outside = tmp_path / "outside.patch"
+    outside.write_text("precious\n")
+    name = str(outside) if name == "ABSOLUTE" else name
+    (out / "series").write_text(f"# patchq: begin\n{name}\n# patchq: end\n")
+    result = run("export", "--format", "debian", str(out))
+    assert result.exit_code == 2 and "lies outside" in result.stderr
+    assert outside.read_text() == "precious\n"
+    assert sorted(p.name for p in out.iterdir()) == ["series"]
+
+
 def test_interrupted_export_leaves_the_target_unchanged(
     pkg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
