@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from patchq.errors import ConfigError
@@ -41,7 +41,6 @@ class Output:
     target: Path
     files: dict[Path, bytes]
     removals: tuple[Path, ...] = ()
-    notes: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)

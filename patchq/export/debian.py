@@ -11,6 +11,7 @@ line outside the markers is the packager's and stays where it is.
 
 from __future__ import annotations
 
+import email.utils
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -133,10 +134,10 @@ def _day(patch: Patch, date: str) -> str | None:
     """Last-Update: the day the patch joined the series, else its author date; never today."""
     if patch.added and re.match(r"^\d{4}-\d{2}-\d{2}", patch.added):
         return patch.added[:10]
-    import email.utils
-
-    parsed = email.utils.parsedate_to_datetime(date) if date else None
-    return parsed.date().isoformat() if parsed else None
+    try:
+        return email.utils.parsedate_to_datetime(date).date().isoformat()
+    except (TypeError, ValueError):  # no usable Date: header; leave the field out
+        return None
 
 
 def render_patch(fields: dict[str, str], diff: bytes, existing: bytes | None) -> bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from patchq.errors import ConfigError
 from patchq.export.common import Loaded, Output
 from patchq.patches import patchfile
 
@@ -24,7 +25,5 @@ def plan(loaded: Sequence[Loaded], target: Path) -> Output:
             raw += b"\n"
         parts.append(raw)
     if target.is_symlink():
-        from patchq.errors import ConfigError
-
         raise ConfigError(f"{target} is a symlink: export writes only regular files")
     return Output("mbox", target, {target: b"".join(parts)})
