@@ -26,6 +26,15 @@ def patch_id(repo: Path, rev_or_patch: str | bytes) -> str:
     return git(repo, "patch-id", "--stable", input=rev_or_patch).split()[0]
 
 
+def _rpm_bindings() -> bool:
+    """Whether specfile can load RPM's Python bindings (python3-rpm) here."""
+    try:
+        import specfile  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def test_demo_runs_every_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATCHQ_UPSTREAM", str(tmp_path / "someone-elses-nova"))
     target = tmp_path / "demo"
@@ -45,8 +54,9 @@ def test_demo_runs_every_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert f"# Done. Explore: cd {target / 'packaging'} && patchq list" in out
     # It ends with an export into a debian/ dir and a small spec, and shows both.
     assert "$ cat ../package/debian/patches/series\n# patchq: begin\n0002-compute-" in out
-    assert "Patch0006:      0011-Install-the-nova-status-command.patch\n" in out
-    assert (target / "package" / "0011-Install-the-nova-status-command.patch").is_file()
+    if _rpm_bindings():  # without python3-rpm the rpm step says so and the tour goes on
+        assert "Patch0006:      0011-Install-the-nova-status-command.patch\n" in out
+        assert (target / "package" / "0011-Install-the-nova-status-command.patch").is_file()
     assert "package/debian/patches: matches" in result.stderr
     # The demo's upstream clone is left as built: master checked out, clean.
     assert git(target / "nova", "status", "--porcelain") == ""
