@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from patchq import console
 from patchq.errors import ConfigError
 from patchq.export import common
 from patchq.series.io import EXPORT_FORMATS
@@ -104,7 +105,18 @@ def export(
     """Every target's output is computed before anything is written: one bad target (an
     unparsable spec) stops the export with nothing written anywhere."""
     loaded = common.load_patches(ws, series)
-    outputs = [build(ws, series, loaded, t, changelog=changelog) for t in chosen]
-    if check:
-        return [Result(o, tuple(common.differences(o, line_diff=line_files(o)))) for o in outputs]
-    return [Result(o, written=common.write(o)) for o in outputs]
+    with console.progress("exporting", len(chosen) * (1 if check else 2)) as bar:
+        outputs = []
+        for target in chosen:
+            bar.advance(0, description=f"{target.format}: {common.shown(target.path)}")
+            outputs.append(build(ws, series, loaded, target, changelog=changelog))
+            bar.advance()
+        if check:
+            return [
+                Result(o, tuple(common.differences(o, line_diff=line_files(o)))) for o in outputs
+            ]
+        results = []
+        for output in outputs:
+            results.append(Result(output, written=common.write(output)))
+            bar.advance()
+        return results
