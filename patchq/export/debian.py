@@ -146,7 +146,8 @@ def render_patch(fields: dict[str, str], diff: bytes, existing: bytes | None) ->
     free = ""
     if existing is not None:
         header, free = _existing_header(existing)
-        for name in [k for k in header if k.lower() in OWNED and k not in fields]:
+        ours = {name.lower() for name in fields}
+        for name in [k for k in header if k.lower() in OWNED and k.lower() not in ours]:
             del header[name]
     for name in ORDER:
         if name in fields:
