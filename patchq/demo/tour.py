@@ -100,6 +100,10 @@ STEPS: list[Step] = [
         ("report", "--format", "html", "--output", "report.html"),
     ),
     Step("The same report as Markdown, for the release notes.", ("report", "--format", "markdown")),
+]
+
+# The tour ends here, after the sync: the series goes into the package.
+EXPORT_STEPS: tuple[Step, ...] = (
     Step(
         "Put the series into the Debian package: a quilt series and DEP-3 headers.",
         ("export", "--format", "debian", "../package/debian/patches"),
@@ -119,7 +123,7 @@ STEPS: list[Step] = [
         "CI proves the package matches series.yaml (exit 1 and a list when it does not).",
         ("export", "--format", "debian", "../package/debian/patches", "--check"),
     ),
-]
+)
 
 DEMO_SPEC = """\
 Name:           openstack-nova
@@ -145,6 +149,17 @@ OpenStack Compute (nova).
 * Mon Oct 06 2025 Demo Packager <packager@example.org> - 32.0.0-1
 - Update to 32.0.0
 """
+
+# Run against a local stand-in for review.opendev.org and Launchpad (review_server.py), which
+# the demo starts and points series.yaml at (upstream.gerrit, upstream.launchpad).
+SYNC_STEPS: tuple[Step, ...] = (
+    Step(
+        "What do Gerrit and Launchpad say now? A dry run prints the changes, writes nothing.",
+        ("sync", "--dry-run"),
+    ),
+    Step("Record them: 0002 merged upstream (and is under review on stable/2025.1).", ("sync",)),
+    Step("The series after the sync.", ("list",)),
+)
 
 QUILT_SERIES = "# Debian's patches for nova\nadd-nova-status-entry-point.patch\n"
 QUILT_PATCH = """\
@@ -213,9 +228,14 @@ def prepare(target: Path | None) -> Layout:
 
 
 def run_steps(
-    layout: Layout, steps: Sequence[Step], *, say: Callable[[str], None]
+    layout: Layout,
+    steps: Sequence[Step],
+    *,
+    say: Callable[[str], None],
+    invoke: Callable[[list[str]], int],
 ) -> list[tuple[Step, int]]:
-    """Run each step through the real CLI in-process; stop at the first unexpected exit code."""
+    """Run each step through `invoke` (`patchq ARGV` -> exit code: the CLI passes one that
+    runs it in-process); stop at the first unexpected exit code."""
     import shlex
 
     done = []
@@ -247,17 +267,24 @@ def show_file(path: Path, label: str, say: Callable[[str], None]) -> None:
     say(f"$ cat {label}\n{text.rstrip()}")
 
 
-def invoke(argv: list[str]) -> int:
-    """Run `patchq ARGV` in this process; returns its exit code."""
-    import click
+def run_sync_steps(
+    layout: Layout, *, say: Callable[[str], None], invoke: Callable[[list[str]], int]
+) -> list[tuple[Step, int]]:
+    """Start the local review server, point series.yaml at it, and run SYNC_STEPS."""
+    import dataclasses
 
-    from patchq.cli import cli
+    from patchq.demo import review_server
+    from patchq.series.workspace import Workspace
 
-    try:
-        cli.main(args=argv, prog_name="patchq", standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 1
-    return 0
+    with review_server.serve() as url:
+        ws = Workspace(layout.packaging)
+        current = ws.load()
+        upstream = dataclasses.replace(
+            current.upstream, gerrit=url, launchpad=url + review_server.LAUNCHPAD_PATH
+        )
+        ws.save(dataclasses.replace(current, upstream=upstream))
+        say(
+            f"\n# A stand-in for review.opendev.org and Launchpad answers at {url}; the demo "
+            "set upstream.gerrit and upstream.launchpad in series.yaml to it."
+        )
+        return run_steps(layout, SYNC_STEPS, say=say, invoke=invoke)

@@ -372,7 +372,7 @@ class Repo:
             return []
         # Tag each patch with a fake commit line so the output maps back to its input. git
         # patch-id also starts a new patch at a "From <sha>" mbox line, so that line goes.
-        texts = [_without_mbox_line(t) for t in texts]
+        texts = [_only_diff(_without_mbox_line(t)) for t in texts]
         joined = b"".join(
             b"commit %040x\n" % (i + 1) + t + (b"" if t.endswith(b"\n") else b"\n")
             for i, t in enumerate(texts)
@@ -383,6 +383,16 @@ class Repo:
             pid, tag = line.split()
             ids[int(tag, 16) - 1] = pid
         return ids
+
+
+_DIFF_LINE = re.compile(rb"^diff ", re.M)
+
+
+def _only_diff(text: bytes) -> bytes:
+    """The diff alone: patch-id hashes nothing else, and a message line that is a bare sha
+    (OpenStack backports: "Conflicts are due to ... commit\n<sha>") would start a new patch."""
+    match = _DIFF_LINE.search(text)
+    return text[match.start() :] if match else text
 
 
 def commit_object(
