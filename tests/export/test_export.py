@@ -91,7 +91,7 @@ def test_debian_writes_series_and_dep3_headers(pkg: Path, tmp_path: Path) -> Non
 
 
 def test_debian_quilt_push_applies_and_import_gives_the_series_back(
-    pkg: Path, upstream: UpstreamRepo, tmp_path: Path
+    pkg: Path, upstream: UpstreamRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     need("quilt")
     source = tree_at(upstream.path, "1.0", tmp_path / "nova-1.0")
@@ -107,7 +107,7 @@ def test_debian_quilt_push_applies_and_import_gives_the_series_back(
     # import --quilt of the export gives back the same entries.
     again = tmp_path / "again"
     again.mkdir()
-    os.chdir(again)
+    monkeypatch.chdir(again)
     ok(run("init", "--upstream", str(upstream.path), "--base", "1.0", "--url", URL))
     ok(run("import", "--quilt", str(source / "debian" / "patches")))
     before, after = series.load(pkg).patches, series.load(again).patches
