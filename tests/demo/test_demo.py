@@ -66,14 +66,22 @@ def test_demo_runs_every_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         ("master", "MERGED"),
         ("stable/2025.1", "NEW"),
     ]
-    # It ends with an export into a debian/ dir and a small spec, and shows both.
+    # nova's story ends with an export into a debian/ dir and a small spec, shown both.
     for step in demo.EXPORT_STEPS:
         at = out.index(f"$ patchq {shlex.join(step.args)}\n", at) + 1
     assert "$ cat ../package/debian/patches/series\n# patchq: begin\n0002-compute-" in out
     if _rpm_bindings():  # without python3-rpm the rpm step says so and the tour goes on
-        assert "Patch0006:      0011-Install-the-nova-status-command.patch\n" in out
-        assert (target / "package" / "0011-Install-the-nova-status-command.patch").is_file()
+        assert "Patch0006:      add-nova-status-entry-point.patch\n" in out
+        assert (target / "package" / "add-nova-status-entry-point.patch").is_file()
     assert "package/debian/patches: matches" in result.stderr
+    # It ends with the distribution: nova (after sync) and the tiny oslo.config, each with its
+    # own clone (PATCHQ_UPSTREAM above does not redirect them).
+    tail = out[out.index("$ patchq report packaging oslo.config-packaging", at) :]
+    assert (
+        "2 projects; 8 patches carried, 3 submitted, 1 merged, 1 rejected, 3 downstream-only"
+        in tail
+    )
+    assert "oslo.config  9.8.0          2" in tail
     # The demo's upstream clone is left as built: master checked out, clean.
     assert git(target / "nova", "status", "--porcelain") == ""
     assert git(target / "nova", "symbolic-ref", "HEAD").strip() == "refs/heads/master"
@@ -101,7 +109,7 @@ def test_foundation_steps_change_the_series(tmp_path: Path) -> None:
         "0006",
         "0007",
         "0008",
-        "0011",
+        "add-",  # the quilt patch keeps its name: add-nova-status-entry-point.patch
     ]
     assert final.patches[1].status is Status.BACKPORT
     assert final.patches[1].upstream.commit == git(target / "nova", "rev-parse", "master~3").strip()
@@ -120,6 +128,7 @@ def test_demo_default_dir_is_new_and_printed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(demo, "STEPS", [])  # the steps are test_demo_runs_every_step's
     result = run("demo")
     assert result.exit_code == 0, result.stderr
     (made,) = tmp_path.glob("patchq-demo-*")
