@@ -478,3 +478,28 @@ def test_rebase_names_the_landed_commit_even_when_its_guess_was_wrong(
     assert [d["evidence"] for d in history["dropped"]] == [["patch-id", "reverse-apply"]]
     assert history["dropped"][0]["upstream_commit"] == by_diff
     assert history["carried"] == 1
+
+
+def test_a_bug_in_the_guess_is_not_hidden(
+    series_dir: Path,
+    upstream: UpstreamRepo,
+    downstream: Downstream,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only git failing makes the guess give up quietly; a bug surfaces as one (exit 3)."""
+    from click.testing import CliRunner
+
+    from patchq.carry.engine import Carrier
+    from patchq.cli import cli
+
+    def broken(self: Any, info: Any) -> bool:
+        raise KeyError("a bug")
+
+    downstream.commit("Add rbd timeout", {"nova/conf.py": TIMEOUT_CONF})
+    downstream.export(series_dir)
+    upstream.commit("Docs", {"README.rst": "nova docs\n"})
+    upstream.tag("2.0")
+    monkeypatch.setattr(Carrier, "applies_cleanly", broken)
+    result = CliRunner().invoke(cli, ["rebase", "--onto", "2.0", "--dry-run"])
+    assert result.exit_code == 3, result.stderr
+    assert result.stderr.startswith("patchq: internal error: KeyError: 'a bug'; details in ")

@@ -34,6 +34,7 @@ from patchq.check.findings import (
 )
 from patchq.errors import ConfigError
 from patchq.patches import patchfile
+from patchq.patches.hunks import parse_header
 from patchq.series import io as series
 from patchq.series.model import Patch, Series, Status
 from patchq.series.workspace import Workspace
@@ -253,9 +254,6 @@ def _list(raw: dict[str, Any], key: str) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-_HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-
-
 def check_parses(inputs: Inputs) -> Iterator[Finding]:
     """PQ004: the file is a format-patch with a diff whose hunks are well formed."""
     for entry in inputs.entries:
@@ -309,10 +307,10 @@ def hunk_problem(raw: bytes) -> tuple[int, str] | None:
         elif line.startswith(b"GIT binary patch"):
             binary = True
         elif line.startswith(b"@@") and not binary:
-            match = _HUNK.match(line)
-            if match is None:
+            header = parse_header(line)
+            if header is None:
                 return number, "malformed hunk header: expected '@@ -a,b +c,d @@'"
-            old, new, start = int(match.group(2) or 1), int(match.group(4) or 1), number
+            old, new, start = header.old_len, header.new_len, number
     if old > 0 or new > 0:
         return start, f"hunk at line {start} is truncated: the file ends inside it"
     return None

@@ -29,6 +29,7 @@ from patchq.git.export import (
     format_patches,
     worktree_add,
     worktree_pick_conflict,
+    worktree_registered,
     worktree_remove,
     worktree_tree,
 )
@@ -42,12 +43,12 @@ from patchq.git.scan import (
     commit_raw_diffs,
     path_key,
     reached_by,
-    read_objects,
     rev_list,
     scan_range,
     scan_shas,
     split_diffs,
     start_scan,
+    stop,
 )
 
 __all__ = [
@@ -76,14 +77,15 @@ __all__ = [
     "init_repo",
     "path_key",
     "reached_by",
-    "read_objects",
     "rev_list",
     "scan_range",
     "scan_shas",
     "split_diffs",
     "start_scan",
+    "stop",
     "worktree_add",
     "worktree_pick_conflict",
+    "worktree_registered",
     "worktree_remove",
     "worktree_tree",
 ]

@@ -52,7 +52,6 @@ from patchq.series import io as series
 from patchq.series.edit import now_utc
 from patchq.series.model import Patch
 from patchq.series.workspace import Workspace
-from patchq.status import cache
 from patchq.status.verdict import REVERSE_APPLY
 
 Advance = Callable[[], None]
@@ -356,7 +355,7 @@ def _finish(
         # git format-patch of the new chain runs while series.yaml is parsed for the edit.
         job = pool.submit(_result, repo, rdir, state)
         editable = series.parse_for_edit(original)
-        cache.write_deferred()  # the status scan's cache, while git formats the patches
+        repo.run_deferred()  # the status scan's cache write, while git formats the patches
         files, entry = job.result()
     kept = {o.file for o in state.outcomes if o.action == CARRIED}
     new = dataclasses.replace(
@@ -494,23 +493,9 @@ def _open(ws: Workspace, state: RebaseState) -> Repo:
 
 
 def _tidy_worktree(repo: Repo, rdir: RebaseDir) -> None:
-    if rdir.worktree.exists() or _worktree_registered(repo, rdir):
+    if rdir.worktree.exists() or git.worktree_registered(repo, rdir.worktree):
         git.worktree_remove(repo, rdir.worktree)
         checkpoint("worktree removed")
-
-
-def _worktree_registered(repo: Repo, rdir: RebaseDir) -> bool:
-    admin = repo.git_dir / "worktrees"
-    if not admin.is_dir():
-        return False
-    wanted = str(rdir.worktree / ".git")
-    for entry in admin.iterdir():
-        try:
-            if (entry / "gitdir").read_text().strip() == wanted:
-                return True
-        except OSError:
-            continue
-    return False
 
 
 def _tidy(repo: Repo, rdir: RebaseDir, *, refs: str) -> None:

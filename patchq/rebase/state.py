@@ -366,14 +366,7 @@ class RebaseDir:
 
 def _replace(path: Path, data: bytes) -> None:
     """fsutil.atomic_write without the directory fsync (done once for the whole batch)."""
-    tmp = path.with_name(f".{path.name}.patchq-tmp")
-    with tmp.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
+    atomic_write(path, data, sync_dir=False)
 
 
 def _dump(data: dict[str, Any]) -> bytes:

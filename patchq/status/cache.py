@@ -9,14 +9,15 @@ trusted over git.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from patchq import git
+from patchq.fsutil import atomic_write
 from patchq.git import RangeScan, Repo, ScannedCommit, Sha
 from patchq.status import detect
 
@@ -57,7 +58,7 @@ class CommitCache:
     # -- disk ---------------------------------------------------------------------------
 
     def _load(self) -> None:
-        wait_for_writes()
+        self.repo.wait_deferred()  # an earlier save(deferred=True) of this repo's cache
         try:
             data = json.loads(self.path.read_bytes())
         except (OSError, ValueError):
@@ -79,20 +80,20 @@ class CommitCache:
 
     def save(self, *, deferred: bool = False) -> None:
         """Write the cache atomically if anything was learned; a failure to write is not an
-        error (the cache is an optimisation). `deferred`: only take a snapshot now, to be
-        written by write_deferred() (when the process is waiting on git anyway) or, at the
-        latest, by wait_for_writes() (the CLI calls it as each command ends, and the next
-        CommitCache before it reads)."""
+        error (the cache is an optimisation). `deferred`: only take a snapshot now, written
+        by the repo's deferred jobs (Repo.defer): when the process is waiting on git anyway,
+        or when the repo closes, or before the next CommitCache of the repo reads."""
         if not self.changed:
             return
         data = {"format": FORMAT, "version": VERSION, "commits": dict(self.commits)}
         data["ranges"] = dict(self.ranges)
         data["outcomes"] = dict(list(self.outcomes.items())[-MAX_OUTCOMES:])
         self.changed = False
+        path = self.path
         if deferred:
-            _deferred.append((self.path, data))
+            self.repo.defer(lambda: _write(path, data))
         else:
-            _write(self.path, data)
+            _write(path, data)
 
     # -- range scans --------------------------------------------------------------------
 
@@ -104,8 +105,7 @@ class CommitCache:
 
     def cancel(self) -> None:
         for proc in self._started.values():
-            proc.kill()
-            proc.communicate()
+            git.stop(proc)
         self._started.clear()
 
     def scan(
@@ -222,42 +222,11 @@ class CommitCache:
         return out
 
 
-_deferred: list[tuple[Path, dict[str, Any]]] = []  # snapshots not yet being written
-_writers: list[Any] = []  # threads writing them
-
-
-def write_deferred() -> None:
-    """Start writing the deferred snapshots, in a thread."""
-    import threading
-
-    while _deferred:
-        path, data = _deferred.pop(0)
-        writer = threading.Thread(target=_write, args=(path, data), name="patchq-cache")
-        _writers.append(writer)
-        writer.start()
-
-
-def wait_for_writes() -> None:
-    write_deferred()
-    while _writers:
-        _writers.pop(0).join()
-
-
 def _write(path: Path, data: dict[str, Any]) -> None:
-    import tempfile
-
+    """Replace the cache file (no fsync: a cache lost in a crash is only rebuilt)."""
     text = json.dumps(data, separators=(",", ":"))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".commits.", suffix=".tmp", dir=path.parent)
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        atomic_write(path, text.encode(), durable=False, mode=0o600)
 
 
 def _facts(record: Any) -> DiffFacts | None:

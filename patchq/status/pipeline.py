@@ -23,7 +23,7 @@ from patchq.carry.engine import (
     PatchCommit,
     SeriesSource,
 )
-from patchq.errors import ConfigError, ConflictError
+from patchq.errors import ConfigError, ConflictError, PatchqError
 from patchq.git import RangeScan, Repo, ScannedCommit, Sha
 from patchq.patches.patchfile import PatchFile
 from patchq.series.model import Patch, Series
@@ -298,11 +298,12 @@ class EarlyCarrier:
 
 
 def likely_applying(carrier: Carrier, infos: Sequence[PatchFile]) -> frozenset[int]:
-    """The patches that apply cleanly to REF on their own; none when the guess fails (it is
-    only a guess: every look-alike is then diffed)."""
+    """The patches that apply cleanly to REF on their own; none when git cannot answer (a
+    git error, a pipe to git gone: it is only a guess, and every look-alike is then diffed).
+    Anything else is a bug, which EarlyCarrier.get() raises."""
     try:
         return frozenset(i for i, info in enumerate(infos) if carrier.applies_cleanly(info))
-    except Exception:
+    except (PatchqError, OSError):
         return frozenset()
 
 
@@ -343,8 +344,7 @@ class Prefetch:
     def close(self) -> None:
         """Stop the diffs (after an error)."""
         if self.feed is not None:
-            self.feed.proc.kill()
-            self.feed.proc.wait()
+            self.feed.close()
             self.feed = None
 
     def _settle(self, likely: frozenset[int]) -> None:
