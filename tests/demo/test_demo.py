@@ -8,8 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import git, run
-from example_source import export
 
 from patchq.cli import cli
 from patchq.cli.context import in_process
@@ -17,8 +15,10 @@ from patchq.demo import source as demosrc
 from patchq.demo import tour as demo
 from patchq.series import io as series
 from patchq.series.model import Status
+from tests.builders import REPO_ROOT, git, run
+from tests.demo.example_source import export
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 EXAMPLE = REPO / "patchq" / "example"
 
 
@@ -151,7 +151,7 @@ def test_example_patches_are_exported_from_the_synthetic_upstream(tmp_path: Path
     assert [p.name for p in made] == [p.name for p in shipped]
     for new, old in zip(made, shipped, strict=True):
         assert new.read_bytes() == old.read_bytes(), (
-            f"{old.name} is stale: run `PYTHONPATH=. python tests/example_source.py`"
+            f"{old.name} is stale: run `python -m tests.demo.example_source`"
         )
 
 

@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import NOVA_API, NOVA_CONF, UpstreamRepo, git, run
-from status_helpers import Downstream, cherry_pick
 
 from patchq import console
 from patchq.status.cache import cache_path
+from tests.builders import NOVA_API, NOVA_CONF, Downstream, UpstreamRepo, cherry_pick, git, run
 
 CID_A = "I" + "a" * 40
 CID_B = "I" + "b" * 40

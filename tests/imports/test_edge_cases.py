@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import UpstreamRepo, git, run
-from import_helpers import am_tree, series_patches, snapshot
 
 from patchq.series import io as series
 from patchq.series.workspace import Workspace
+from tests.builders import UpstreamRepo, am_tree, git, run, series_patches, snapshot
 
 README_DIFF = "--- a/README.rst\n+++ b/README.rst\n@@ -1 +1,2 @@\n nova\n+{line}\n"
 

@@ -2,7 +2,7 @@
 
 `export(upstream, out)` rebuilds the patch files; test_demo.py checks that they are byte-identical
 to the shipped ones, so editing the demo's upstream without regenerating the example fails.
-Regenerate with: PYTHONPATH=. python tests/example_source.py
+Regenerate with: python -m tests.demo.example_source
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ def export(upstream: Path, out: Path) -> list[Path]:
 
 
 if __name__ == "__main__":
-    target = Path(__file__).resolve().parent.parent / "patchq" / "example" / "patches"
+    target = Path(__file__).resolve().parents[2] / "patchq" / "example" / "patches"
     with tempfile.TemporaryDirectory() as tmp:
         made = export(Path(tmp) / "nova", Path(tmp) / "out")
         shutil.rmtree(target, ignore_errors=True)

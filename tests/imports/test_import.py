@@ -7,12 +7,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import UpstreamRepo, git, run
-from import_helpers import am_tree, series_patches, snapshot
 
 from patchq.imports import importer
 from patchq.series import io as series
 from patchq.series.model import Status
+from tests.builders import UpstreamRepo, am_tree, git, run, series_patches, snapshot
 
 CID = "I0123456789abcdef0123456789abcdef01234567"
 CID2 = "Iaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

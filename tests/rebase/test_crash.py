@@ -3,7 +3,7 @@
 
 The crash is the test-only hook PATCHQ_TEST_CRASH_AFTER=k (os._exit(137) right after step k,
 so no finally block, atexit or buffered write runs: what kill -9 would leave), in a real
-`python -m patchq` subprocess.
+process: a child forked from a pre-imported `python -m patchq` (tests/rebase/forkserver.py).
 
 Each sweep runs twice over: "sample" (the default run) crashes at three steps spread over the
 sweep, the first, the middle and the last; "full" (marked slow: --run-slow or PATCHQ_SLOW=1)
@@ -15,25 +15,36 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import UpstreamRepo, git
-from rebase_helpers import SERIES, copy_workspace, digest_tree, make_series, release_two
 
-ROOT = Path(__file__).resolve().parents[1]
-SWEEPS = [pytest.param("sample"), pytest.param("full", marks=pytest.mark.slow)]
-RESOLVED = (
-    'def delete(instance):\n    LOG.debug("deleting instance %s", instance)\n    return True\n'
+from tests.builders import (
+    REPO_ROOT,
+    SERIES,
+    UpstreamRepo,
+    copy_workspace,
+    digest_tree,
+    git,
+    make_series,
+    release_two,
+    resolve,
 )
+from tests.rebase.forkserver import ForkServer
+
+ROOT = REPO_ROOT
+SWEEPS = [pytest.param("sample"), pytest.param("full", marks=pytest.mark.slow)]
 
 
 class Runner:
-    def __init__(self, upstream: UpstreamRepo, template: Path, scratch: Path) -> None:
+    def __init__(
+        self, upstream: UpstreamRepo, template: Path, scratch: Path, server: ForkServer
+    ) -> None:
         self.upstream = upstream
         self.template = template
         self.scratch = scratch
+        self.server = server
         self.count = 0
 
     def fresh(self) -> Path:
@@ -49,16 +60,8 @@ class Runner:
             env["PATCHQ_TEST_CRASH_AFTER"] = str(crash)
         if trace:
             env["PATCHQ_TEST_CRASH_TRACE"] = "1"
-        argv = [
-            sys.executable,
-            "-m",
-            "patchq",
-            "-C",
-            str(ws),
-            "--upstream",
-            str(self.upstream.path),
-        ]
-        return subprocess.run([*argv, *args], capture_output=True, text=True, env=env)
+        argv = ["-C", str(ws), "--upstream", str(self.upstream.path)]
+        return self.server.run([*argv, *args], env)
 
     def steps(self, ws: Path, *args: str) -> tuple[int, subprocess.CompletedProcess[str]]:
         proc = self.patchq(ws, *args, trace=True)
@@ -70,12 +73,6 @@ def crash_points(total: int, sweep: str) -> list[int]:
     if sweep == "full":
         return list(range(1, total + 1))
     return sorted({1, (total + 1) // 2, total})
-
-
-def resolve(ws: Path) -> None:
-    api = ws / ".patchq" / "rebase" / "worktree" / "nova" / "api.py"
-    text = api.read_text()
-    api.write_text(text[: text.index("def delete(instance):\n")] + RESOLVED)
 
 
 def result_of(ws: Path) -> dict[str, str]:
@@ -106,10 +103,16 @@ def assert_upstream_clean(upstream: UpstreamRepo, before: tuple[str, str, str]) 
 
 
 @pytest.fixture
-def runner(series_dir: Path, upstream: UpstreamRepo, tmp_path: Path) -> Runner:
+def server(tmp_path: Path) -> Iterator[ForkServer]:
+    with ForkServer({**os.environ, "PYTHONPATH": str(ROOT)}, tmp_path / "io") as started:
+        yield started
+
+
+@pytest.fixture
+def runner(series_dir: Path, upstream: UpstreamRepo, tmp_path: Path, server: ForkServer) -> Runner:
     make_series(upstream, series_dir)
     release_two(upstream)
-    return Runner(upstream, series_dir, tmp_path / "runs")
+    return Runner(upstream, series_dir, tmp_path / "runs", server)
 
 
 @pytest.fixture
@@ -189,11 +192,11 @@ def test_crash_at_every_step_after_the_resolution(
 
 @pytest.mark.parametrize("sweep", SWEEPS)
 def test_crash_at_every_step_of_a_clean_rebase(
-    series_dir: Path, upstream: UpstreamRepo, tmp_path: Path, sweep: str
+    series_dir: Path, upstream: UpstreamRepo, tmp_path: Path, server: ForkServer, sweep: str
 ) -> None:
     make_series(upstream, series_dir, SERIES[:3])
     release_two(upstream)
-    runner = Runner(upstream, series_dir, tmp_path / "runs")
+    runner = Runner(upstream, series_dir, tmp_path / "runs", server)
     before = upstream.snapshot()
     original = digest_tree(series_dir)
     ref_ws = runner.fresh()

@@ -8,13 +8,22 @@ import time
 from pathlib import Path
 
 import pytest
-from check_helpers import SeriesBuilder, api_with, check_json, ids, parse_junit
-from conftest import NOVA_API, NOVA_CONF, UpstreamRepo, git, run
 
 from patchq.check import checks as check
 from patchq.check import output as check_output
 from patchq.cli import render
 from patchq.series.workspace import Workspace
+from tests.builders import (
+    NOVA_API,
+    NOVA_CONF,
+    REPO_ROOT,
+    SeriesBuilder,
+    UpstreamRepo,
+    api_with,
+    git,
+    run,
+)
+from tests.check.findings import check_json, ids, parse_junit
 
 CID = "I" + "1" * 40
 
@@ -595,8 +604,10 @@ def test_help_has_example() -> None:
 
 
 def test_two_hundred_patches_smoke(builder: SeriesBuilder) -> None:
-    for i in range(200):
-        data = builder.commit({f"nova/gen/m{i:03d}.py": f"VALUE = {i}\n"}, f"Add module {i}")
+    made = builder.commit_many(
+        [({f"nova/gen/m{i:03d}.py": f"VALUE = {i}\n"}, f"Add module {i}") for i in range(200)]
+    )
+    for i, data in enumerate(made):
         (builder.root / "patches" / f"{i:04d}-m.patch").write_bytes(data)
         builder.entries.append({"file": f"{i:04d}-m.patch", "status": "pending"})
     builder.write()
@@ -720,7 +731,7 @@ def test_docs_examples_are_valid(builder: SeriesBuilder) -> None:
 
     from patchq.cli.commands import check as check_command
 
-    docs = (Path(__file__).parent.parent / "docs" / "ci.md").read_text()
+    docs = (REPO_ROOT / "docs" / "ci.md").read_text()
     for block in re.findall(r"```yaml\n(.*?)```", docs, re.S):
         assert yaml.safe_load(block)
     options = {opt for p in check_command.params for opt in p.opts}
@@ -748,7 +759,7 @@ def test_pre_commit_hook_definition() -> None:
 
     import yaml
 
-    hooks = yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text())
+    hooks = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
     [hook] = hooks
     assert hook["id"] == "patchq-check" and hook["entry"] == "patchq check"
     assert hook["pass_filenames"] is False

@@ -7,11 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import UpstreamRepo, git, run
-from report_helpers import NASTY, PATCHES, write_series
 
 from patchq.report import build as report
 from patchq.report import render as report_render
+from tests.builders import NASTY, PATCHES, REPO_ROOT, UpstreamRepo, git, run, write_series
 
 EPOCH = "1764000000"  # 2025-11-24T16:00:00Z
 
@@ -374,8 +373,7 @@ def against_pkg(
     series_dir: Path, upstream: UpstreamRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
     """Three patches on 1.0; upstream 2.0 takes the first, and rewrites what the third edits."""
-    from conftest import NOVA_API, NOVA_CONF
-    from status_helpers import Downstream, cherry_pick
+    from tests.builders import NOVA_API, NOVA_CONF, Downstream, cherry_pick
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     down = Downstream(upstream, tmp_path / "down")
@@ -447,7 +445,7 @@ def test_against_unknown_ref_is_one_line_exit_2(against_pkg: Path) -> None:
 
 
 def test_schema_doc_names_every_key(pkg: Path) -> None:
-    doc = (Path(__file__).parent.parent / "docs" / "report-schema.md").read_text()
+    doc = (REPO_ROOT / "docs" / "report-schema.md").read_text()
     data = report_json()
     row, entry = data["patches"][0], data["history"][0]
     keys = [*data, *data["upstream"], *data["summary"], *row, *entry, *entry["dropped"][0]]
@@ -464,8 +462,7 @@ def test_report_after_a_real_rebase(
 
     if "rebase" not in cli.commands:
         pytest.skip("`patchq rebase` (issue 4) is not in this tree yet")
-    from conftest import NOVA_API, NOVA_CONF
-    from status_helpers import Downstream, cherry_pick
+    from tests.builders import NOVA_API, NOVA_CONF, Downstream, cherry_pick
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     down = Downstream(upstream, tmp_path / "down")
@@ -550,11 +547,11 @@ def test_wrote_message_names_the_absolute_path(pkg: Path) -> None:
 
 
 def test_docs_show_real_output(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from report_helpers import DOC_HISTORY, DOC_PATCHES
+    from tests.builders import DOC_HISTORY, DOC_PATCHES
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     write_series(workdir, patches=DOC_PATCHES, history=DOC_HISTORY)
-    doc = (Path(__file__).parent.parent / "docs" / "report.md").read_text()
+    doc = (REPO_ROOT / "docs" / "report.md").read_text()
     text_block = doc.split("$ patchq report | cat\n", 1)[1].split("```", 1)[0]
     assert run("report").stdout == text_block
     md_block = doc.split("in Markdown (`patchq report --format markdown`):\n\n```markdown\n", 1)[1]

@@ -8,22 +8,25 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import NOVA_API, UpstreamRepo, git, run
-from rebase_helpers import (
+
+from patchq import git as pgit
+from patchq.series.workspace import Workspace
+from tests.builders import (
+    NOVA_API,
     P1,
     P2,
     P3,
     P4,
     P5,
     SERIES,
+    UpstreamRepo,
     copy_workspace,
     digest_tree,
+    git,
     make_series,
     release_two,
+    run,
 )
-
-from patchq import git as pgit
-from patchq.series.workspace import Workspace
 
 API_TWICE = NOVA_API.replace("def boot(", "# downstream\ndef boot(").replace(
     "    return True\n", "    return True  # downstream\n"
@@ -456,7 +459,7 @@ def test_a_long_chain_is_formatted_the_same_in_two_halves(upstream: UpstreamRepo
 def test_unmoved_diffs_keep_their_bytes_even_a_rename_of_a_changed_file(
     series_dir: Path, upstream: UpstreamRepo
 ) -> None:
-    from rebase_helpers import API_REBOOT, CONF_RBD
+    from tests.builders import API_REBOOT, CONF_RBD
 
     conf, move, api = "0001-conf.patch", "0002-move.patch", "0003-api.patch"
     make_series(

@@ -7,42 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import UpstreamRepo, git, run
 
 from patchq.series import io as series
-
-PATCH = """\
-From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
-From: Jane Doe <jane@example.org>
-Date: Tue, 14 Nov 2023 22:13:20 +0000
-Subject: [PATCH] {subject}
-
-Explain why.
-
-Change-Id: I{cid}
----
-diff --git a/{path} b/{path}
-new file mode 100644
-index 0000000..ce01362
---- /dev/null
-+++ b/{path}
-@@ -0,0 +1 @@
-+hello
-"""
-
-
-def add_patch(root: Path, file: str, subject: str, *, status: str = "pending") -> None:
-    (root / "patches" / file).write_text(
-        PATCH.format(subject=subject, cid="0" * 39 + str(len(file) % 10), path=file + ".txt")
-    )
-    text = (root / "series.yaml").read_text()
-    entry = f"  - file: {file}\n    status: {status}\n"
-    text = (
-        text.replace("patches: []\n", "patches:\n" + entry)
-        if "patches: []" in text
-        else (text.replace("history:", entry + "history:"))
-    )
-    (root / "series.yaml").write_text(text)
+from tests.builders import PATCH, UpstreamRepo, add_patch, git, run
 
 
 def test_init_pins_base_and_refuses_overwrite(series_dir: Path, upstream: UpstreamRepo) -> None:

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import UpstreamRepo, git, run
-from test_foundation import add_patch
 
 from patchq.series import io as series
+from tests.builders import UpstreamRepo, add_patch, git, run
 
 
 def one_error_line(stderr: str) -> str:
@@ -245,7 +244,7 @@ def test_the_comment_block_after_the_last_patch_outlives_it(three: Path, key_com
 
 @pytest.fixture
 def stopped(series_dir: Path, upstream: UpstreamRepo) -> Path:
-    from rebase_helpers import make_series, release_two
+    from tests.builders import make_series, release_two
 
     make_series(upstream, series_dir)
     release_two(upstream)
@@ -389,7 +388,7 @@ def test_output_never_overwrites_the_series(three: Path, command: str, target: s
 
 
 def test_rebase_keeps_crlf_line_endings(series_dir: Path, upstream: UpstreamRepo) -> None:
-    from rebase_helpers import make_series, release_two
+    from tests.builders import make_series, release_two
 
     make_series(upstream, series_dir)
     release_two(upstream)

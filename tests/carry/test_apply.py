@@ -7,14 +7,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import NOVA_API, NOVA_CONF, UpstreamRepo, git, run
-from status_helpers import Downstream, cherry_pick
 
 from patchq import console
 from patchq.carry import engine
 from patchq.git import Sha
 from patchq.patches import patchfile
 from patchq.series.workspace import Workspace
+from tests.builders import NOVA_API, NOVA_CONF, Downstream, UpstreamRepo, cherry_pick, git, run
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import run
-from report_helpers import PATCHES, write_series
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
+from tests.builders import PATCHES, REPO_ROOT, run, write_series
+
+ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 HOSTILE = (
     "0005-hostile.patch",
@@ -65,6 +65,13 @@ def browse(page: Path, profile: Path, *extra: str, fragment: str = "") -> str:
     return proc.stdout.decode()
 
 
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One browser profile for the module: making a fresh one costs chromium seconds per run,
+    and the report keeps nothing in it (no storage, no cookies)."""
+    return tmp_path_factory.mktemp("browser") / "profile"
+
+
 @pytest.fixture
 def page(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
@@ -78,8 +85,8 @@ def rows_in(dom: str) -> list[str]:
     return re.findall(r"<tr data-status=\"([^\"]+)\"[^>]*>", dom)
 
 
-def test_rendered_dom_has_rows_chart_and_working_filters(page: Path, tmp_path: Path) -> None:
-    dom = browse(page, tmp_path / "profile", "--dump-dom")
+def test_rendered_dom_has_rows_chart_and_working_filters(page: Path, profile: Path) -> None:
+    dom = browse(page, profile, "--dump-dom")
     assert rows_in(dom) == ["submitted", "pending", "downstream-only", "backport", "rejected"]
     assert re.search(r"<svg id=\"carried-chart\"[^>]*>", dom)
     assert len(re.findall(r"<rect ", dom)) == 3
@@ -96,10 +103,8 @@ def test_rendered_dom_has_rows_chart_and_working_filters(page: Path, tmp_path: P
     assert "&lt;script&gt;document.title='pwned'&lt;/script&gt;" in dom
 
 
-def test_filter_and_sort_from_the_fragment(page: Path, tmp_path: Path) -> None:
-    dom = browse(
-        page, tmp_path / "profile", "--dump-dom", fragment="#status=pending,rejected&sort=-age"
-    )
+def test_filter_and_sort_from_the_fragment(page: Path, profile: Path) -> None:
+    dom = browse(page, profile, "--dump-dom", fragment="#status=pending,rejected&sort=-age")
     visible = re.findall(r"<tr data-status=\"([^\"]+)\">", dom)  # hidden rows carry `hidden`
     assert visible == ["rejected", "pending"]  # oldest first: added 2025-02-01, 2025-09-01
     assert len(re.findall(r"<tr data-status=\"[^\"]+\" hidden=\"\">", dom)) == 3
@@ -108,23 +113,23 @@ def test_filter_and_sort_from_the_fragment(page: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("name", "size"), [("laptop", "1366,900"), ("phone", "390,844")])
-def test_screenshot_is_kept(page: Path, tmp_path: Path, name: str, size: str) -> None:
+def test_screenshot_is_kept(page: Path, profile: Path, name: str, size: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / f"report-{name}.png"
     shot.unlink(missing_ok=True)
-    browse(page, tmp_path / "profile", f"--window-size={size}", f"--screenshot={shot}")
+    browse(page, profile, f"--window-size={size}", f"--screenshot={shot}")
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
     width = int.from_bytes(data[16:20], "big")
     assert width == int(size.split(",")[0])
 
 
-def test_complete_without_javascript(page: Path, tmp_path: Path) -> None:
+def test_complete_without_javascript(page: Path, profile: Path, tmp_path: Path) -> None:
     # A copy whose Content-Security-Policy blocks every script: what a reader without JS sees.
     csp = '<meta http-equiv="Content-Security-Policy" content="script-src \'none\'">'
     nojs = tmp_path / "nojs.html"
     nojs.write_text(page.read_text().replace("<head>", "<head>" + csp, 1))
-    dom = browse(nojs, tmp_path / "profile", "--dump-dom")
+    dom = browse(nojs, profile, "--dump-dom")
     assert len(rows_in(dom)) == 5 and not re.search(r"<tr [^>]*hidden", dom)
     filters = re.search(r"<fieldset class=\"filters\" id=\"filters\"([^>]*)>", dom)
     assert filters and "hidden" in filters.group(1)  # controls that would do nothing stay hidden
