@@ -7,13 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import UpstreamRepo, git
-from status_helpers import Downstream
 
 from patchq.git import Repo, objects, packs
 from patchq.series.workspace import Workspace
 from patchq.status import pipeline as status
 from patchq.status.cache import cache_path
+from tests.builders import Downstream, UpstreamRepo, git
 
 
 def test_a_library_caller_of_evaluate_gets_its_cache_written_on_close(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import run
+
+from tests.builders import run
 
 
 @pytest.mark.parametrize("command", [["check"], ["report", "--format", "markdown"]])
