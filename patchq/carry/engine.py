@@ -18,13 +18,13 @@ from patchq.git import CommitInfo, Repo, Sha
 from patchq.git.memtree import MemTree
 from patchq.git.packs import ObjectWriter
 from patchq.patches.patchfile import PatchFile
-from patchq.series.model import Patch
+from patchq.series.model import Patch, State
 
 COMMITTER = "patchq <patchq@localhost>"
 
-APPLIES = "applies"
+APPLIES = State.APPLIES.value
 PRESENT = "present"  # the change is already there: applying it would change nothing
-CONFLICTS = "conflicts"
+CONFLICTS = State.CONFLICTS.value
 UNDECIDED = "undecided"  # not applied exactly either way, and no merge was asked for
 
 

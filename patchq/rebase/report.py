@@ -9,10 +9,10 @@ from typing import Any
 from patchq.rebase.state import DROPPED, SKIPPED, Conflict, Entry, RebaseState
 
 # Row results shown in the plan and the summary.
-DROP = "dropped"
+DROP = DROPPED
 REFRESH = "refreshed"
 UNCHANGED = "unchanged"
-SKIP = "skipped"
+SKIP = SKIPPED
 CONFLICT = "conflict"
 NOT_REACHED = "not reached"
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from patchq.errors import ConfigError
 from patchq.fsutil import atomic_write, fsync_dir
+from patchq.series.model import Action
 from patchq.series.workspace import REBASE_STATE, Workspace
 
 CRASH_ENV = "PATCHQ_TEST_CRASH_AFTER"
@@ -38,9 +39,9 @@ WALKING = "walking"  # picking patches onto the new base
 STOPPED = "stopped"  # waiting for a human to resolve a conflict
 FINISHING = "finishing"  # out/ is complete; replaying it onto the user's files
 
-DROPPED = "dropped"
-CARRIED = "carried"
-SKIPPED = "skipped"
+DROPPED = Action.DROPPED.value
+CARRIED = Action.CARRIED.value
+SKIPPED = Action.SKIPPED.value
 
 
 class _CrashHook:

@@ -21,6 +21,44 @@ class Status(str, Enum):
 
 
 STATUSES = tuple(s.value for s in Status)
+
+
+# The words status, rebase, report and check share, spelled once. Their values travel as plain
+# strings (JSON, series.yaml history, the cache): modules name them through these enums.
+class State(str, Enum):
+    """Where a patch stands against an upstream ref (`patchq status`)."""
+
+    LANDED = "landed"
+    APPLIES = "applies"
+    CONFLICTS = "conflicts"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Evidence(str, Enum):
+    """Why a patch is called landed, strongest first (the order they are reported in)."""
+
+    PATCH_ID = "patch-id"
+    CHANGE_ID = "change-id"
+    CHERRY_PICK = "cherry-pick"
+    REVERSE_APPLY = "reverse-apply"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Action(str, Enum):
+    """What a rebase did with a patch (series.yaml history keeps these words)."""
+
+    DROPPED = "dropped"
+    CARRIED = "carried"
+    SKIPPED = "skipped"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 CHANGE_ID_RE = re.compile(r"^I[0-9a-f]{40}$")
 COMMIT_RE = re.compile(r"^[0-9a-f]{7,40}$")
 

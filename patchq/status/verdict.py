@@ -6,18 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from patchq.series.model import Patch
+from patchq.series.model import Evidence, Patch, State
 
-LANDED = "landed"
-APPLIES = "applies"
-CONFLICTS = "conflicts"
+LANDED = State.LANDED.value
+APPLIES = State.APPLIES.value
+CONFLICTS = State.CONFLICTS.value
 
 # Evidence kinds, in the order they are reported.
-PATCH_ID = "patch-id"
-CHANGE_ID = "change-id"
-CHERRY_PICK = "cherry-pick"
-REVERSE_APPLY = "reverse-apply"
-EVIDENCE_KINDS = (PATCH_ID, CHANGE_ID, CHERRY_PICK, REVERSE_APPLY)
+PATCH_ID = Evidence.PATCH_ID.value
+CHANGE_ID = Evidence.CHANGE_ID.value
+CHERRY_PICK = Evidence.CHERRY_PICK.value
+REVERSE_APPLY = Evidence.REVERSE_APPLY.value
+EVIDENCE_KINDS = tuple(kind.value for kind in Evidence)
 
 
 @dataclass(frozen=True)
