@@ -444,10 +444,21 @@ class Repo:
 
 
 def _without_mbox_line(raw: bytes) -> bytes:
+    """The patch without what `git patch-id` would take for the start of another commit: the
+    mbox "From <sha>" line, and a message line that begins with a full sha (patch-id starts
+    a new patch at any line that does; an indented message line counts the same)."""
     first, _, rest = raw.partition(b"\n")
     if first.startswith(b"From ") and first.endswith(b" Mon Sep 17 00:00:00 2001"):
-        return rest
-    return raw
+        raw = rest
+    diff_at = _DIFF_START.search(raw)
+    head = raw[: diff_at.start()] if diff_at else raw
+    if _SHA_LINE.search(head) is None:
+        return raw
+    return _SHA_LINE.sub(b" ", head) + raw[len(head) :]
+
+
+_DIFF_START = re.compile(rb"^diff --git ", re.M)
+_SHA_LINE = re.compile(rb"^(?=[0-9a-fA-F]{40})", re.M)
 
 
 _CONFLICT_RE = re.compile(

@@ -52,3 +52,15 @@ def test_first_parent_chain_reads_commit_headers(upstream: UpstreamRepo) -> None
     with Repo(upstream.path) as repo:
         assert repo.first_parent_chain(base, second) == [first, second]
         assert objects.commit_parents(repo.read_object(second)[1]) == [first]
+
+
+def test_patch_ids_survive_a_message_line_that_starts_with_a_sha(upstream: UpstreamRepo) -> None:
+    """git patch-id starts a new patch at any line that begins with 40 hex digits; a commit
+    message quoting a sha at the start of a line must not shift (or break) the mapping."""
+    sha = upstream.commit("Quote a sha", {"a.txt": "1\n"})
+    message = f"Backport\n\n{sha}\nis where it came from\n"
+    diff = b"diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-1\n+2\n"
+    quoting = b"Subject: [PATCH] " + message.encode() + b"---\n" + diff
+    with Repo(upstream.path) as repo:
+        plain, quoted = repo.patch_ids([diff, quoting])
+    assert plain is not None and quoted == plain
