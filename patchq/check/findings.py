@@ -35,7 +35,6 @@ PER_PATCH = frozenset(
     {"PQ002", "PQ004", "PQ005", "PQ006", "PQ008", "PQ009", "PQ010", "PQ011", "PQ012"}
 )
 NEEDS_UPSTREAM = ("PQ005", "PQ007", "PQ008", "PQ009", "PQ010")
-POLICY_KEYS = ("require_owner", "max_pending_days", "max_carried_releases", "ignore", "warn")
 SERIES_FILE = series.SERIES_FILE
 
 

@@ -21,6 +21,9 @@ class Status(str, Enum):
 
 
 STATUSES = tuple(s.value for s in Status)
+# series.yaml `policy:` (docs/ci.md); ignore and warn name `patchq check` ids.
+POLICY_KEYS = ("require_owner", "max_pending_days", "max_carried_releases", "ignore", "warn")
+CHECK_IDS = tuple(f"PQ{n:03d}" for n in range(1, 13))
 
 
 # The words status, rebase, report and check share, spelled once. Their values travel as plain
