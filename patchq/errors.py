@@ -42,3 +42,9 @@ class ConflictError(PatchqError):
     def __init__(self, message: str, *, paths: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.paths = paths
+
+
+class ServerError(PatchqError):
+    """A review or bug server could not be asked, or its answer could not be read."""
+
+    exit_code = ExitCode.USAGE

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from patchq import console
+from patchq.check import synced
 from patchq.check import upstream as check_upstream
 from patchq.check.findings import (
     CHECKS,
@@ -57,8 +58,14 @@ def run(
     wanted = [c for c in CHECKS if c not in ignore]
     if against is None:
         wanted = [c for c in wanted if c not in ("PQ009", "PQ010")]
-    unset = {"PQ011": "max_pending_days", "PQ012": "max_carried_releases"}
+    unset = {
+        "PQ011": "max_pending_days",
+        "PQ012": "max_carried_releases",
+        "PQ016": "max_sync_age_days",
+    }
     wanted = [c for c in wanted if c not in unset or unset[c] in loaded.policy]
+    if not synced.anything_synced(loaded.series):
+        wanted = [c for c in wanted if c != "PQ015"]  # it judges what `patchq sync` recorded
     for check_id, local in LOCAL_CHECKS.items():
         if check_id in wanted:
             findings.extend(local(loaded))
@@ -355,10 +362,26 @@ def check_carried_releases(inputs: Inputs) -> Iterator[Finding]:
             )
 
 
+def _valid(inputs: Inputs) -> list[tuple[int, Patch]]:
+    return [(e.index, e.patch) for e in inputs.entries if e.patch is not None]
+
+
+def _findings(inputs: Inputs, problems: Iterable[synced.Problem]) -> Iterator[Finding]:
+    for check_id, patch, where, message in problems:
+        yield error(check_id, patch, SERIES_FILE, inputs.lines(where), message)
+
+
 LOCAL_CHECKS: dict[str, Check] = {
     "PQ003": check_unlisted_files,
     "PQ004": check_parses,
     "PQ006": check_metadata,
     "PQ011": check_pending_age,
     "PQ012": check_carried_releases,
+    "PQ015": lambda inputs: _findings(
+        inputs, synced.review_state(inputs.ws, inputs.series, _valid(inputs))
+    ),
+    "PQ016": lambda inputs: _findings(
+        inputs,
+        synced.sync_age(inputs.policy.get(synced.MAX_SYNC_AGE), _valid(inputs), inputs.today),
+    ),
 }

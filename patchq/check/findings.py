@@ -16,6 +16,7 @@ from patchq.series.workspace import Workspace
 
 ERROR, WARNING, SKIPPED = "error", "warning", "skipped"
 
+# Policy validation (series.io) knows these ids as series.model.CHECK_IDS: add a new one there.
 CHECKS = {
     "PQ001": "series.yaml is valid (schema, types, unknown keys, policy)",
     "PQ002": "every listed patch file exists",
@@ -29,10 +30,13 @@ CHECKS = {
     "PQ010": "no patch conflicts with --against REF",
     "PQ011": "no pending patch is older than policy max_pending_days",
     "PQ012": "no patch is carried longer than policy max_carried_releases",
+    "PQ015": "no submitted patch's change is abandoned; no merged one is in the base",
+    "PQ016": "the last sync is not older than policy max_sync_age_days",
 }
 # Checks that judge each patch (one JUnit testcase per patch); the others judge the series.
 PER_PATCH = frozenset(
     {"PQ002", "PQ004", "PQ005", "PQ006", "PQ008", "PQ009", "PQ010", "PQ011", "PQ012"}
+    | {"PQ015", "PQ016"}
 )
 NEEDS_UPSTREAM = ("PQ005", "PQ007", "PQ008", "PQ009", "PQ010")
 SERIES_FILE = series.SERIES_FILE

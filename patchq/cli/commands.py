@@ -295,6 +295,7 @@ def demo(click_ctx: click.Context, directory: str | None) -> None:
     click.echo(f"$ cd {layout.packaging}")
     runner = in_process(click_ctx.find_root().command)
     tour.run_steps(layout, tour.STEPS, say=click.echo, invoke=runner)
+    tour.run_sync_steps(layout, say=click.echo, invoke=runner)
     click.echo(f"\n# Done. Explore: cd {layout.packaging} && patchq list")
 
 
@@ -514,7 +515,7 @@ def check(
 ) -> None:
     """Run every check on the series (the CI gate); exit 1 when one fails.
 
-    Checks PQ001-PQ012 are listed in docs/ci.md. Warnings and skipped checks do not fail.
+    Checks PQ001-PQ016 are listed in docs/ci.md. Warnings and skipped checks do not fail.
 
     \b
     Example:
@@ -547,4 +548,122 @@ def check(
         sys.exit(ExitCode.FOUND)
 
 
-COMMANDS = (init, list_, mark, drop, move, import_, demo, status, apply, rebase, report, check)
+# == sync and propose (issue 14) ============================================================
+
+
+@click.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--dry-run", is_flag=True, help="Print the changes as a table; write nothing.")
+@click.option("--offline", is_flag=True, help="Use the answers kept under .patchq/; no network.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@global_options
+@pass_ctx
+def sync(ctx: Context, names: tuple[str, ...], dry_run: bool, offline: bool, fmt: str) -> None:
+    """Read each patch's review state (Gerrit) and bug state (Launchpad) into series.yaml.
+
+    Patches with a Change-Id, a review URL or a Launchpad bug are asked about (or only the
+    NAMEs). MERGED on the tracked branch makes a patch merged, NEW makes a pending patch
+    submitted, an ABANDONED change under a submitted patch is flagged. Servers:
+    upstream.gerrit, upstream.project and upstream.launchpad in series.yaml. A network
+    failure writes nothing (exit 2).
+
+    \b
+    Example:
+      patchq sync --dry-run
+      patchq sync 0003-api-Validate-the-hw-watchdog_action-extra-spec
+      patchq sync --offline --format json | jq '.patches[] | select(.flags != [])'
+    """
+    from patchq.sync import command, summary
+
+    ws = ctx.workspace()
+    result = command.run(ws, names, dry_run=dry_run, offline=offline)
+    written = not dry_run and result.changed
+    if fmt == "json":
+        data = summary.as_json(result, dry_run=dry_run, written=written)
+        click.echo(json.dumps(data, indent=2))
+        return
+    render.sync_changes(result, dry_run=dry_run, written=written, named=bool(names))
+
+
+@click.command()
+@click.argument("name")
+@click.option(
+    "--branch", default="master", show_default=True, metavar="B", help="Upstream branch to target."
+)
+@click.option("--push", "push_remote", metavar="REMOTE", help="Push it for review to REMOTE.")
+@global_options
+@pass_ctx
+def propose(ctx: Context, name: str, branch: str, push_remote: str | None) -> None:
+    """Prepare patch NAME for upstream review as branch patchq/propose/NAME in the clone.
+
+    The patch is carried onto the tip of --branch in memory (the clone's HEAD, index and
+    worktree are not touched). A patch without a Change-Id gets one, made the way Gerrit's
+    commit-msg hook makes it, and written to the patch file and series.yaml. With --push
+    REMOTE, the branch is pushed to refs/for/BRANCH and the patch marked submitted.
+
+    \b
+    Example:
+      patchq propose 0008-compute-Log-the-instance-when-unshelve-fails
+      patchq propose 3 --branch stable/2025.1 --push gerrit
+    """
+    from patchq.git import remote
+    from patchq.propose import run as proposing
+
+    ws = ctx.workspace()
+    ws.refuse_during_rebase("propose")
+    with ws.lock():
+        current = ws.load()
+        with ws.open_repo(current) as repo:
+            if push_remote is not None:
+                remote.require_remote(repo.path, push_remote)  # before anything is made
+            proposal, updated, new_raw = proposing.propose(
+                ws, current, repo, name=name, branch=branch
+            )
+            if new_raw is not None:
+                ws.write_patch(proposal.patch.file, new_raw)
+            if updated != current:
+                ws.save(updated)
+            how = "added" if proposal.added_change_id else "kept"
+            console.info(
+                f"created branch {proposal.short_ref} at {proposal.commit[:12]}: "
+                f"{proposal.patch.file} on {branch} ({proposal.tip[:12]}), Change-Id "
+                f"{proposal.change_id} ({how})"
+            )
+            command = proposing.push_command(repo, proposal, push_remote)
+            if push_remote is None:
+                where = repo.path.resolve()
+                click.echo(
+                    f"next: {command}\n"
+                    f"  or: git -C {where} checkout {proposal.short_ref} && git review {branch}\n"
+                    f"then: patchq mark {proposal.patch.name} submitted --review URL"
+                )
+                return
+            summary = remote.push(
+                repo.path,
+                remote=push_remote,
+                source=proposal.ref,
+                target=f"refs/for/{branch}",
+            )
+        ws.save(proposing.mark_submitted(updated, proposal))
+    click.echo(
+        f"pushed {proposal.short_ref} to {push_remote} refs/for/{branch} ({summary}); "
+        f"{proposal.patch.file} is now submitted"
+    )
+
+
+COMMANDS = (
+    init,
+    list_,
+    mark,
+    drop,
+    move,
+    import_,
+    demo,
+    status,
+    apply,
+    rebase,
+    report,
+    check,
+    sync,
+    propose,
+)

@@ -1,4 +1,4 @@
-"""Everything patchq draws on a terminal: the list, status, rebase and check tables.
+"""Everything patchq draws on a terminal: the list, status, rebase, check and sync tables.
 
 Each renderer takes the data a library call returned and prints it (rich on stdout; a stop
 at a conflict explained on stderr). Piped, a table prints one row per line, for grep.
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from patchq.check.findings import Report as CheckReport
     from patchq.rebase.report import Report as RebaseReport
     from patchq.status.verdict import PatchState, StatusResult
+    from patchq.sync.run import Result as SyncResult
 
 
 # -- list -----------------------------------------------------------------------------------
@@ -198,3 +199,59 @@ CHECK_STYLE: dict[str, dict[str, Any]] = {
     "warning": {"fg": "yellow"},
     "skipped": {"dim": True},
 }
+
+
+# -- sync -----------------------------------------------------------------------------------
+
+
+def sync_changes(result: SyncResult, *, dry_run: bool, written: bool, named: bool) -> None:
+    """`patchq sync`: the table of changes, the flags and notes, and a summary line."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from patchq.sync.run import age
+
+    out = console.stdout_console()
+    rows = [(o.after.file, u) for o in result.outcomes for u in o.updates]
+    if rows:
+        title = "changes (dry run: nothing written)" if dry_run else None
+        table = Table(title=title, title_justify="left")
+        for column in ("patch", "field", "before", "after"):
+            table.add_column(column, overflow="fold")
+        last = None
+        for file, update in rows:
+            shown = "" if file == last else file
+            last = file
+            table.add_row(Text(shown), update.field, Text(update.before), Text(update.after))
+        out.print(table)
+    for o in result.outcomes:
+        for flag in o.flags:
+            out.print(Text(f"flag: {o.after.file}: {flag}"), style="bold yellow")
+        for note in o.notes:
+            out.print(Text(f"note: {o.after.file}: {note}"))
+    for file, why in result.skipped if named else []:
+        out.print(Text(f"skipped: {file}: {why}"))
+    if result.offline and result.oldest is not None:
+        out.print(
+            Text(
+                f"offline: answers kept in .patchq/sync.json, fetched {result.oldest} "
+                f"({age(result.oldest)} ago)"
+            )
+        )
+    updated = sum(1 for o in result.outcomes if o.updates)
+    flagged = sum(1 for o in result.outcomes if o.flags)
+    verb = "would update" if dry_run else "updated"
+    tail = "nothing written" if dry_run else ("wrote series.yaml" if written else "no change")
+    source = "the kept answers" if result.offline else _sync_servers(result)
+    out.print(
+        Text(
+            f"synced {len(result.outcomes)} patch{'es' if len(result.outcomes) != 1 else ''} "
+            f"from {source}: {verb} {updated}, {flagged} flagged; {tail}"
+        )
+    )
+
+
+def _sync_servers(result: SyncResult) -> str:
+    used = {s for o in result.outcomes for s in (o.after.upstream.synced_from or "").split(", ")}
+    ordered = [s for s in (result.servers.gerrit, result.servers.launchpad) if s in used]
+    return " and ".join(ordered) or result.servers.gerrit

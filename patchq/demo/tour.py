@@ -100,6 +100,17 @@ STEPS: list[Step] = [
     Step("The same report as Markdown, for the release notes.", ("report", "--format", "markdown")),
 ]
 
+# Run against a local stand-in for review.opendev.org and Launchpad (review_server.py), which
+# the demo starts and points series.yaml at (upstream.gerrit, upstream.launchpad).
+SYNC_STEPS: tuple[Step, ...] = (
+    Step(
+        "What do Gerrit and Launchpad say now? A dry run prints the changes, writes nothing.",
+        ("sync", "--dry-run"),
+    ),
+    Step("Record them: 0002 merged upstream (and is under review on stable/2025.1).", ("sync",)),
+    Step("The series after the sync.", ("list",)),
+)
+
 QUILT_SERIES = "# Debian's patches for nova\nadd-nova-status-entry-point.patch\n"
 QUILT_PATCH = """\
 Description: Install the nova-status command
@@ -192,3 +203,26 @@ def run_steps(
             )
         done.append((step, code))
     return done
+
+
+def run_sync_steps(
+    layout: Layout, *, say: Callable[[str], None], invoke: Callable[[list[str]], int]
+) -> list[tuple[Step, int]]:
+    """Start the local review server, point series.yaml at it, and run SYNC_STEPS."""
+    import dataclasses
+
+    from patchq.demo import review_server
+    from patchq.series.workspace import Workspace
+
+    with review_server.serve() as url:
+        ws = Workspace(layout.packaging)
+        current = ws.load()
+        upstream = dataclasses.replace(
+            current.upstream, gerrit=url, launchpad=url + review_server.LAUNCHPAD_PATH
+        )
+        ws.save(dataclasses.replace(current, upstream=upstream))
+        say(
+            f"\n# A stand-in for review.opendev.org and Launchpad answers at {url}; the demo "
+            "set upstream.gerrit and upstream.launchpad in series.yaml to it."
+        )
+        return run_steps(layout, SYNC_STEPS, say=say, invoke=invoke)

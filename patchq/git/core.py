@@ -430,7 +430,7 @@ class Repo:
             return []
         # Tag each patch with a fake commit line so the output maps back to its input. git
         # patch-id also starts a new patch at a "From <sha>" mbox line, so that line goes.
-        texts = [_without_mbox_line(t) for t in texts]
+        texts = [_only_diff(_without_mbox_line(t)) for t in texts]
         joined = b"".join(
             b"commit %040x\n" % (i + 1) + t + (b"" if t.endswith(b"\n") else b"\n")
             for i, t in enumerate(texts)
@@ -443,22 +443,21 @@ class Repo:
         return ids
 
 
+_DIFF_LINE = re.compile(rb"^diff ", re.M)
+
+
+def _only_diff(text: bytes) -> bytes:
+    """The diff alone: patch-id hashes nothing else, and a message line that is a bare sha
+    (OpenStack backports: "Conflicts are due to ... commit\n<sha>") would start a new patch."""
+    match = _DIFF_LINE.search(text)
+    return text[match.start() :] if match else text
+
+
 def _without_mbox_line(raw: bytes) -> bytes:
-    """The patch without what `git patch-id` would take for the start of another commit: the
-    mbox "From <sha>" line, and a message line that begins with a full sha (patch-id starts
-    a new patch at any line that does; an indented message line counts the same)."""
     first, _, rest = raw.partition(b"\n")
     if first.startswith(b"From ") and first.endswith(b" Mon Sep 17 00:00:00 2001"):
-        raw = rest
-    diff_at = _DIFF_START.search(raw)
-    head = raw[: diff_at.start()] if diff_at else raw
-    if _SHA_LINE.search(head) is None:
-        return raw
-    return _SHA_LINE.sub(b" ", head) + raw[len(head) :]
-
-
-_DIFF_START = re.compile(rb"^diff --git ", re.M)
-_SHA_LINE = re.compile(rb"^(?=[0-9a-fA-F]{40})", re.M)
+        return rest
+    return raw
 
 
 _CONFLICT_RE = re.compile(

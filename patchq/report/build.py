@@ -153,6 +153,21 @@ def patch_row(
         "conflicts": [],
         "similar": None,
         "modified_upstream": False,
+        # What `patchq sync` last read from Gerrit and Launchpad.
+        "review_state": [
+            {
+                key: getattr(change, key)
+                for key in ("branch", "number", "status", "commit", "merged")
+            }
+            for change in links.changes
+        ],
+        "bug_state": None
+        if links.bug_task is None
+        else {
+            key: getattr(links.bug_task, key)
+            for key in ("target", "status", "importance", "fix_released")
+        },
+        "synced": links.synced,
     }
     if verdict is not None:
         row.update(

@@ -51,9 +51,8 @@ def mark(
     commit = links.get("commit")
     if commit is not None and not COMMIT_RE.match(commit):
         raise ConfigError(f"bad commit '{commit}': expected a hex sha (7 to 40 digits)")
-    new_links = dataclasses.replace(
-        patch.upstream, **{k: v for k, v in links.items() if v is not None}
-    )
+    given: dict[str, Any] = {k: v for k, v in links.items() if v is not None}
+    new_links = dataclasses.replace(patch.upstream, **given)
     changes: dict[str, Any] = {"status": status, "upstream": new_links}
     if reason is not None:
         changes["reason"] = reason

@@ -19,6 +19,7 @@ import yaml
 
 from patchq.errors import ConfigError
 from patchq.fsutil import atomic_write
+from patchq.series import synced
 from patchq.series.model import (
     CHANGE_ID_RE,
     CHECK_IDS,
@@ -35,9 +36,21 @@ SERIES_FILE = "series.yaml"
 PATCHES_DIR = "patches"
 
 TOP_KEYS = ("version", "upstream", "policy", "patches", "history")
-UPSTREAM_KEYS = ("name", "url", "path", "branch", "base", "base_commit")
+# gerrit, project and launchpad: which servers `patchq sync` asks (all optional).
+UPSTREAM_KEYS = (
+    "name",
+    "url",
+    "path",
+    "branch",
+    "base",
+    "base_commit",
+    "gerrit",
+    "project",
+    "launchpad",
+)
 PATCH_KEYS = ("file", "status", "reason", "owner", "added", "upstream")
-LINK_KEYS = ("change_id", "review", "commit", "bug")
+# changes, bug_task, synced, synced_from: what `patchq sync` last read (all optional).
+LINK_KEYS = ("change_id", "review", "commit", "bug", "changes", "bug_task", "synced", "synced_from")
 
 
 @dataclass(frozen=True)
@@ -208,7 +221,7 @@ def policy_problems(policy: dict[str, Any]) -> list[Problem]:
             problem(key, unknown_key(key, POLICY_KEYS, ""))
         elif key == "require_owner" and not isinstance(value, bool):
             problem(key, f"require_owner must be true or false, not {value!r}")
-        elif key in ("max_pending_days", "max_carried_releases") and (
+        elif key in ("max_pending_days", "max_carried_releases", "max_sync_age_days") and (
             isinstance(value, bool) or not isinstance(value, int) or value < 0
         ):
             problem(key, f"{key} must be a whole number >= 0, not {value!r}")
@@ -264,6 +277,9 @@ def _validate_upstream(node: Any, problems: list[Problem]) -> Upstream | None:
         branch=_text(node.get("branch")),
         base=str(node["base"]),
         base_commit=str(node["base_commit"]),
+        gerrit=_text(node.get("gerrit")),
+        project=_text(node.get("project")),
+        launchpad=_text(node.get("launchpad")),
     )
 
 
@@ -346,6 +362,11 @@ def _validate_patch(
                 patch=file,
             )
         )
+    changes, bad_changes = synced.parse_changes(links.get("changes"))
+    bug_task, bad_task = synced.parse_bug_task(links.get("bug_task"))
+    for why in (bad_changes, bad_task):
+        if why is not None:
+            problems.append(Problem((*at, "upstream"), f"{where}upstream: {why}", patch=file))
     added = _text(entry.get("added"))
     if added is not None:
         try:
@@ -377,6 +398,10 @@ def _validate_patch(
             review=_text(links.get("review")),
             commit=_text(links.get("commit")),
             bug=_text(links.get("bug")),
+            changes=changes,
+            bug_task=bug_task,
+            synced=_text(links.get("synced")),
+            synced_from=_text(links.get("synced_from")),
         ),
     )
 

@@ -45,6 +45,18 @@ def test_demo_runs_every_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert "imported 2 patches" in result.stderr and "imported 1 patch " in result.stderr
     assert "dropped 0009-Update-.gitreview-for-stable-2025.1.patch" in result.stderr
     assert f"# Done. Explore: cd {target / 'packaging'} && patchq list" in out
+    # The sync steps run against the demo's own local review server: 0002 becomes merged.
+    for step in demo.SYNC_STEPS:
+        at = out.index(f"$ patchq {shlex.join(step.args)}\n", at) + 1
+    assert "updated 3, 0 flagged; wrote series.yaml" in out
+    synced = series.load(target / "packaging")
+    assert synced.upstream.gerrit is not None and synced.upstream.gerrit.startswith("http://127.")
+    resize = next(p for p in synced.patches if p.file.startswith("0002-"))
+    assert resize.status.value == "merged"
+    assert [(c.branch, c.status) for c in resize.upstream.changes] == [
+        ("master", "MERGED"),
+        ("stable/2025.1", "NEW"),
+    ]
     # The demo's upstream clone is left as built: master checked out, clean.
     assert git(target / "nova", "status", "--porcelain") == ""
     assert git(target / "nova", "symbolic-ref", "HEAD").strip() == "refs/heads/master"

@@ -77,7 +77,11 @@ def test_json_model_has_the_documented_schema(pkg: Path) -> None:
         "conflicts",
         "similar",
         "modified_upstream",
+        "review_state",
+        "bug_state",
+        "synced",
     }
+    assert (first["review_state"], first["bug_state"], first["synced"]) == ([], None, None)
     assert first["subject"] == "Add rbd timeout"
     assert first["age_days"] == (318)  # 2025-01-10 .. 2025-11-24
     assert first["links"]["review_url"].endswith("/+/951234")
