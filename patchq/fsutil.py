@@ -24,6 +24,11 @@ def atomic_write(
     permissions (default: those of the file it replaces, else 0644)."""
     if path.is_symlink():  # renaming over the link would leave its target unchanged
         path = path.resolve()
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # /dev/null, /dev/stdout, a FIFO: renaming over it would replace the device itself
+        with path.open("wb") as stream:
+            stream.write(data)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     prefix = tmp_prefix if tmp_prefix is not None else f".{path.name}."
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from patchq.git import Repo, objects, packs
+from patchq.git import Repo, Sha, objects, packs
 from patchq.series.workspace import Workspace
 from patchq.status import pipeline as status
 from patchq.status.cache import cache_path
@@ -50,7 +50,7 @@ def test_first_parent_chain_reads_commit_headers(upstream: UpstreamRepo) -> None
     first = upstream.commit("One", {"a.txt": "1\n"})
     second = upstream.commit("Two", {"a.txt": "2\n"})
     with Repo(upstream.path) as repo:
-        assert repo.first_parent_chain(base, second) == [first, second]
+        assert repo.first_parent_chain(Sha(base), Sha(second)) == [first, second]
         assert objects.commit_parents(repo.read_object(second)[1]) == [first]
 
 
