@@ -497,3 +497,32 @@ def test_sync_waits_for_a_rebase_in_progress(
     assert result.exit_code == 2
     assert "a rebase is in progress" in result.stderr and "`patchq sync` must wait" in result.stderr
     assert (tmp_path / "series.yaml").read_bytes() == raw and state.requests == []
+
+
+@pytest.mark.parametrize("where", ["after the base", "not fetched"])
+def test_a_merged_commit_outside_the_base_is_no_pq015(
+    tmp_path: Path, server: tuple[str, fake.Upstream], upstream: UpstreamRepo, where: str
+) -> None:
+    url, state = server
+    base = upstream.head()
+    later = upstream.commit("Fix the thing upstream", {"nova/fix.py": "fixed = True\n"})
+    state.changes[0]["current_revision"] = later if where == "after the base" else "f" * 40
+    root = tmp_path / "pkg"
+    text = SERIES.replace("path: ../nova", f"path: {upstream.path}").replace(
+        "1201b732c81591a087adcc23bf308b1b7d7399aa", base
+    )
+    make_series(root, url, text)
+    assert run_cli("-C", str(root), "sync", "1").exit_code == 0
+    result = run_cli("-C", str(root), "check", "--format", "json")
+    assert not [f for f in json.loads(result.stdout) if f["id"] == "PQ015"]
+
+
+def test_a_server_that_is_not_http_is_refused(tmp_path: Path) -> None:
+    raw = make_series(tmp_path, "file:///etc")
+    result = run_cli("-C", str(tmp_path), "sync")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "patchq: error: series.yaml: upstream server 'file:///etc' is not an http(s) URL: "
+        "fix upstream.gerrit or upstream.launchpad"
+    )
+    assert (tmp_path / "series.yaml").read_bytes() == raw
