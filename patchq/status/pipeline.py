@@ -688,3 +688,5 @@ def print_status(result: verdict.StatusResult, *, rebase_in_progress: bool) -> N
         for line in captured.get().splitlines():
             out.print(line.rstrip(), markup=False, highlight=False)
     out.print(summary(result))
+    for line in left_behind.summary_lines(result.base, result.against, result.left_behind):
+        out.print(line, markup=False, highlight=False)
