@@ -652,6 +652,8 @@ def _render_rebase(report: Any) -> None:
     )
     where = f"{report.onto} ({report.onto_commit[:12]})"
     conflict = report.conflict
+    for line in report.left_behind:  # what the move leaves behind (base not in REF)
+        click.echo(line)
     if report.dry_run:
         stop = f"; stops at {conflict.file}" if conflict is not None else ""
         click.echo(f"rebase onto {where} would give: {tally}{stop}")

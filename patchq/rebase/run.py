@@ -32,6 +32,8 @@ from patchq.rebase.report import (
     Report,
     Row,
     landed_detail,
+    left_behind_history,
+    left_behind_lines,
     summary_rows,
 )
 from patchq.rebase.state import (
@@ -286,6 +288,7 @@ def _show_conflict(repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
         rows=summary_rows(state, files),
         finished=False,
         conflict=state.conflict,
+        left_behind=left_behind_lines(state),
     )
 
 
@@ -406,6 +409,8 @@ def _result(
         "refreshed": sum(1 for data in files.values() if data is not None),
         "carried": sum(1 for o in outcomes if o.action == CARRIED),
     }
+    if state.left_behind:
+        entry["left_behind"] = left_behind_history(state)
     return files, entry
 
 
@@ -442,7 +447,12 @@ def _complete(
     _tidy(repo, rdir, refs=state.refs)
     rdir.discard()
     return Report(
-        onto=state.onto, onto_commit=state.onto_commit, rows=rows, finished=True, history=history
+        onto=state.onto,
+        onto_commit=state.onto_commit,
+        rows=rows,
+        finished=True,
+        history=history,
+        left_behind=left_behind_lines(state),
     )
 
 
@@ -474,6 +484,7 @@ def _dry_run(ws: Workspace, repo: Repo, plan: Plan) -> Report:
         finished=conflict is None,
         conflict=conflict,
         dry_run=True,
+        left_behind=left_behind_lines(state),
     )
 
 
