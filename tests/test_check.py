@@ -666,7 +666,7 @@ def test_against_without_upstream_is_skipped(
     upstream.path.rename(upstream.path.with_name("moved"))
     code, found = check_json("--against", "2.0")
     assert code == 0
-    assert [f["id"] for f in found] == ["PQ005", "PQ007", "PQ008", "PQ009", "PQ010"]
+    assert [f["id"] for f in found] == ["PQ005", "PQ007", "PQ008", "PQ009", "PQ010", "PQ013"]
     assert {f["severity"] for f in found} == {"skipped"}
 
 

@@ -3,7 +3,8 @@
 Checks never stop at the first problem: a patch series with ten problems gets ten findings.
 Entries that series.yaml validation rejected are still checked for their file's content, so
 one typo in a patch's metadata does not hide a broken patch file. Checks that need the upstream
-clone (PQ005, PQ007-PQ010) are reported as skipped, with the reason, when it is not available.
+clone (PQ005, PQ007-PQ010, PQ013) are reported as skipped, with the reason, when it is not
+available.
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ CHECKS = {
     "PQ010": "no patch conflicts with --against REF",
     "PQ011": "no pending patch is older than policy max_pending_days",
     "PQ012": "no patch is carried longer than policy max_carried_releases",
+    "PQ013": "moving to --against REF loses no commit of the base (a warning)",
 }
 # Checks that judge each patch (one JUnit testcase per patch); the others judge the series.
 PER_PATCH = frozenset(
     {"PQ002", "PQ004", "PQ005", "PQ006", "PQ008", "PQ009", "PQ010", "PQ011", "PQ012"}
 )
-NEEDS_UPSTREAM = ("PQ005", "PQ007", "PQ008", "PQ009", "PQ010")
+NEEDS_UPSTREAM = ("PQ005", "PQ007", "PQ008", "PQ009", "PQ010", "PQ013")
+AGAINST_CHECKS = ("PQ009", "PQ010", "PQ013")  # only with --against REF
 POLICY_KEYS = ("require_owner", "max_pending_days", "max_carried_releases", "ignore", "warn")
 SERIES_FILE = series.SERIES_FILE
 
@@ -132,7 +135,7 @@ def run(
     ignore, warn = _policy_lists(loaded.policy)
     wanted = [c for c in CHECKS if c not in ignore]
     if against is None:
-        wanted = [c for c in wanted if c not in ("PQ009", "PQ010")]
+        wanted = [c for c in wanted if c not in AGAINST_CHECKS]
     unset = {"PQ011": "max_pending_days", "PQ012": "max_carried_releases"}
     wanted = [c for c in wanted if c not in unset or unset[c] in loaded.policy]
     for check_id, local in LOCAL_CHECKS.items():
@@ -296,7 +299,7 @@ def _policy_problems(inputs: Inputs) -> list[Finding]:
                 continue
             for item in value:
                 if str(item) not in CHECKS:
-                    problem(key, f"{key}: unknown check id {item!r}; ids run PQ001..PQ012")
+                    problem(key, f"{key}: unknown check id {item!r}; ids run PQ001..PQ013")
                 elif str(item) == "PQ001":
                     problem(key, f"{key}: PQ001 cannot be ignored or made a warning")
     both = _policy_lists(inputs.policy)

@@ -772,7 +772,7 @@ def check(
 ) -> None:
     """Run every check on the series (the CI gate); exit 1 when one fails.
 
-    Checks PQ001-PQ012 are listed in docs/ci.md. Warnings and skipped checks do not fail.
+    Checks PQ001-PQ013 are listed in docs/ci.md. Warnings and skipped checks do not fail.
 
     \b
     Example:
