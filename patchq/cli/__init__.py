@@ -476,7 +476,7 @@ def import_(
 def demo(directory: str | None) -> None:
     """Build a small synthetic nova and walk the example series through every command.
 
-    DIR (default: a new temp dir) gets nova/ (the upstream, tags 31.0.0 and 32.0.0),
+    DIR (default: a new temp dir) gets nova/ (the upstream, tags 31.0.0, 31.0.1 and 32.0.0),
     packaging/ (the example series.yaml and patches/) and debian/patches/ (a quilt series).
     Each command is printed before its output; the directory is kept for you to explore.
 
@@ -488,7 +488,9 @@ def demo(directory: str | None) -> None:
 
     layout = tour.prepare(Path(directory) if directory else None)
     click.echo(f"# Demo directory: {layout.root}")
-    click.echo(f"# Built the upstream in {layout.upstream} (tags 31.0.0, 32.0.0, stable/2025.1)")
+    click.echo(
+        f"# Built the upstream in {layout.upstream} (tags 31.0.0, 32.0.0; stable/2025.1 with 31.0.1)"
+    )
     click.echo(f"$ cd {layout.packaging}")
     tour.run_steps(layout, tour.STEPS, say=click.echo)
     click.echo(f"\n# Done. Explore: cd {layout.packaging} && patchq list")
