@@ -488,9 +488,8 @@ def demo(directory: str | None) -> None:
 
     layout = tour.prepare(Path(directory) if directory else None)
     click.echo(f"# Demo directory: {layout.root}")
-    click.echo(
-        f"# Built the upstream in {layout.upstream} (tags 31.0.0, 32.0.0; stable/2025.1 with 31.0.1)"
-    )
+    tags = "tags 31.0.0, 32.0.0; stable/2025.1 with 31.0.1"
+    click.echo(f"# Built the upstream in {layout.upstream} ({tags})")
     click.echo(f"$ cd {layout.packaging}")
     tour.run_steps(layout, tour.STEPS, say=click.echo)
     click.echo(f"\n# Done. Explore: cd {layout.packaging} && patchq list")
