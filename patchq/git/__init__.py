@@ -32,7 +32,7 @@ from patchq.git.export import (
     worktree_remove,
     worktree_tree,
 )
-from patchq.git.history import first_parent_touching, merge_base
+from patchq.git.history import first_parent_touching, merge_bases
 from patchq.git.index import ApplyResult, PrivateIndex
 from patchq.git.scan import (
     DiffFeed,
@@ -76,7 +76,7 @@ __all__ = [
     "format_patches",
     "git_argv",
     "init_repo",
-    "merge_base",
+    "merge_bases",
     "path_key",
     "reached_by",
     "read_objects",

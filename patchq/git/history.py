@@ -8,12 +8,14 @@ from collections.abc import Iterable
 from patchq.git.core import Repo, Sha, as_sha
 
 
-def merge_base(repo: Repo, a: Sha, b: Sha) -> Sha | None:
-    """A best common ancestor of a and b (`git merge-base`), None for unrelated histories."""
-    proc = repo.run("merge-base", a, b, check=False, ok_codes=(0, 1))
+def merge_bases(repo: Repo, a: Sha, b: Sha) -> list[Sha]:
+    """The best common ancestors of a and b (`git merge-base --all`); [] for unrelated
+    histories. Every commit both reach is reachable from one of them, so the commits `a` has
+    and `b` lacks are exactly `a ^base1 ^base2...`, a walk of a's side only."""
+    proc = repo.run("merge-base", "--all", a, b, check=False, ok_codes=(0, 1))
     if proc.returncode != 0:
-        return None
-    return as_sha(proc.stdout.decode())
+        return []
+    return [as_sha(line) for line in proc.stdout.decode().split()]
 
 
 def first_parent_touching(

@@ -168,6 +168,13 @@ class CommitCache:
     def knows_range(self, base: Sha, ref: Sha) -> bool:
         return f"{base}..{ref}" in self.ranges
 
+    def scanned(self, sha: str) -> ScannedCommit | None:
+        """What a scan learned of `sha`, if any scan did."""
+        try:
+            return self._scanned(sha)
+        except (CorruptCache, KeyError, TypeError, ValueError, AttributeError):
+            return None
+
     def _scanned(self, sha: str) -> ScannedCommit:
         subject, cids, reverts, paths, _, _ = self.commits[sha]
         if type(subject) is not str or type(paths) is not str or type(reverts) is not str:

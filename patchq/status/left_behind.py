@@ -11,7 +11,7 @@ diffs only of the commits that need a patch-id; the answer is cached per (base, 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from patchq import git
 from patchq.git import Repo, ScannedCommit, Sha
@@ -28,22 +28,21 @@ def classify(
     ref: Sha,
     upstream: Sequence[ScannedCommit],
     reverted: frozenset[str],
+    merge_bases: Sequence[Sha] | None = None,
 ) -> tuple[LeftBehind, ...]:
     """The non-merge commits of REF..base, oldest first, each with its state.
 
     `upstream`: the scan of base..REF (what REF adds); `reverted`: full shas outside that
-    range which a revert inside it cancels (pipeline.reverted_outside). A commit reverted on
-    the base side, and its revert, are left out: together they change nothing."""
-    behind = cache.scan(ref, base)
-    if not behind.commits:
-        return ()
+    range which a revert inside it cancels (pipeline.reverted_outside); `merge_bases`: of
+    base and REF, when the caller has asked git already. A commit reverted on the base side,
+    and its revert, are left out: together they change nothing."""
     key = f"left-behind {base} {ref}"
     known = cache.outcome(key)
-    commits = detect.live_commits(behind.commits)
     if known is not None:
-        restored = _restore(known[0], commits)
+        restored = _restore(known[0], cache)
         if restored is not None:
             return restored
+    commits = detect.live_commits(_behind(repo, cache, base, ref, merge_bases))
     found = _find_in_target(repo, cache, ref, commits, upstream, reverted)
     out = tuple(
         LeftBehind(
@@ -57,6 +56,18 @@ def classify(
     )
     cache.put_outcome(key, json.dumps([[c.commit, c.upstream_commit or ""] for c in out]), ())
     return out
+
+
+def _behind(
+    repo: Repo, cache: CommitCache, base: Sha, ref: Sha, merge_bases: Sequence[Sha] | None
+) -> list[ScannedCommit]:
+    """REF..base. With one merge base M it is M..base: the same commits, and a walk of the
+    base's side only (REF..base walks all of REF's history since M, which can be thousands
+    of commits)."""
+    bases = git.merge_bases(repo, base, ref) if merge_bases is None else merge_bases
+    if len(bases) == 1:
+        return cache.scan(bases[0], base).commits
+    return cache.scan(ref, base).commits
 
 
 def _find_in_target(
@@ -137,24 +148,28 @@ def _by_patch_id(
     return out
 
 
-def _restore(recorded: str, commits: Sequence[ScannedCommit]) -> tuple[LeftBehind, ...] | None:
+def _restore(recorded: str, cache: CommitCache) -> tuple[LeftBehind, ...] | None:
+    """The classification recorded for (base, REF), its commits read from the cache; None
+    when anything is missing or malformed (it is then made again)."""
     try:
-        pairs = json.loads(recorded)
-        named: Mapping[str, str] = {str(a): str(b) for a, b in pairs}
+        pairs = [(str(a), str(b)) for a, b in json.loads(recorded)]
     except (ValueError, TypeError):
         return None
-    if [c.sha for c in commits] != list(named):
-        return None
-    return tuple(
-        LeftBehind(
-            commit=c.sha,
-            subject=c.subject,
-            change_id=c.change_ids[0] if c.change_ids else None,
-            state=IN_TARGET if named[c.sha] else LOST,
-            upstream_commit=named[c.sha] or None,
+    out = []
+    for sha, upstream in pairs:
+        c = cache.scanned(sha)
+        if c is None:
+            return None
+        out.append(
+            LeftBehind(
+                commit=c.sha,
+                subject=c.subject,
+                change_id=c.change_ids[0] if c.change_ids else None,
+                state=IN_TARGET if upstream else LOST,
+                upstream_commit=upstream or None,
+            )
         )
-        for c in commits
-    )
+    return tuple(out)
 
 
 # -- text -----------------------------------------------------------------------------------

@@ -70,18 +70,20 @@ def start_scan(current: Series, repo: Repo, against: str | None) -> tuple[Range,
     return rng, cache
 
 
-def require_related(rng: Range, repo: Repo) -> None:
+def require_related(rng: Range, repo: Repo) -> list[Sha]:
     """REF must share history with base (`git merge-base` exists); it need not contain it.
-    Asked before the scan, which for unrelated histories would walk all of REF's."""
-    if (
-        rng.base_commit != rng.against_commit
-        and git.merge_base(repo, rng.base_commit, rng.against_commit) is None
-    ):
+    Asked before the scan, which for unrelated histories would walk all of REF's. Returns
+    the merge bases (the left-behind list starts from them)."""
+    if rng.base_commit == rng.against_commit:
+        return [rng.base_commit]
+    bases = git.merge_bases(repo, rng.base_commit, rng.against_commit)
+    if not bases:
         raise ConfigError(
             f"base {rng.base} ({rng.base_commit[:12]}) and {rng.against} "
             f"({rng.against_commit[:12]}) share no history in {repo.path}: pick a REF of the "
             "same project"
         )
+    return bases
 
 
 def read_series(ws: Workspace, current: Series) -> list[tuple[Patch, PatchFile]]:
@@ -236,8 +238,9 @@ def assess(
     keys = [git.path_key(info.paths) for _, info in pairs]
     feed = Prefetch(repo, cache, keys, early if not hints else None)
     try:
+        bases = None  # known to share history (a cached range), not yet asked
         if not cache.knows_range(rng.base_commit, rng.against_commit):
-            require_related(rng, repo)
+            bases = require_related(rng, repo)
         scan = cache.scan(rng.base_commit, rng.against_commit, on_new=feed.add)
         scanned = scan.commits
         live = detect.live_commits(scanned)
@@ -271,7 +274,7 @@ def assess(
     if not scan.base_is_ancestor:
         cancelled = reverted_outside(repo, scanned, cache)
         behind = left_behind.classify(
-            repo, cache, rng.base_commit, rng.against_commit, scanned, cancelled
+            repo, cache, rng.base_commit, rng.against_commit, scanned, cancelled, bases
         )
     cache.save(deferred=True)
     if hints:
