@@ -116,20 +116,40 @@ def test_status_against_the_next_release_exact_json(series: Path, nova: ReleaseH
     ]  # fmt: skip
     assert data["base_commit"] == sha["cache_stable"]
     assert data["against_commit"] == sha["api_rename"]
-    got = [(p["name"], p["state"], p["evidence"], p["upstream_commit"]) for p in data["patches"]]
-    assert got == [
-        (P[0], "landed", ["patch-id", "reverse-apply"], sha["quota"]),
-        (P[1], "landed", ["change-id"], sha["network"]),
-        (P[2], "landed", ["patch-id", "change-id", "cherry-pick", "reverse-apply"], sha["volume"]),
+    rows = [
+        ("pending", "landed", ["patch-id", "reverse-apply"], "quota", []),
+        ("pending", "landed", ["change-id"], "network", []),
+        ("backport", "landed", ["patch-id", "change-id", "cherry-pick", "reverse-apply"],
+         "volume", []),
         # made upstream in two commits merged together: the merge's side names the commit
-        (P[3], "landed", ["reverse-apply"], sha["sched2"]),
+        ("pending", "landed", ["reverse-apply"], "sched2", []),
         # its origin was reverted upstream: no evidence, it still applies
-        (P[4], "applies", [], None),
+        ("backport", "applies", [], None, []),
         # context from the stable-only fix that 32.0.0 lacks: the 3-way carry takes it
-        (P[5], "applies", [], None),
-        (P[6], "conflicts", [], None),
+        ("pending", "applies", [], None, []),
+        ("pending", "conflicts", [], None, ["nova/api.py"]),
+    ]  # fmt: skip
+    subjects = [
+        "Count cores in quota", "Retry network calls", "Validate the volume size",
+        "Weigh and filter hosts", "Add a console banner", "Log volume detach",
+        "Name the boot log",
+    ]  # fmt: skip
+    assert data["patches"] == [
+        {
+            "name": name,
+            "file": f"{name}.patch",
+            "subject": subject,
+            "status": status,
+            "state": state,
+            "evidence": evidence,
+            "upstream_commit": sha[upstream] if upstream else None,
+            "conflicts": conflicts,
+            "similar": None,
+        }
+        for name, subject, (status, state, evidence, upstream, conflicts) in zip(
+            P, subjects, rows, strict=True
+        )
     ]
-    assert data["patches"][6]["conflicts"] == ["nova/api.py"]
     assert data["left_behind"] == expected_left_behind(sha)
 
 
