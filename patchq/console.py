@@ -41,8 +41,14 @@ def printable(text: str) -> str:
 def stdout_console() -> Console:
     from rich.console import Console
 
+    class PipeAwareConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # rich exits 1 itself; the CLI's own handler ends quietly, like any closed pipe.
+            self.quiet = True
+            raise BrokenPipeError
+
     tty = sys.stdout.isatty()
-    return Console(
+    return PipeAwareConsole(
         file=sys.stdout,
         no_color=not color_enabled(sys.stdout),
         highlight=False,

@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from patchq.errors import ConfigError
+
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write via a temp file in the same directory, fsync it, rename it over `path`."""
@@ -35,3 +37,20 @@ def fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def write_output(target: Path, data: bytes, *, shown: str, flag: str = "--output") -> None:
+    """Write a command's --output FILE atomically. `shown` is FILE as the user gave it. A
+    missing directory is refused, never created: a typo must not grow a directory tree."""
+    if not shown or target.is_dir():
+        raise ConfigError(f"{flag} {shown}: is a directory: give a file name")
+    blocker = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise ConfigError(f"cannot write {flag} {shown}: {blocker} is a file, not a directory")
+    if not target.parent.is_dir():
+        parent = Path(shown).parent
+        raise ConfigError(f"{flag} {shown}: directory {parent} does not exist: create it first")
+    try:
+        atomic_write(target, data)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {flag} {shown}: {exc.strerror or exc}") from None

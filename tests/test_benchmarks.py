@@ -7,9 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import pytest
+
+from tests.builders import REPO_ROOT
+
+ROOT = REPO_ROOT
 
 
+@pytest.mark.slow
 def test_quick_benchmark_runs_and_checks_its_results(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--json",

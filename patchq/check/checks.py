@@ -12,108 +12,34 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from patchq.check import synced
+from patchq.check import upstream as check_upstream
+from patchq.check.findings import (
+    AGAINST_CHECKS,
+    CHECKS,
+    ERROR,
+    NEEDS_UPSTREAM,
+    POLICY_KEYS,
+    SERIES_FILE,
+    WARNING,
+    Check,
+    Entry,
+    Finding,
+    Inputs,
+    Report,
+    error,
+)
 from patchq.errors import ConfigError
 from patchq.patches import patchfile
 from patchq.series import io as series
 from patchq.series.model import Patch, Series, Status
 from patchq.series.workspace import Workspace
-
-ERROR, WARNING, SKIPPED = "error", "warning", "skipped"
-
-CHECKS = {
-    "PQ001": "series.yaml is valid (schema, types, unknown keys, policy)",
-    "PQ002": "every listed patch file exists",
-    "PQ003": "every file in patches/ is listed in the series",
-    "PQ004": "every patch file parses as a patch",
-    "PQ005": "no change is carried twice (equal patch-id)",
-    "PQ006": "metadata required by the status (and policy) is present",
-    "PQ007": "base_commit is what base resolves to",
-    "PQ008": "the series applies to base",
-    "PQ009": "no patch has already landed in --against REF",
-    "PQ010": "no patch conflicts with --against REF",
-    "PQ011": "no pending patch is older than policy max_pending_days",
-    "PQ012": "no patch is carried longer than policy max_carried_releases",
-    "PQ013": "moving to --against REF loses no commit of the base (a warning)",
-}
-# Checks that judge each patch (one JUnit testcase per patch); the others judge the series.
-PER_PATCH = frozenset(
-    {"PQ002", "PQ004", "PQ005", "PQ006", "PQ008", "PQ009", "PQ010", "PQ011", "PQ012"}
-)
-NEEDS_UPSTREAM = ("PQ005", "PQ007", "PQ008", "PQ009", "PQ010", "PQ013")
-AGAINST_CHECKS = ("PQ009", "PQ010", "PQ013")  # only with --against REF
-POLICY_KEYS = ("require_owner", "max_pending_days", "max_carried_releases", "ignore", "warn")
-SERIES_FILE = series.SERIES_FILE
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem (or one skipped check); `file` is relative to the series directory."""
-
-    id: str
-    severity: str  # ERROR | WARNING | SKIPPED
-    patch: str | None
-    file: str
-    line: int | None
-    message: str
-
-    def as_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-@dataclass(frozen=True)
-class Report:
-    findings: tuple[Finding, ...]
-    checks: tuple[str, ...]  # ids that ran or were skipped, sorted
-    patches: tuple[str, ...]  # listed patch files, in series order
-
-    @property
-    def failed(self) -> bool:
-        return any(f.severity == ERROR for f in self.findings)
-
-    def counts(self) -> dict[str, int]:
-        out = {ERROR: 0, WARNING: 0, SKIPPED: 0}
-        for finding in self.findings:
-            out[finding.severity] += 1
-        return out
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A `patches:` entry as written, even when validation rejected its metadata."""
-
-    index: int
-    file: str
-    patch: Patch | None  # None when series.yaml validation rejected the entry
-    raw: bytes | None  # None when the file is missing or unreadable
-    parsed: patchfile.PatchFile | None  # None when it is not a patch
-
-    @property
-    def rel(self) -> str:
-        return f"{series.PATCHES_DIR}/{self.file}"
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """Everything the checks read, loaded once."""
-
-    ws: Workspace
-    series: Series | None
-    raw: dict[str, Any]  # series.yaml as plain data, for what validation rejected
-    entries: tuple[Entry, ...]
-    lines: Callable[[Sequence[str | int]], int | None]
-    policy: dict[str, Any]
-    today: dt.date
-
-
-Check = Callable[["Inputs"], Iterator[Finding]]
-
 
 # -- running ----------------------------------------------------------------------------
 
@@ -126,8 +52,6 @@ def run(
     today: dt.date | None = None,
 ) -> Report:
     """Run every check on the series in `ws`; ConfigError only when nothing can be said."""
-    from patchq.check import upstream as check_upstream
-
     findings: list[Finding] = []
     loaded = _load(ws, findings, today or dt.date.today())
     if loaded is None:
@@ -136,8 +60,14 @@ def run(
     wanted = [c for c in CHECKS if c not in ignore]
     if against is None:
         wanted = [c for c in wanted if c not in AGAINST_CHECKS]
-    unset = {"PQ011": "max_pending_days", "PQ012": "max_carried_releases"}
+    unset = {
+        "PQ011": "max_pending_days",
+        "PQ012": "max_carried_releases",
+        "PQ016": "max_sync_age_days",
+    }
     wanted = [c for c in wanted if c not in unset or unset[c] in loaded.policy]
+    if not synced.anything_synced(loaded.series):
+        wanted = [c for c in wanted if c != "PQ015"]  # it judges what `patchq sync` recorded
     for check_id, local in LOCAL_CHECKS.items():
         if check_id in wanted:
             findings.extend(local(loaded))
@@ -156,16 +86,6 @@ def run(
         key=lambda f: (order.get(f.patch or "", len(order)), f.patch or "", f.id, f.line or 0)
     )
     return Report(tuple(findings), tuple(wanted), tuple(e.file for e in loaded.entries))
-
-
-def error(check_id: str, patch: str | None, file: str, line: int | None, message: str) -> Finding:
-    return Finding(check_id, ERROR, patch, file, line, message)
-
-
-def skipped(check_id: str, reason: str) -> Finding:
-    return Finding(
-        check_id, SKIPPED, None, SERIES_FILE, None, f"{CHECKS[check_id]}: skipped: {reason}"
-    )
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -289,7 +209,7 @@ def _policy_problems(inputs: Inputs) -> list[Finding]:
             problem(key, series.unknown_key(key, POLICY_KEYS, ""))
         elif key == "require_owner" and not isinstance(value, bool):
             problem(key, f"require_owner must be true or false, not {value!r}")
-        elif key in ("max_pending_days", "max_carried_releases") and (
+        elif key in ("max_pending_days", "max_carried_releases", "max_sync_age_days") and (
             isinstance(value, bool) or not isinstance(value, int) or value < 0
         ):
             problem(key, f"{key} must be a whole number >= 0, not {value!r}")
@@ -299,7 +219,7 @@ def _policy_problems(inputs: Inputs) -> list[Finding]:
                 continue
             for item in value:
                 if str(item) not in CHECKS:
-                    problem(key, f"{key}: unknown check id {item!r}; ids run PQ001..PQ013")
+                    problem(key, f"{key}: unknown check id {item!r}; ids run PQ001..PQ016")
                 elif str(item) == "PQ001":
                     problem(key, f"{key}: PQ001 cannot be ignored or made a warning")
     both = _policy_lists(inputs.policy)
@@ -491,10 +411,26 @@ def check_carried_releases(inputs: Inputs) -> Iterator[Finding]:
             )
 
 
+def _valid(inputs: Inputs) -> list[tuple[int, Patch]]:
+    return [(e.index, e.patch) for e in inputs.entries if e.patch is not None]
+
+
+def _findings(inputs: Inputs, problems: Iterable[synced.Problem]) -> Iterator[Finding]:
+    for check_id, patch, where, message in problems:
+        yield error(check_id, patch, SERIES_FILE, inputs.lines(where), message)
+
+
 LOCAL_CHECKS: dict[str, Check] = {
     "PQ003": check_unlisted_files,
     "PQ004": check_parses,
     "PQ006": check_metadata,
     "PQ011": check_pending_age,
     "PQ012": check_carried_releases,
+    "PQ015": lambda inputs: _findings(
+        inputs, synced.review_state(inputs.ws, inputs.series, _valid(inputs))
+    ),
+    "PQ016": lambda inputs: _findings(
+        inputs,
+        synced.sync_age(inputs.policy.get(synced.MAX_SYNC_AGE), _valid(inputs), inputs.today),
+    ),
 }

@@ -10,9 +10,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
-import click
-
-from patchq.check.checks import (
+from patchq.check.findings import (
     CHECKS,
     ERROR,
     PER_PATCH,
@@ -26,12 +24,17 @@ from patchq.check.checks import (
 FORMATS = ("text", "json", "junit", "github")
 # The testcase name of the checks that judge the whole series rather than one patch.
 SERIES_SUBJECT = {"PQ001": SERIES_FILE, "PQ003": "patches/", "PQ007": SERIES_FILE}
-_STYLE = {ERROR: {"fg": "red", "bold": True}, WARNING: {"fg": "yellow"}, SKIPPED: {"dim": True}}
 
 
-def render(report: Report, fmt: str, *, color: bool = False, path_prefix: str = "") -> str:
+def render(
+    report: Report,
+    fmt: str,
+    *,
+    paint: Callable[[str, str], str] | None = None,
+    path_prefix: str = "",
+) -> str:
     renderers: dict[str, Callable[[], str]] = {
-        "text": lambda: text(report, color=color),
+        "text": lambda: text(report, paint=paint),
         "json": lambda: as_json(report),
         "junit": lambda: junit(report),
         "github": lambda: github(report, path_prefix=path_prefix),
@@ -60,18 +63,19 @@ def _plural(count: int, word: str) -> str:
 # -- text -----------------------------------------------------------------------------------
 
 
-def text(report: Report, *, color: bool) -> str:
-    """Findings grouped by patch (series-wide ones first), then the summary line."""
+def text(report: Report, *, paint: Callable[[str, str], str] | None = None) -> str:
+    """Findings grouped by patch (series-wide ones first), then the summary line. `paint`
+    styles a word for a terminal, given its role: "patch" or the finding's severity."""
     groups: dict[str, list[Finding]] = {}
     for finding in report.findings:
         groups.setdefault(finding.patch or SERIES_FILE, []).append(finding)
     lines: list[str] = []
     for name, found in groups.items():
-        lines.append(click.style(name, bold=True) if color else name)
+        lines.append(paint(name, "patch") if paint else name)
         for finding in found:
             label = f"{finding.severity:<7}"
-            if color:
-                label = click.style(label, **_STYLE[finding.severity])  # type: ignore[arg-type]
+            if paint:
+                label = paint(label, finding.severity)
             where = finding.file + (f":{finding.line}" if finding.line else "")
             lines.append(f"  {label} {finding.id}  {where}  {finding.message}")
     lines.append(summary(report))

@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Iterator
 
 from patchq import console
-from patchq.check.checks import SERIES_FILE, WARNING, Entry, Finding, Inputs, error, skipped
+from patchq.check.findings import SERIES_FILE, WARNING, Entry, Finding, Inputs, error, skipped
 from patchq.errors import ConfigError
 from patchq.git import ApplyResult, PrivateIndex, Repo, Sha
 from patchq.status import verdict

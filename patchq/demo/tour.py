@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 from patchq.demo import source as demosrc
-from patchq.errors import ConfigError, PatchqError
+from patchq.errors import ConfigError, ExitCode, PatchqError
 
 STABLE_DIR = "stable-updates"
 
@@ -127,6 +127,17 @@ STEPS: list[Step] = [
     *STABLE_STEPS,
 ]
 
+# Run against a local stand-in for review.opendev.org and Launchpad (review_server.py), which
+# the demo starts and points series.yaml at (upstream.gerrit, upstream.launchpad).
+SYNC_STEPS: tuple[Step, ...] = (
+    Step(
+        "What do Gerrit and Launchpad say now? A dry run prints the changes, writes nothing.",
+        ("sync", "--dry-run"),
+    ),
+    Step("Record them: 0002 merged upstream (and is under review on stable/2025.1).", ("sync",)),
+    Step("The series after the sync.", ("list",)),
+)
+
 QUILT_SERIES = "# Debian's patches for nova\nadd-nova-status-entry-point.patch\n"
 QUILT_PATCH = """\
 Description: Install the nova-status command
@@ -193,9 +204,14 @@ def prepare(target: Path | None) -> Layout:
 
 
 def run_steps(
-    layout: Layout, steps: Sequence[Step], *, say: Callable[[str], None]
+    layout: Layout,
+    steps: Sequence[Step],
+    *,
+    say: Callable[[str], None],
+    invoke: Callable[[list[str]], int],
 ) -> list[tuple[Step, int]]:
-    """Run each step through the real CLI in-process; stop at the first unexpected exit code."""
+    """Run each step through `invoke` (`patchq ARGV` -> exit code: the CLI passes one that
+    runs it in-process); stop at the first unexpected exit code."""
     import shlex
 
     done = []
@@ -206,7 +222,7 @@ def run_steps(
         # (After the command: given before it, the command-level envvar would override it.)
         where = ["-C", str(layout.root / step.where), "--upstream", str(layout.upstream)]
         code = invoke([*step.args, *where])
-        if code == 130:  # interrupted (Ctrl-C): the step already said so
+        if code in (ExitCode.INTERRUPTED, ExitCode.BUG):  # the step already said so
             sys.exit(code)
         if code not in step.ok_codes:
             raise PatchqError(
@@ -217,17 +233,24 @@ def run_steps(
     return done
 
 
-def invoke(argv: list[str]) -> int:
-    """Run `patchq ARGV` in this process; returns its exit code."""
-    import click
+def run_sync_steps(
+    layout: Layout, *, say: Callable[[str], None], invoke: Callable[[list[str]], int]
+) -> list[tuple[Step, int]]:
+    """Start the local review server, point series.yaml at it, and run SYNC_STEPS."""
+    import dataclasses
 
-    from patchq.cli import cli
+    from patchq.demo import review_server
+    from patchq.series.workspace import Workspace
 
-    try:
-        cli.main(args=argv, prog_name="patchq", standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 1
-    return 0
+    with review_server.serve() as url:
+        ws = Workspace(layout.packaging)
+        current = ws.load()
+        upstream = dataclasses.replace(
+            current.upstream, gerrit=url, launchpad=url + review_server.LAUNCHPAD_PATH
+        )
+        ws.save(dataclasses.replace(current, upstream=upstream))
+        say(
+            f"\n# A stand-in for review.opendev.org and Launchpad answers at {url}; the demo "
+            "set upstream.gerrit and upstream.launchpad in series.yaml to it."
+        )
+        return run_steps(layout, SYNC_STEPS, say=say, invoke=invoke)

@@ -372,7 +372,7 @@ class Repo:
             return []
         # Tag each patch with a fake commit line so the output maps back to its input. git
         # patch-id also starts a new patch at a "From <sha>" mbox line, so that line goes.
-        texts = [_quiet_message(_without_mbox_line(t)) for t in texts]
+        texts = [_only_diff(_without_mbox_line(t)) for t in texts]
         joined = b"".join(
             b"commit %040x\n" % (i + 1) + t + (b"" if t.endswith(b"\n") else b"\n")
             for i, t in enumerate(texts)
@@ -385,6 +385,16 @@ class Repo:
         return ids
 
 
+_DIFF_LINE = re.compile(rb"^diff ", re.M)
+
+
+def _only_diff(text: bytes) -> bytes:
+    """The diff alone: patch-id hashes nothing else, and a message line that is a bare sha
+    (OpenStack backports: "Conflicts are due to ... commit\n<sha>") would start a new patch."""
+    match = _DIFF_LINE.search(text)
+    return text[match.start() :] if match else text
+
+
 def commit_object(
     *, tree: Sha, parents: Sequence[Sha], message: str, author: str, committer: str
 ) -> bytes:
@@ -395,18 +405,6 @@ def commit_object(
     if not body.endswith("\n"):
         body += "\n"
     return body.encode("utf-8", "surrogateescape")
-
-
-_PATCH_ID_HEADER_RE = re.compile(rb"^(?=commit |From |[0-9a-f]{40})", re.M)
-
-
-def _quiet_message(raw: bytes) -> bytes:
-    """The text with message lines that `git patch-id` would take for the start of another
-    patch ("commit X", "From X", a bare sha, as in a message that quotes a commit) indented:
-    patch-id reads only the diff, so the id is unchanged and the tags still map back."""
-    at = 0 if raw.startswith(b"diff --git ") else raw.find(b"\ndiff --git ")
-    head, tail = (raw, b"") if at < 0 else (raw[:at], raw[at:])
-    return _PATCH_ID_HEADER_RE.sub(b" ", head) + tail
 
 
 def _without_mbox_line(raw: bytes) -> bytes:

@@ -16,6 +16,7 @@ from pathlib import Path
 from patchq import console
 from patchq.errors import ConfigError
 from patchq.git import Repo, format_patches
+from patchq.imports import provenance
 from patchq.patches import dep3, patchfile, quilt
 from patchq.series.model import CHANGE_ID_RE, Patch, Series, Status, UpstreamLinks
 from patchq.series.workspace import Workspace
@@ -207,7 +208,7 @@ def _incoming(
     """Status and links: DEP-3 fields (the header, or message paragraphs) first, then trailers."""
     parsed = patchfile.parse(data, source=source)
     text = message if message.strip() else parsed.message
-    said = dep3.verdict((fields or dep3.Fields()) + dep3.pseudo_headers(text), text)
+    said = provenance.verdict((fields or dep3.Fields()) + dep3.pseudo_headers(text), text)
     notes: list[str] = []
     change_id = None
     for candidate in _CHANGE_ID_LINE.findall(text):

@@ -1,4 +1,4 @@
-"""Debian DEP-3 patch headers: read the fields, and what they say about a patch's upstream status.
+"""Debian DEP-3 patch headers: read the fields (imports.provenance says what they mean).
 
 A DEP-3 header is a block of `Field: value` lines before the diff (or, in a git commit message, a
 later "pseudo-header" paragraph). The last occurrence of a field wins, as in lintian.
@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-from patchq.series.model import Status
 
 _FIELD_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):[ \t]?(.*)$")
 # Fields that only DEP-3 uses: their presence makes a block a DEP-3 header.
@@ -23,10 +21,6 @@ KNOWN = (
     "reviewed-by",
     "acked-by",
 )
-_COMMIT = re.compile(r"(?:commit[:/]|[?&]id=)([0-9a-f]{7,40})\b")
-_URL = re.compile(r"https?://\S+")
-# OpenStack footers (Closes-Bug: #N) point at Launchpad.
-_LP_FOOTER = re.compile(r"^(?:Closes|Partial|Related)-Bug:\s*#?(\d+)\s*$", re.M | re.I)
 
 
 @dataclass(frozen=True)
@@ -53,16 +47,6 @@ class Fields:
 
     def __add__(self, other: Fields) -> Fields:
         return Fields(self.items + other.items)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What the DEP-3 fields say; `status` is None when they say nothing about it."""
-
-    status: Status | None = None
-    commit: str | None = None
-    review: str | None = None
-    bug: str | None = None
 
 
 def parse_block(lines: list[str]) -> Fields | None:
@@ -104,37 +88,3 @@ def pseudo_headers(message: str) -> Fields:
             known = tuple((k, v) for k, v in block.items if k in KNOWN or k.startswith("bug-"))
             found = found + Fields(known)
     return found
-
-
-def verdict(fields: Fields, message: str = "") -> Verdict:
-    """Map DEP-3 fields to patchq's status and links (docs/series-format.md has the table)."""
-    origin = fields.get("origin") or ""
-    applied = fields.get("applied-upstream")
-    forwarded = fields.get("forwarded")
-    category = origin.split(",", 1)[0].strip().lower() if "," in origin else origin.lower()
-    commit = _first(_COMMIT, origin) or _first(_COMMIT, applied or "")
-    review = None
-    if forwarded and _URL.match(forwarded.strip()):
-        review = forwarded.strip()
-    bugs = fields.bugs
-    bug = bugs[0] if bugs else None
-    if bug is None and (lp := _LP_FOOTER.search(message)):
-        bug = f"https://bugs.launchpad.net/bugs/{lp.group(1)}"
-    status: Status | None = None
-    if category in ("upstream", "backport"):
-        status = Status.BACKPORT
-    elif applied:
-        status = Status.MERGED
-    elif forwarded is not None:
-        word = forwarded.strip().lower()
-        status = {"not-needed": Status.DOWNSTREAM_ONLY, "no": Status.PENDING}.get(
-            word, Status.SUBMITTED
-        )
-    elif bugs and fields.is_dep3:
-        status = Status.SUBMITTED  # DEP-3: a missing Forwarded means "yes" when Bug is set
-    return Verdict(status=status, commit=commit, review=review, bug=bug)
-
-
-def _first(pattern: re.Pattern[str], text: str) -> str | None:
-    match = pattern.search(text)
-    return match.group(1) if match else None

@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from patchq import __version__
-from patchq.errors import ConfigError
-from patchq.fsutil import atomic_write
 from patchq.series.listing import age_days
 from patchq.series.model import STATUSES, Patch, Series
 from patchq.status.verdict import APPLIES, CONFLICTS, LANDED, PatchState, StatusResult
@@ -181,6 +179,21 @@ def patch_row(
         "conflicts": [],
         "similar": None,
         "modified_upstream": False,
+        # What `patchq sync` last read from Gerrit and Launchpad.
+        "review_state": [
+            {
+                key: getattr(change, key)
+                for key in ("branch", "number", "status", "commit", "merged")
+            }
+            for change in links.changes
+        ],
+        "bug_state": None
+        if links.bug_task is None
+        else {
+            key: getattr(links.bug_task, key)
+            for key in ("target", "status", "importance", "fix_released")
+        },
+        "synced": links.synced,
     }
     if verdict is not None:
         row.update(
@@ -302,16 +315,3 @@ def format_for(fmt: str | None, output: Path | None) -> str:
     if output is not None:
         return _SUFFIX_FORMATS.get(output.suffix.lower(), "text")
     return "text"
-
-
-def write(text: str, output: Path) -> None:
-    """Write the report atomically; a missing directory is an error, never created."""
-    parent = output.parent if str(output.parent) else Path(".")
-    if output.is_dir():
-        raise ConfigError(f"--output {output}: is a directory: give a file name")
-    if not parent.is_dir():
-        raise ConfigError(f"--output {output}: directory {parent} does not exist: create it first")
-    try:
-        atomic_write(output, text.encode("utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"--output {output}: cannot write: {exc.strerror or exc}") from None

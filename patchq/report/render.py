@@ -116,6 +116,7 @@ def environment(
         code=lambda text: str(text).replace("`", "'").replace("|", "\\|"),
         short=lambda sha: (sha or "")[:12],
         bar=text_bar,
+        sync_state=sync_state,
     )
     return env
 
@@ -325,7 +326,7 @@ def _text_cells(row: dict[str, Any], *, against: bool) -> list[str]:
         row["owner"] or "",
         "" if row["age_days"] is None else f"{row['age_days']}d",
         "" if row["releases_carried"] is None else str(row["releases_carried"]),
-        _text_links(row["links"]),
+        _text_links(row["links"], row),
     ]
     if against:
         cells += [row["state"] or "", _text_evidence(row)]
@@ -380,9 +381,25 @@ def _heading(title: str) -> RenderableType:
     return Text("\n" + title, style="bold")
 
 
-def _text_links(links: dict[str, Any]) -> str:
+def _text_links(links: dict[str, Any], row: dict[str, Any] | None = None) -> str:
     parts = [links["review"] or links["change_id"], links["bug"], (links["commit"] or "")[:12]]
-    return " ".join(p for p in parts if p)
+    state = sync_state(row) if row is not None else ""
+    return " ".join(p for p in [*parts, state] if p)
+
+
+def sync_state(row: dict[str, Any]) -> str:
+    """What the last `patchq sync` read: 'master MERGED, stable/2025.1 NEW; bug Fix Released
+    (High); synced 2026-12-03', or '' when the patch was never synced."""
+    parts = []
+    if row.get("review_state"):
+        parts.append(", ".join(f"{c['branch']} {c['status']}" for c in row["review_state"]))
+    bug = row.get("bug_state")
+    if bug:
+        importance = f" ({bug['importance']})" if bug["importance"] else ""
+        parts.append(f"bug {bug['status']}{importance}")
+    if row.get("synced"):
+        parts.append(f"synced {row['synced'][:10]}")
+    return "; ".join(parts)
 
 
 def _text_evidence(row: dict[str, Any]) -> str:

@@ -51,9 +51,8 @@ def mark(
     commit = links.get("commit")
     if commit is not None and not COMMIT_RE.match(commit):
         raise ConfigError(f"bad commit '{commit}': expected a hex sha (7 to 40 digits)")
-    new_links = dataclasses.replace(
-        patch.upstream, **{k: v for k, v in links.items() if v is not None}
-    )
+    given: dict[str, Any] = {k: v for k, v in links.items() if v is not None}
+    new_links = dataclasses.replace(patch.upstream, **given)
     changes: dict[str, Any] = {"status": status, "upstream": new_links}
     if reason is not None:
         changes["reason"] = reason
@@ -74,6 +73,29 @@ def drop(current: Series, index: int, *, subject: str, reason: str | None) -> Se
     }
     patches = current.patches[:index] + current.patches[index + 1 :]
     return dataclasses.replace(current, patches=patches, history=(*current.history, entry))
+
+
+class BadMove(ConfigError):
+    """A `move` destination that names no position (the CLI shows it as a usage error)."""
+
+
+def move_target(
+    current: Series, index: int, *, before: str | None, after: str | None, to: int | None
+) -> int:
+    """The 0-based position patch `index` ends at: --to N (1-based), or just before/after
+    another patch (named as series.find_patch names it)."""
+    from patchq.series.io import find_patch
+
+    count = len(current.patches)
+    if to is not None:
+        if not 1 <= to <= count:
+            raise BadMove(f"--to {to}: positions run from 1 to {count}")
+        return to - 1
+    other = find_patch(current, before or after or "")
+    if other == index:
+        raise BadMove("a patch cannot move relative to itself")
+    target = other if before is not None else other + 1
+    return target - 1 if index < target else target
 
 
 def move(current: Series, index: int, target: int) -> Series:

@@ -19,6 +19,7 @@ import yaml
 
 from patchq.errors import ConfigError
 from patchq.fsutil import atomic_write
+from patchq.series import synced
 from patchq.series.model import (
     CHANGE_ID_RE,
     STATUSES,
@@ -33,9 +34,21 @@ SERIES_FILE = "series.yaml"
 PATCHES_DIR = "patches"
 
 TOP_KEYS = ("version", "upstream", "policy", "patches", "history")
-UPSTREAM_KEYS = ("name", "url", "path", "branch", "base", "base_commit")
+# gerrit, project and launchpad: which servers `patchq sync` asks (all optional).
+UPSTREAM_KEYS = (
+    "name",
+    "url",
+    "path",
+    "branch",
+    "base",
+    "base_commit",
+    "gerrit",
+    "project",
+    "launchpad",
+)
 PATCH_KEYS = ("file", "status", "reason", "owner", "added", "upstream")
-LINK_KEYS = ("change_id", "review", "commit", "bug")
+# changes, bug_task, synced, synced_from: what `patchq sync` last read (all optional).
+LINK_KEYS = ("change_id", "review", "commit", "bug", "changes", "bug_task", "synced", "synced_from")
 
 
 @dataclass(frozen=True)
@@ -217,6 +230,9 @@ def _validate_upstream(node: Any, problems: list[Problem]) -> Upstream | None:
         branch=_text(node.get("branch")),
         base=str(node["base"]),
         base_commit=str(node["base_commit"]),
+        gerrit=_text(node.get("gerrit")),
+        project=_text(node.get("project")),
+        launchpad=_text(node.get("launchpad")),
     )
 
 
@@ -299,6 +315,11 @@ def _validate_patch(
                 patch=file,
             )
         )
+    changes, bad_changes = synced.parse_changes(links.get("changes"))
+    bug_task, bad_task = synced.parse_bug_task(links.get("bug_task"))
+    for why in (bad_changes, bad_task):
+        if why is not None:
+            problems.append(Problem((*at, "upstream"), f"{where}upstream: {why}", patch=file))
     added = _text(entry.get("added"))
     if added is not None:
         try:
@@ -330,6 +351,10 @@ def _validate_patch(
             review=_text(links.get("review")),
             commit=_text(links.get("commit")),
             bug=_text(links.get("bug")),
+            changes=changes,
+            bug_task=bug_task,
+            synced=_text(links.get("synced")),
+            synced_from=_text(links.get("synced_from")),
         ),
     )
 

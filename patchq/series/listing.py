@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from patchq import console
 from patchq.series.model import Series
 from patchq.series.workspace import Workspace
 
@@ -43,21 +42,3 @@ def rows(ws: Workspace, current: Series) -> list[dict[str, Any]]:
         }
         out.append(row)
     return out
-
-
-def print_table(table_rows: list[dict[str, Any]]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(box=None, pad_edge=False)
-    for column in ("#", "name", "subject", "status", "age", "upstream"):
-        table.add_column(column, overflow="fold")
-    for row in table_rows:
-        link = upstream_link(row.get("upstream") or {})
-        age = "" if row["age_days"] is None else f"{row['age_days']}d"
-        # Text(): a subject like "Close [/] tag" is data, not rich markup.
-        cells = (row["name"], row["subject"], row["status"], age, link)
-        table.add_row(str(row["position"]), *(Text(console.printable(str(c))) for c in cells))
-    out = console.stdout_console()
-    out.print(table)
-    out.print(f"{len(table_rows)} patches")

@@ -26,6 +26,33 @@ COMMIT_RE = re.compile(r"^[0-9a-f]{7,40}$")
 
 
 @dataclass(frozen=True)
+class ReviewChange:
+    """One Gerrit change carrying the patch's Change-Id; one per branch (written by sync)."""
+
+    branch: str  # master, stable/2025.1
+    number: int
+    status: str  # as Gerrit says it: NEW, MERGED or ABANDONED
+    commit: str | None = None  # the merged commit (MERGED only)
+    merged: str | None = None  # merge time, 2026-03-20T10:02:11Z (MERGED only)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class BugTask:
+    """The Launchpad bug's task for the series' project (written by sync)."""
+
+    target: str  # nova
+    status: str  # New, In Progress, Fix Committed, Fix Released, ...
+    importance: str | None = None
+    fix_released: str | None = None  # 2026-03-25T08:00:00Z
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
 class UpstreamLinks:
     """Where a patch stands upstream; every field optional."""
 
@@ -33,9 +60,23 @@ class UpstreamLinks:
     review: str | None = None  # https://review.opendev.org/c/openstack/nova/+/951234
     commit: str | None = None  # the upstream commit it is, or was picked from
     bug: str | None = None  # https://bugs.launchpad.net/nova/+bug/2101234
+    # What `patchq sync` last read from Gerrit and Launchpad, and when and where from.
+    changes: tuple[ReviewChange, ...] = ()
+    bug_task: BugTask | None = None
+    synced: str | None = None  # 2026-12-03T19:02:11Z
+    synced_from: str | None = None  # https://review.opendev.org
 
-    def as_dict(self) -> dict[str, str]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in self.__dict__.items():
+            if key == "changes":
+                if value:
+                    out[key] = [change.as_dict() for change in value]
+            elif isinstance(value, BugTask):
+                out[key] = value.as_dict()
+            elif value is not None:
+                out[key] = value
+        return out
 
 
 @dataclass(frozen=True)
@@ -72,6 +113,9 @@ class Upstream:
     base_commit: str
     url: str | None = None
     branch: str | None = None  # None: not written in series.yaml, "master" is used
+    gerrit: str | None = None  # review server for sync; None: https://review.opendev.org
+    project: str | None = None  # Gerrit project; None: openstack/<name>
+    launchpad: str | None = None  # Launchpad API root; None: https://api.launchpad.net/1.0
 
     @property
     def trunk(self) -> str:
@@ -85,6 +129,9 @@ class Upstream:
         if self.branch is not None:
             out["branch"] = self.branch
         out.update(base=self.base, base_commit=self.base_commit)
+        for key in ("gerrit", "project", "launchpad"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
         return out
 
 
