@@ -13,6 +13,11 @@ def atomic_write(path: Path, data: bytes) -> None:
     """Write via a temp file in the same directory, fsync it, rename it over `path`."""
     if path.is_symlink():  # renaming over the link would leave its target unchanged
         path = path.resolve()
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # /dev/null, /dev/stdout, a FIFO: renaming over it would replace the device itself
+        with path.open("wb") as stream:
+            stream.write(data)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

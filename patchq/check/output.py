@@ -96,9 +96,18 @@ def as_json(report: Report) -> str:
 def junit(report: Report) -> str:
     """One testcase per (check, patch); a failure per failed testcase, skipped for skips."""
     suites = ET.Element("testsuites", name="patchq check")
-    suite = ET.SubElement(suites, "testsuite", name="patchq check")
+    counts = junit_suite(suites, report, name="patchq check")
+    set_counts(suites, counts)
+    return junit_document(suites)
+
+
+def junit_suite(
+    suites: ET.Element, report: Report, *, name: str, prefix: str = ""
+) -> dict[str, int]:
+    """Add one <testsuite> for `report` (file attributes start with `prefix`); its counts."""
+    suite = ET.SubElement(suites, "testsuite", name=name)
     placed: set[int] = set()
-    counts = {"tests": 0, "failures": 0, "skipped": 0}
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for check_id in report.checks:
         subjects = report.patches if check_id in PER_PATCH else (SERIES_SUBJECT[check_id],)
         for subject in subjects:
@@ -108,16 +117,21 @@ def junit(report: Report) -> str:
                 if f.id == check_id and _belongs(f, subject, per_patch=check_id in PER_PATCH)
             ]
             placed.update(i for i, _ in found)
-            _testcase(suite, check_id, subject, [f for _, f in found], counts)
+            _testcase(suite, check_id, subject, [f for _, f in found], counts, prefix)
     for i, finding in enumerate(report.findings):
         if i not in placed:  # e.g. a skipped per-patch check in a series with no patches
-            _testcase(suite, finding.id, finding.patch or finding.file, [finding], counts)
-    for element in (suites, suite):
-        element.set("tests", str(counts["tests"]))
-        element.set("failures", str(counts["failures"]))
-        element.set("errors", "0")
-        element.set("skipped", str(counts["skipped"]))
-        element.set("time", "0")
+            _testcase(suite, finding.id, finding.patch or finding.file, [finding], counts, prefix)
+    set_counts(suite, counts)
+    return counts
+
+
+def set_counts(element: ET.Element, counts: dict[str, int]) -> None:
+    for key in ("tests", "failures", "errors", "skipped"):
+        element.set(key, str(counts.get(key, 0)))
+    element.set("time", "0")
+
+
+def junit_document(suites: ET.Element) -> str:
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
@@ -129,7 +143,12 @@ def _belongs(finding: Finding, subject: str, *, per_patch: bool) -> bool:
 
 
 def _testcase(
-    suite: ET.Element, check_id: str, subject: str, found: list[Finding], counts: dict[str, int]
+    suite: ET.Element,
+    check_id: str,
+    subject: str,
+    found: list[Finding],
+    counts: dict[str, int],
+    prefix: str = "",
 ) -> None:
     is_patch = subject not in (SERIES_FILE, "patches/")
     case = ET.SubElement(
@@ -137,7 +156,7 @@ def _testcase(
         "testcase",
         classname=f"patchq.{check_id}",
         name=subject,
-        file=f"patches/{subject}" if is_patch else subject,
+        file=prefix + (f"patches/{subject}" if is_patch else subject),
         time="0",
     )
     counts["tests"] += 1
@@ -170,22 +189,22 @@ def github(report: Report, *, path_prefix: str = "") -> str:
     command = {ERROR: "error", WARNING: "warning", SKIPPED: "notice"}
     lines = []
     for finding in report.findings:
-        props = [f"file={_escape_property(path_prefix + finding.file)}"]
+        props = [f"file={escape_property(path_prefix + finding.file)}"]
         if finding.line:
             props.append(f"line={finding.line}")
-        props.append(f"title={_escape_property(finding.id)}")
-        message = _escape_data(finding.message)
+        props.append(f"title={escape_property(finding.id)}")
+        message = escape_data(finding.message)
         lines.append(f"::{command[finding.severity]} {','.join(props)}::{message}")
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
 
 
-def _escape_data(value: str) -> str:
+def escape_data(value: str) -> str:
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _escape_property(value: str) -> str:
-    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+def escape_property(value: str) -> str:
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
 def repo_prefix(root: Path) -> str:

@@ -98,53 +98,66 @@ def list_(ctx: Context, fmt: str) -> None:
 
 @click.command()
 @click.argument("name")
-@click.argument("status")
+@click.argument("status", required=False)
 @click.option("--review", metavar="URL", help="Gerrit change URL.")
 @click.option("--change-id", metavar="ID", help="Gerrit Change-Id (I + 40 hex).")
 @click.option("--commit", metavar="SHA", help="Upstream commit it is or came from.")
 @click.option("--bug", metavar="URL", help="Launchpad bug URL.")
 @click.option("--reason", metavar="TEXT", help="Why it is carried.")
 @click.option("--owner", metavar="O", help="Who looks after it.")
+@click.option("--subject", metavar="TEXT", help="Rewrite the subject in the patch file.")
 @global_options
 @pass_ctx
 def mark(
     ctx: Context,
     name: str,
-    status: str,
+    status: str | None,
     review: str | None,
     change_id: str | None,
     commit: str | None,
     bug: str | None,
     reason: str | None,
     owner: str | None,
+    subject: str | None,
 ) -> None:
-    """Set a patch's upstream STATUS and links.
+    """Set a patch's upstream STATUS and links, or fix its subject.
 
-    STATUS is one of pending, submitted, merged, backport, rejected, downstream-only.
-    NAME is a file name, a name without .patch, or a 1-based position.
+    STATUS is one of pending, submitted, merged, backport, rejected, downstream-only; without
+    it the status stays. NAME is a file name, a name without .patch, the start of one name, or
+    a 1-based position.
 
     \b
     Example:
       patchq mark 3 submitted --review https://review.opendev.org/c/openstack/nova/+/951234
+      patchq mark 2 --subject "[OVN] Allow multiple values in DHCPv4/v6 options"
     """
     from patchq.series import edit
     from patchq.series import io as series
 
+    links = {"review": review, "change_id": change_id, "commit": commit, "bug": bug}
+    changes = [*links.values(), reason, owner]
+    if status is None and subject is None and all(v is None for v in changes):
+        raise click.UsageError("give a STATUS, --subject TEXT, or a link/--reason/--owner to set")
     ws = ctx.workspace()
     ws.refuse_during_rebase("mark")
     with ws.lock():
         current = ws.load()
         index = series.find_patch(current, name)
+        patch = current.patches[index]
         new = edit.mark(
             current,
             index,
-            status=edit.parse_status(status),
-            links={"review": review, "change_id": change_id, "commit": commit, "bug": bug},
+            status=edit.parse_status(status) if status is not None else patch.status,
+            links=links,
             reason=reason,
             owner=owner,
         )
-        ws.save(new)
-    console.info(f"{current.patches[index].file}: {status}")
+        if subject is not None:
+            ws.write_patch(patch.file, edit.retitle(ws.patch_path(patch.file), subject))
+        if new != current:
+            ws.save(new)
+    done = [str(new.patches[index].status)] + ([f"subject {subject!r}"] if subject else [])
+    console.info(f"{patch.file}: {', '.join(done)}")
 
 
 @click.command()
@@ -157,7 +170,7 @@ def drop(ctx: Context, name: str, reason: str | None) -> None:
 
     \b
     Example:
-      patchq drop 0004-Fix-rbd-timeout --reason "fixed differently upstream"
+      patchq drop 0007-vnc --reason "fixed differently upstream"
     """
     from patchq.series import edit
     from patchq.series import io as series
@@ -187,7 +200,7 @@ def move(ctx: Context, name: str, before: str | None, after: str | None, to: int
 
     \b
     Example:
-      patchq move 0007-Add-rbd-timeout --before 2
+      patchq move 0005-Default --before 2
     """
     from patchq.series import edit
     from patchq.series import io as series
@@ -297,6 +310,7 @@ def demo(click_ctx: click.Context, directory: str | None) -> None:
     runner = in_process(click_ctx.find_root().command)
     tour.run_steps(layout, tour.STEPS, say=click.echo, invoke=runner)
     tour.run_sync_steps(layout, say=click.echo, invoke=runner)
+    tour.run_steps(layout, tour.DISTRIBUTION_STEPS, say=click.echo, invoke=runner)
     click.echo(f"\n# Done. Explore: cd {layout.packaging} && patchq list")
 
 
@@ -418,6 +432,8 @@ def rebase(
 
 # == report (issue 5) ======================================================================
 
+JOBS_HELP = "With several DIRs: series run N at a time (default: the number of cores)."
+
 
 @click.command()
 @click.option(
@@ -440,22 +456,51 @@ def rebase(
     type=click.Path(path_type=Path),
     help="Render your own jinja2 template (HTML-escaped when FILE ends .html[.j2]).",
 )
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help=JOBS_HELP)
+@click.option("--merge", is_flag=True, help="Aggregate report JSON files (no clones needed).")
+@click.argument("paths", nargs=-1, metavar="[DIR... | --merge FILE.json...]")
 @global_options
 @pass_ctx
 def report(
-    ctx: Context, fmt: str | None, output: Path | None, against: str | None, template: Path | None
+    ctx: Context,
+    fmt: str | None,
+    output: Path | None,
+    against: str | None,
+    template: Path | None,
+    jobs: int | None,
+    merge: bool,
+    paths: tuple[str, ...],
 ) -> None:
     """Publish the carried-patch report: status, age, links, what landed, carried per release.
+
+    With several series DIRs (or --merge and the JSON reports they made), one report of the
+    whole distribution (docs/report.md).
 
     \b
     Example:
       patchq report --format html --output report.html
       patchq report --format markdown --against 32.0.0 > carried.md
       patchq report --format json | jq '.summary'
+      patchq report --against stable/2025.2 -o distro.html nova/ neutron/ cinder/
+      patchq report --merge reports/*.json --format html -o distro.html
     """
     from patchq.report import build as reporting
     from patchq.report import render as report_render
 
+    if merge or len(paths) > 1:
+        from patchq.cli import fleet
+
+        fleet.report_many(
+            ctx,
+            paths,
+            merge=merge,
+            fmt=fmt,
+            output=output,
+            against=against,
+            template=template,
+            jobs=jobs,
+        )
+        return
     if template is not None and fmt in ("json", "text"):
         raise click.UsageError(f"--template renders its own output: drop --format {fmt}")
     chosen = reporting.format_for(fmt, output)
@@ -463,7 +508,7 @@ def report(
     if ctx.directory:  # "as if started in DIR": relative paths are relative to DIR
         output = ctx.start / output if output is not None else None
         template = ctx.start / template if template is not None else None
-    ws, current = series_for(ctx)
+    ws, current = series_for(ctx, *paths)
     if output is not None:
         ws.refuse_as_output(output)
     if ws.rebase_in_progress():
@@ -509,23 +554,46 @@ def _status_against(ws: Workspace, current: Series, against: str) -> StatusResul
     is_flag=True,
     help="Exit 2 when the upstream clone is missing instead of skipping its checks.",
 )
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help=JOBS_HELP)
+@click.argument("paths", nargs=-1, metavar="[DIR]...")
 @global_options
 @pass_ctx
 def check(
-    ctx: Context, against: str | None, fmt: str, output: str | None, require_upstream: bool
+    ctx: Context,
+    against: str | None,
+    fmt: str,
+    output: str | None,
+    require_upstream: bool,
+    jobs: int | None,
+    paths: tuple[str, ...],
 ) -> None:
     """Run every check on the series (the CI gate); exit 1 when one fails.
 
-    Checks PQ001-PQ016 are listed in docs/ci.md. Warnings and skipped checks do not fail.
+    Checks PQ001-PQ017 are listed in docs/ci.md. Warnings and skipped checks do not fail.
+    With several series DIRs: a verdict per project, one JUnit file, exit 1 if any fails.
 
     \b
     Example:
       patchq check --against origin/master --format junit --output patchq-junit.xml
+      patchq check --against origin/master --format junit --output junit.xml nova/ neutron/
     """
     from patchq.check import checks
     from patchq.check import output as check_output
 
-    ws = ctx.workspace()
+    if len(paths) > 1:
+        from patchq.cli import fleet
+
+        fleet.check_many(
+            ctx,
+            paths,
+            against=against,
+            fmt=fmt,
+            output=output,
+            require_upstream=require_upstream,
+            jobs=jobs,
+        )
+        return
+    ws = ctx.workspace(*paths)
     if output:
         ws.refuse_as_output(ctx.start / output)
     report = checks.run(ws, against=against, require_upstream=require_upstream)
@@ -639,16 +707,17 @@ def propose(ctx: Context, name: str, branch: str, push_remote: str | None) -> No
                     f"then: patchq mark {proposal.patch.name} submitted --review URL"
                 )
                 return
-            summary = remote.push(
+            summary, said = remote.push(
                 repo.path,
                 remote=push_remote,
                 source=proposal.ref,
                 target=f"refs/for/{branch}",
             )
-        ws.save(proposing.mark_submitted(updated, proposal))
+        review = proposing.review_url(said)
+        ws.save(proposing.mark_submitted(updated, proposal, review=review))
     click.echo(
         f"pushed {proposal.short_ref} to {push_remote} refs/for/{branch} ({summary}); "
-        f"{proposal.patch.file} is now submitted"
+        f"{proposal.patch.file} is now submitted" + (f", review {review}" if review else "")
     )
 
 

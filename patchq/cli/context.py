@@ -37,10 +37,12 @@ class Context:
 
         return find_root(self.start)
 
-    def workspace(self) -> Workspace:
-        from patchq.series.workspace import Workspace
+    def workspace(self, directory: str | None = None) -> Workspace:
+        """The series in the working directory, or in `directory` (relative to it)."""
+        from patchq.series.workspace import Workspace, find_root
 
-        return Workspace(self.root, upstream_override=self.upstream)
+        root = find_root(self.start / directory) if directory else self.root
+        return Workspace(root, upstream_override=self.upstream)
 
 
 def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
@@ -99,7 +101,7 @@ def global_options(func: Any) -> Any:
             is_flag=True,
             expose_value=False,
             callback=_set_global,
-            help="Show every git command patchq runs.",
+            help="Show every git command and HTTP request patchq runs.",
         ),
     ]
     for option in reversed(options):
@@ -110,8 +112,8 @@ def global_options(func: Any) -> Any:
 pass_ctx = click.make_pass_decorator(Context)
 
 
-def series_for(ctx: Context) -> tuple[Workspace, Series]:
-    ws = ctx.workspace()
+def series_for(ctx: Context, directory: str | None = None) -> tuple[Workspace, Series]:
+    ws = ctx.workspace(directory)
     return ws, ws.load()
 
 

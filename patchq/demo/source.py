@@ -267,7 +267,12 @@ def _data(text: str) -> bytes:
 
 
 def fast_import_stream(
-    commits: tuple[Commit, ...], *, ref: str, tree: dict[str, str], parent: str | None
+    commits: tuple[Commit, ...],
+    *,
+    ref: str,
+    tree: dict[str, str],
+    parent: str | None,
+    project: str = "nova",
 ) -> bytes:
     """A `git fast-import` stream that writes `commits` (and their tags) on `ref`."""
     out: list[bytes] = []
@@ -286,7 +291,7 @@ def fast_import_stream(
         if commit.tag:
             out.append(f"tag {commit.tag}\nfrom :{index + 1}\n".encode())
             out.append(f"tagger {RELEASE_BOT} {commit.when + 7200} +0000\n".encode())
-            out.append(_data(f"nova {commit.tag}\n"))
+            out.append(_data(f"{project} {commit.tag}\n"))
         current = new
     return b"".join(out) + b"done\n"
 

@@ -7,20 +7,24 @@ Layout of the demo directory:
     packaging/         series.yaml + patches/, a copy of patchq/example/ (upstream.path: ../nova)
     debian/patches/    a small quilt series the demo imports
     stable-updates/    a second series, on 31.0.1, that the tour moves to 32.0.0 (--dry-run)
+    oslo.config/, oslo.config-packaging/   a tiny second project, for the distribution report
 
 To add a command to the tour, add one Step to STEPS (later issues: status, rebase, report).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from patchq.demo import second
 from patchq.demo import source as demosrc
 from patchq.errors import ConfigError, ExitCode, PatchqError
 
@@ -34,7 +38,8 @@ class Step:
     say: str
     args: tuple[str, ...]
     ok_codes: tuple[int, ...] = (0,)  # status/check exit 1 when they find something
-    where: str = "packaging"  # the directory of the demo it runs in
+    at_root: bool = False  # run in the demo directory, each series with its own clone
+    where: str = "packaging"  # the directory of the demo it runs in (unless at_root)
 
 
 # The tour of the foundation commands (issue 2); tests check the series they leave behind.
@@ -138,6 +143,15 @@ SYNC_STEPS: tuple[Step, ...] = (
     Step("The series after the sync.", ("list",)),
 )
 
+# The tour ends with the whole distribution: this nova and a tiny second project (second.py).
+DISTRIBUTION_STEPS: tuple[Step, ...] = (
+    Step(
+        "The whole distribution: this nova and a tiny oslo.config series, one report.",
+        ("report", "packaging", f"{second.NAME}-packaging"),
+        at_root=True,
+    ),
+)
+
 QUILT_SERIES = "# Debian's patches for nova\nadd-nova-status-entry-point.patch\n"
 QUILT_PATCH = """\
 Description: Install the nova-status command
@@ -174,6 +188,14 @@ class Layout:
     def quilt(self) -> Path:
         return self.root / "debian" / "patches"
 
+    @property
+    def second_upstream(self) -> Path:
+        return self.root / second.NAME
+
+    @property
+    def second_packaging(self) -> Path:
+        return self.root / f"{second.NAME}-packaging"
+
 
 def example_dir() -> Path:
     """The example series shipped inside the package (also the repository's top level)."""
@@ -200,6 +222,7 @@ def prepare(target: Path | None) -> Layout:
     layout.quilt.mkdir(parents=True)
     (layout.quilt / "series").write_text(QUILT_SERIES)
     (layout.quilt / "add-nova-status-entry-point.patch").write_text(QUILT_PATCH)
+    second.build(layout.second_upstream, layout.second_packaging)
     return layout
 
 
@@ -221,7 +244,10 @@ def run_steps(
         # --upstream: a PATCHQ_UPSTREAM in the caller's environment must not redirect the tour.
         # (After the command: given before it, the command-level envvar would override it.)
         where = ["-C", str(layout.root / step.where), "--upstream", str(layout.upstream)]
-        code = invoke([*step.args, *where])
+        if step.at_root:  # every series finds its own clone through its upstream.path
+            where = ["-C", str(layout.root)]
+        with _without_env("PATCHQ_UPSTREAM" if step.at_root else None):
+            code = invoke([*step.args, *where])
         if code in (ExitCode.INTERRUPTED, ExitCode.BUG):  # the step already said so
             sys.exit(code)
         if code not in step.ok_codes:
@@ -231,6 +257,16 @@ def run_steps(
             )
         done.append((step, code))
     return done
+
+
+@contextmanager
+def _without_env(name: str | None) -> Iterator[None]:
+    saved = os.environ.pop(name, None) if name else None
+    try:
+        yield
+    finally:
+        if name and saved is not None:
+            os.environ[name] = saved
 
 
 def run_sync_steps(

@@ -60,8 +60,8 @@ def render_template_file(model: dict[str, Any], template: Path) -> str:
     except jinja2.TemplateError as exc:
         raise ConfigError(
             f"--template {_where(template, exc)}: {str(exc.message or exc).rstrip('.')}: "
-            "it can use `report` "
-            "(see docs/report-schema.md) and `chart_svg`"
+            "it can use `report` (its fields are what `patchq report --format json` prints) "
+            "and `chart_svg`"
         ) from None
     except Exception as exc:  # the template is the user's code: report its bug in one line
         name = type(exc).__name__
@@ -95,12 +95,17 @@ def _package_loader() -> jinja2.BaseLoader:
 
 
 def environment(
-    loader: jinja2.BaseLoader, *, autoescape: bool, sandboxed: bool = False
+    loader: jinja2.BaseLoader,
+    *,
+    autoescape: bool,
+    sandboxed: bool = False,
+    kind: type[jinja2.Environment] | None = None,
 ) -> jinja2.Environment:
     import jinja2
     import jinja2.sandbox
 
-    kind = jinja2.sandbox.SandboxedEnvironment if sandboxed else jinja2.Environment
+    if kind is None:
+        kind = jinja2.sandbox.SandboxedEnvironment if sandboxed else jinja2.Environment
     env = kind(
         loader=loader,
         autoescape=autoescape,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from patchq.series.model import Series
-from patchq.series.workspace import Workspace
+
+if TYPE_CHECKING:  # the report imports age_days; --merge must not pay for git's modules
+    from patchq.series.workspace import Workspace
 
 
 def age_days(added: str | None, today: dt.date | None = None) -> int | None:

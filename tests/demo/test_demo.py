@@ -63,6 +63,14 @@ def test_demo_runs_every_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         ("master", "MERGED"),
         ("stable/2025.1", "NEW"),
     ]
+    # It ends with the distribution: nova (after sync) and the tiny oslo.config, each with its
+    # own clone (PATCHQ_UPSTREAM above does not redirect them).
+    tail = out[out.index("$ patchq report packaging oslo.config-packaging", at) :]
+    assert (
+        "2 projects; 8 patches carried, 3 submitted, 1 merged, 1 rejected, 3 downstream-only"
+        in tail
+    )
+    assert "oslo.config  9.8.0          2" in tail
     # The demo's upstream clone is left as built: master checked out, clean.
     assert git(target / "nova", "status", "--porcelain") == ""
     assert git(target / "nova", "symbolic-ref", "HEAD").strip() == "refs/heads/master"
@@ -90,7 +98,7 @@ def test_foundation_steps_change_the_series(tmp_path: Path) -> None:
         "0006",
         "0007",
         "0008",
-        "0011",
+        "add-",  # the quilt patch keeps its name: add-nova-status-entry-point.patch
     ]
     assert final.patches[1].status is Status.BACKPORT
     assert final.patches[1].upstream.commit == git(target / "nova", "rev-parse", "master~3").strip()
@@ -109,6 +117,7 @@ def test_demo_default_dir_is_new_and_printed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(demo, "STEPS", [])  # the steps are test_demo_runs_every_step's
     result = run("demo")
     assert result.exit_code == 0, result.stderr
     (made,) = tmp_path.glob("patchq-demo-*")

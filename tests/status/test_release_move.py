@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -69,13 +70,16 @@ def series(nova: ReleaseHistory, workdir: Path) -> Path:
     return workdir
 
 
-def status_json(*args: str) -> dict:
+def status_json(*args: str) -> dict[str, Any]:
     result = run("status", "--format", "json", *args)
     assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
 
 
-def behind(sha: dict[str, str], name: str, state: str, subject: str, change: str, up: str | None):
+def behind(
+    sha: dict[str, str], name: str, state: str, subject: str, change: str, up: str | None
+) -> dict[str, Any]:
     return {
         "commit": sha[name],
         "subject": subject,
@@ -85,7 +89,7 @@ def behind(sha: dict[str, str], name: str, state: str, subject: str, change: str
     }
 
 
-def expected_left_behind(sha: dict[str, str]) -> list[dict]:
+def expected_left_behind(sha: dict[str, str]) -> list[dict[str, Any]]:
     return [
         behind(
             sha,
