@@ -330,6 +330,12 @@ def test_check_warns_pq013_for_each_lost_commit(series: Path, nova: ReleaseHisto
         f"31.1.0 has {sha['virt'][:12]} ([stable-only] Fix volume detach on stable) and 32.0.0 "
         "does not: moving to 32.0.0 loses it; carry it as a patch if it must ship"
     )
+    for fmt in ("junit", "github", "text"):  # a series-wide warning in every format
+        shown = run("check", "--against", "32.0.0", "--format", fmt)
+        assert shown.exit_code == 1, (fmt, shown.stderr)
+        assert "PQ013" in shown.stdout and sha["virt"][:12] in shown.stdout, fmt
+    junit = run("check", "--against", "32.0.0", "--format", "junit").stdout
+    assert '<testcase classname="patchq.PQ013" name="series.yaml"' in junit  # a warning: no failure
     text = (series / "series.yaml").read_text()
     (series / "series.yaml").write_text(text + "policy:\n  ignore: [PQ013]\n")
     quiet = json.loads(run("check", "--against", "32.0.0", "--format", "json").stdout)
