@@ -3,7 +3,8 @@
 Checks never stop at the first problem: a patch series with ten problems gets ten findings.
 Entries that series.yaml validation rejected are still checked for their file's content, so
 one typo in a patch's metadata does not hide a broken patch file. Checks that need the upstream
-clone (PQ005, PQ007-PQ010) are reported as skipped, with the reason, when it is not available.
+clone (PQ005, PQ007-PQ010, PQ013) are reported as skipped, with the reason, when it is not
+available.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from patchq import console
 from patchq.check import synced
 from patchq.check import upstream as check_upstream
 from patchq.check.findings import (
+    AGAINST_CHECKS,
     CHECKS,
     ERROR,
     NEEDS_UPSTREAM,
@@ -57,7 +59,7 @@ def run(
     ignore, warn = series.policy_lists(loaded.policy)
     wanted = [c for c in CHECKS if c not in ignore]
     if against is None:
-        wanted = [c for c in wanted if c not in ("PQ009", "PQ010")]
+        wanted = [c for c in wanted if c not in AGAINST_CHECKS]
     unset = {
         "PQ011": "max_pending_days",
         "PQ012": "max_carried_releases",

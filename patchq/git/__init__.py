@@ -33,6 +33,7 @@ from patchq.git.export import (
     worktree_remove,
     worktree_tree,
 )
+from patchq.git.history import first_parent_touching, merge_bases
 from patchq.git.index import ApplyResult, PrivateIndex
 from patchq.git.scan import (
     DiffFeed,
@@ -71,10 +72,12 @@ __all__ = [
     "commit_object",
     "commit_raw_diffs",
     "fast_import",
+    "first_parent_touching",
     "format_patch_chain",
     "format_patches",
     "git_argv",
     "init_repo",
+    "merge_bases",
     "path_key",
     "reached_by",
     "rev_list",

@@ -88,6 +88,7 @@ def make_plan(
         outcomes=tuple(outcomes),
         refs=refs,
         upstream=str(repo.path.resolve()),
+        left_behind=assessment.result.left_behind,
     )
     return Plan(state=state, predicted=tuple(v.state for v in verdicts))
 

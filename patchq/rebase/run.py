@@ -34,6 +34,8 @@ from patchq.rebase.report import (
     Report,
     Row,
     landed_detail,
+    left_behind_history,
+    left_behind_lines,
     summary_rows,
 )
 from patchq.rebase.state import (
@@ -293,6 +295,7 @@ def _show_conflict(repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
         rows=summary_rows(state, files),
         finished=False,
         conflict=state.conflict,
+        left_behind=left_behind_lines(state),
     )
 
 
@@ -417,6 +420,8 @@ def _result(
         "refreshed": sum(1 for data in files.values() if data is not None),
         "carried": sum(1 for o in outcomes if o.action == CARRIED),
     }
+    if state.left_behind:
+        entry["left_behind"] = left_behind_history(state)
     return files, entry
 
 
@@ -453,7 +458,12 @@ def _complete(
     _tidy(repo, rdir, refs=state.refs)
     rdir.discard()
     return Report(
-        onto=state.onto, onto_commit=state.onto_commit, rows=rows, finished=True, history=history
+        onto=state.onto,
+        onto_commit=state.onto_commit,
+        rows=rows,
+        finished=True,
+        history=history,
+        left_behind=left_behind_lines(state),
     )
 
 
@@ -486,6 +496,7 @@ def _dry_run(ws: Workspace, repo: Repo, plan: Plan) -> Report:
         finished=conflict is None,
         conflict=conflict,
         dry_run=True,
+        left_behind=left_behind_lines(state),
     )
 
 

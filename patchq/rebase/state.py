@@ -31,6 +31,7 @@ from patchq.errors import ConfigError
 from patchq.fsutil import atomic_write, fsync_dir
 from patchq.series.model import Action
 from patchq.series.workspace import REBASE_STATE, Workspace
+from patchq.status.verdict import LeftBehind
 
 CRASH_ENV = "PATCHQ_TEST_CRASH_AFTER"
 STATE_VERSION = 1
@@ -109,6 +110,7 @@ class RebaseState:
     phase: str = WALKING
     refs: str = ""  # prefix of this rebase's temporary refs
     upstream: str = ""  # absolute path of the upstream clone
+    left_behind: tuple[LeftBehind, ...] = ()  # commits of the old base the new one lacks
 
     @property
     def old_tip(self) -> str:
@@ -143,6 +145,7 @@ class RebaseState:
             phase=data["phase"],
             refs=data["refs"],
             upstream=data["upstream"],
+            left_behind=tuple(LeftBehind(**c) for c in data.get("left_behind") or ()),
         )
 
 

@@ -31,7 +31,7 @@ POLICY_KEYS = (
     "ignore",
     "warn",
 )
-CHECK_IDS = (*(f"PQ{n:03d}" for n in range(1, 13)), "PQ015", "PQ016", "PQ017")
+CHECK_IDS = (*(f"PQ{n:03d}" for n in range(1, 14)), "PQ015", "PQ016", "PQ017")
 
 
 # The words status, rebase, report and check share, spelled once. Their values travel as plain

@@ -51,6 +51,7 @@ class CommitCache:
         self.commits: dict[str, list[Any]] = {}
         self.ranges: dict[str, list[str]] = {}
         self.outcomes: dict[str, list[Any]] = {}
+        self.apart: set[str] = set()  # ranges whose base is not an ancestor of their ref
         self.changed = False
         self._started: dict[tuple[Sha, Sha], Any] = {}  # start(): scans running, not yet read
         self._load()
@@ -74,9 +75,14 @@ class CommitCache:
         self.commits, self.ranges = data["commits"], data["ranges"]
         outcomes = data.get("outcomes")
         self.outcomes = outcomes if isinstance(outcomes, dict) else {}
+        # Files written before "apart" existed kept only ranges whose base is an ancestor.
+        apart = data.get("apart")
+        if isinstance(apart, list) and all(isinstance(k, str) for k in apart):
+            self.apart = set(apart)
 
     def _forget(self) -> None:
         self.commits, self.ranges, self.outcomes, self.changed = {}, {}, {}, True
+        self.apart = set()
 
     def save(self, *, deferred: bool = False) -> None:
         """Write the cache atomically if anything was learned; a failure to write is not an
@@ -88,6 +94,7 @@ class CommitCache:
         data = {"format": FORMAT, "version": VERSION, "commits": dict(self.commits)}
         data["ranges"] = dict(self.ranges)
         data["outcomes"] = dict(list(self.outcomes.items())[-MAX_OUTCOMES:])
+        data["apart"] = sorted(self.apart)
         self.changed = False
         path = self.path
         if deferred:
@@ -113,12 +120,14 @@ class CommitCache:
     ) -> RangeScan:
         """git.scan_range, cached: a range seen before costs no git at all, and a new range
         over known commits costs one `git rev-list`. `on_new` sees each commit scanned from
-        git as it arrives."""
+        git as it arrives. The caller has made sure base and ref share history (the range
+        is kept whether or not base is an ancestor of ref)."""
         key = f"{base}..{ref}"
         known = self.ranges.get(key)
         if known is not None:
             try:
-                return RangeScan([self._scanned(sha) for sha in known], base_is_ancestor=True)
+                commits = [self._scanned(sha) for sha in known]
+                return RangeScan(commits, base_is_ancestor=key not in self.apart)
             except (CorruptCache, KeyError, TypeError, ValueError, IndexError, AttributeError):
                 self._forget()
         if self.commits:
@@ -145,9 +154,10 @@ class CommitCache:
                 None,
             ]
             self.changed = True
-        if ancestor:
-            self.ranges[key] = list(shas)
-            self.changed = True
+        self.ranges[key] = list(shas)
+        if not ancestor:
+            self.apart.add(key)
+        self.changed = True
         by_sha = {c.sha: c for c in fresh}
         try:
             return RangeScan([by_sha.get(s) or self._scanned(s) for s in shas], ancestor)
@@ -157,6 +167,13 @@ class CommitCache:
 
     def knows_range(self, base: Sha, ref: Sha) -> bool:
         return f"{base}..{ref}" in self.ranges
+
+    def scanned(self, sha: str) -> ScannedCommit | None:
+        """What a scan learned of `sha`, if any scan did."""
+        try:
+            return self._scanned(sha)
+        except (CorruptCache, KeyError, TypeError, ValueError, AttributeError):
+            return None
 
     def _scanned(self, sha: str) -> ScannedCommit:
         subject, cids, reverts, paths, _, _ = self.commits[sha]

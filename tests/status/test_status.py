@@ -61,7 +61,15 @@ def test_landed_applies_conflicts(
     assert got["Log-reboots-louder"]["state"] == "applies"
     assert got["Delete-quietly"]["state"] == "conflicts"
     assert got["Delete-quietly"]["conflicts"] == ["README.rst"]
-    assert set(data) == {"base", "base_commit", "against", "against_commit", "patches"}
+    assert set(data) == {
+        "base",
+        "base_commit",
+        "against",
+        "against_commit",
+        "patches",
+        "left_behind",
+    }
+    assert data["left_behind"] == []
     assert set(data["patches"][0]) == {
         "name", "file", "subject", "status", "state", "evidence", "upstream_commit",
         "conflicts", "similar",
@@ -325,8 +333,9 @@ def test_errors_are_one_line_exit_2(
     unrelated = run("status", "--against", "orphan")
     assert unrelated.exit_code == 2
     assert unrelated.stderr == (
-        f"patchq: error: base 1.0 ({rev(upstream, '1.0')[:12]}) is not an ancestor of orphan "
-        f"({rev(upstream, 'orphan')[:12]}) in {clone}: pick a REF that contains the base\n"
+        f"patchq: error: base 1.0 ({rev(upstream, '1.0')[:12]}) and orphan "
+        f"({rev(upstream, 'orphan')[:12]}) share no history in {clone}: pick a REF of the same "
+        "project\n"
     )
     older = run("status", "--against", "1.0~0")
     assert older.exit_code == 0, older.stderr  # base itself: an empty range
