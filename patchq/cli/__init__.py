@@ -61,10 +61,6 @@ class PatchqGroup(click.Group):
             raise  # click's own ways out (Exit and Abort are RuntimeErrors)
         except Exception as exc:
             internal_error(ctx, exc)
-        finally:
-            cache = sys.modules.get("patchq.status.cache")
-            if cache is not None:  # a command's cache write outlives no command
-                cache.wait_for_writes()
 
 
 def os_error_line(exc: OSError) -> str:
@@ -135,6 +131,7 @@ def cli(ctx: click.Context) -> None:
       patchq status --against 32.0.0
       patchq rebase --onto 32.0.0
       patchq report --format html --output report.html
+      patchq export --format debian ../debian/patches
 
     Exit codes: 0 success, 1 the command found what you asked about (conflicts, failed
     checks), 2 usage or configuration error, 3 internal error (a bug), 130 interrupted.
@@ -156,8 +153,8 @@ def main() -> None:
 
 def _exit_now(code: int) -> NoReturn:
     """Leave without the interpreter's teardown (tens of ms of freeing a large heap one object
-    at a time, for nothing): every file and git process patchq opened is closed by now, and
-    the cache writers were joined when the command returned."""
+    at a time, for nothing): every file and git process patchq opened is closed by now (each
+    command closes its Repo, which finishes its deferred cache write)."""
     try:
         sys.stdout.flush()
     except BrokenPipeError:

@@ -28,6 +28,15 @@ def patch_id(repo: Path, rev_or_patch: str | bytes) -> str:
     return git(repo, "patch-id", "--stable", input=rev_or_patch).split()[0]
 
 
+def _rpm_bindings() -> bool:
+    """Whether specfile can load RPM's Python bindings (python3-rpm) here."""
+    try:
+        import specfile  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def test_demo_runs_every_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATCHQ_UPSTREAM", str(tmp_path / "someone-elses-nova"))
     target = tmp_path / "demo"
@@ -44,6 +53,12 @@ def test_demo_runs_every_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert out.index("$ patchq list") < out.index("0001-libvirt-Ret")
     assert "imported 2 patches" in result.stderr and "imported 1 patch " in result.stderr
     assert "dropped 0009-Update-.gitreview-for-stable-2025.1.patch" in result.stderr
+    # The point-release move: 31.0.1 (on stable/2025.1) to 32.0.0, with what it leaves behind.
+    assert (
+        "31.0.1 has 2 commits that 32.0.0 lacks: 1 is in 32.0.0 as another commit, "
+        "1 would be lost:\n  " in out
+    )
+    assert "Update .gitreview for stable/2025.1\nrebase onto 32.0.0 (" in out
     assert f"# Done. Explore: cd {target / 'packaging'} && patchq list" in out
     # The sync steps run against the demo's own local review server: 0002 becomes merged.
     for step in demo.SYNC_STEPS:
@@ -57,6 +72,14 @@ def test_demo_runs_every_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         ("master", "MERGED"),
         ("stable/2025.1", "NEW"),
     ]
+    # nova's story ends with an export into a debian/ dir and a small spec, shown both.
+    for step in demo.EXPORT_STEPS:
+        at = out.index(f"$ patchq {shlex.join(step.args)}\n", at) + 1
+    assert "$ cat ../package/debian/patches/series\n# patchq: begin\n0002-compute-" in out
+    if _rpm_bindings():  # without python3-rpm the rpm step says so and the tour goes on
+        assert "Patch0006:      add-nova-status-entry-point.patch\n" in out
+        assert (target / "package" / "add-nova-status-entry-point.patch").is_file()
+    assert "package/debian/patches: matches" in result.stderr
     # It ends with the distribution: nova (after sync) and the tiny oslo.config, each with its
     # own clone (PATCHQ_UPSTREAM above does not redirect them).
     tail = out[out.index("$ patchq report packaging oslo.config-packaging", at) :]
@@ -147,7 +170,7 @@ def test_upstream_is_deterministic_and_matches_the_example(tmp_path: Path) -> No
     nova = tmp_path / "a"
     assert git(nova, "rev-parse", "31.0.0^{commit}").strip() == example.upstream.base_commit
     assert git(nova, "rev-parse", "32.0.0^{commit}").strip() == first["py310"]
-    assert git(nova, "tag", "--list").split() == ["31.0.0", "32.0.0"]
+    assert git(nova, "tag", "--list").split() == ["31.0.0", "31.0.1", "32.0.0"]
     assert git(nova, "cat-file", "-t", "32.0.0").strip() == "tag"
     stable_msg = git(nova, "log", "-1", "--format=%B", demosrc.STABLE_BRANCH)
     assert f"(cherry picked from commit {first['rebuild_pw']})" in stable_msg
