@@ -181,6 +181,9 @@ def worktree_registered(repo: Repo, path: Path) -> bool:
 def worktree_tree(repo: Repo, worktree: Path) -> Sha:
     """Stage everything in a patchq worktree and return its tree (the user's resolution); the
     objects land in the clone's object store."""
+    # Staged from scratch: a blob the human's own `git add`/`git commit` there wrote went to
+    # the worktree's private object store, which the clone does not see.
+    (worktree / ".git" / "index").unlink(missing_ok=True)
     _in_worktree(repo, worktree, "add", "-A")
     return as_sha(_in_worktree(repo, worktree, "write-tree").stdout.decode())
 
