@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import click
 
 from patchq import console
-from patchq.errors import ExitCode
 from patchq.fsutil import write_output
 
 if TYPE_CHECKING:
@@ -74,8 +73,9 @@ def report_many(
         else:
             write_output(target, text.encode("utf-8"), shown=given)
             console.info(f"wrote {target.resolve()}")
-    if aggregate.failed(model):
-        sys.exit(ExitCode.FOUND)
+    code = aggregate.exit_code(model)
+    if code:
+        sys.exit(code)
 
 
 def check_many(

@@ -606,3 +606,33 @@ def test_merge_needs_nothing_of_git() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_patchq_bug_on_one_series_is_an_error_row_and_exit_3(
+    distro: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # fault injection (-j 1 runs in this process): the report builder fails on neutron only
+    from patchq.report import build as reporting
+
+    real = reporting.build
+
+    def broken(ws: Any, current: Any, **kw: Any) -> dict[str, Any]:
+        if current.upstream.name == "neutron":
+            raise KeyError("boom")
+        return real(ws, current, **kw)
+
+    monkeypatch.setattr(reporting, "build", broken)
+    from click.testing import CliRunner
+
+    from patchq.cli import cli
+
+    # not tests.builders.run, which fails any test that sees exit 3: here it is the point
+    result = CliRunner().invoke(cli, ["report", "--format", "json", "-j", "1", *GOOD])
+    assert result.exit_code == 3 and "Traceback" not in result.stderr
+    data = json.loads(result.stdout)
+    errors = {p["name"]: p["error"] for p in data["projects"]}
+    assert errors == {
+        "glance": None,
+        "neutron": "internal error, please report it: KeyError: 'boom'",
+        "nova": None,
+    }
