@@ -438,6 +438,7 @@ def test_merge_refuses_bad_inputs_with_one_line_naming_the_file(distro: Path) ->
         ),
         (json.dumps([1, 2]), "bad.json: not a patchq report (no schema_version)", ""),
         ("\xff", "bad.json: not valid JSON", ""),
+        ("[" * 100_000 + "]" * 100_000, "bad.json: JSON nested too deeply", ""),
     ]
     for content, start, also in cases:
         bad.write_text(content)
