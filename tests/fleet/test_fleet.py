@@ -439,6 +439,11 @@ def test_merge_refuses_bad_inputs_with_one_line_naming_the_file(distro: Path) ->
         (json.dumps([1, 2]), "bad.json: not a patchq report (no schema_version)", ""),
         ("\xff", "bad.json: not valid JSON", ""),
         ("[" * 100_000 + "]" * 100_000, "bad.json: JSON nested too deeply", ""),
+        (  # a forged report must not smuggle a link patchq itself would never make
+            json.dumps({**data, "upstream": {**data["upstream"], "web_url": "javascript:x()"}}),
+            'bad.json: $.upstream.web_url: "javascript:x()" does not match',
+            "",
+        ),
     ]
     for content, start, also in cases:
         bad.write_text(content)
@@ -468,6 +473,15 @@ def test_schema_accepts_real_output_in_both_validators(distro: Path) -> None:
         {**single, "kind": "other"},
         {**data, "totals": {**data["totals"], "errors": "1"}},
         {**data, "projects": [{**data["projects"][0], "counts": {"carried": 1}}]},
+        {
+            **single,
+            "patches": [
+                {
+                    **single["patches"][0],
+                    "links": {**single["patches"][0]["links"], "review_url": "javascript:alert(1)"},
+                }
+            ],
+        },
     ]
     for document in broken:
         kind = "aggregate" if document.get("kind") == "patchq-aggregate" else "report"
