@@ -80,6 +80,40 @@ def commit_all(path: Path, message: str, clock: Clock) -> None:
     assert proc.returncode == 0, proc.stderr.decode()
 
 
+def fast_commits(
+    path: Path,
+    ref: str,
+    parent: str,
+    commits: list[tuple[str, dict[str, str | bytes | None]]],
+    clock: Clock,
+) -> list[str]:
+    """Each (message, {path: content, or None to delete}) as a commit on `parent`, into `ref`,
+    in one `git fast-import`, dated by `clock` as `commit_all` would; the new shas in order."""
+    env = os.environ
+    author = f"{env['GIT_AUTHOR_NAME']} <{env['GIT_AUTHOR_EMAIL']}>"
+    committer = f"{env['GIT_COMMITTER_NAME']} <{env['GIT_COMMITTER_EMAIL']}>"
+    stream: list[bytes] = []
+    for i, (text, files) in enumerate(commits):
+        date = clock.tick()["GIT_AUTHOR_DATE"]
+        message = (text.rstrip() + "\n").encode()  # what `git commit -m` keeps of it
+        stream += [
+            f"commit {ref}".encode(),
+            f"author {author} {date}".encode(),
+            f"committer {committer} {date}".encode(),
+            f"data {len(message)}".encode(),
+            message,
+            *([f"from {parent}".encode()] if i == 0 else []),
+        ]
+        for name, content in files.items():
+            if content is None:
+                stream.append(f"D {name}".encode())
+                continue
+            data = content.encode() if isinstance(content, str) else content
+            stream += [f"M 100644 inline {name}".encode(), f"data {len(data)}".encode(), data]
+    git(path, "fast-import", "--quiet", "--date-format=raw", input=b"\n".join(stream) + b"\n")
+    return git(path, "rev-list", "--reverse", f"{parent}..{ref}").split()
+
+
 class UpstreamRepo:
     """Verb helpers to build an upstream history: write, commit, tag."""
 
@@ -104,6 +138,13 @@ class UpstreamRepo:
                 self.write(name, content)
         commit_all(self.path, message, self.clock)
         return self.head()
+
+    def commit_many(self, commits: list[tuple[str, dict[str, str | bytes | None]]]) -> list[str]:
+        """`commit` for each (message, files) on the checked-out branch, in one fast-import."""
+        branch = git(self.path, "symbolic-ref", "HEAD").strip()
+        shas = fast_commits(self.path, branch, self.head(), commits, self.clock)
+        git(self.path, "reset", "-q", "--hard")
+        return shas
 
     def tag(self, name: str) -> None:
         git(self.path, "tag", name)
@@ -252,25 +293,10 @@ class SeriesBuilder:
         exported by one `git format-patch`: the same patches, without four git runs each."""
         base = git(self.scratch, "rev-parse", "HEAD").strip()
         ref = "refs/heads/builder-many"
-        env = os.environ
-        author = f"{env['GIT_AUTHOR_NAME']} <{env['GIT_AUTHOR_EMAIL']}>"
-        committer = f"{env['GIT_COMMITTER_NAME']} <{env['GIT_COMMITTER_EMAIL']}>"
-        stream = []
-        for i, (files, subject) in enumerate(commits):
-            date = self.clock.tick()["GIT_AUTHOR_DATE"]
-            message = (subject + "\n").encode()
-            stream += [
-                f"commit {ref}".encode(),
-                f"author {author} {date}".encode(),
-                f"committer {committer} {date}".encode(),
-                f"data {len(message)}".encode(),
-                message,
-                *([f"from {base}".encode()] if i == 0 else []),
-            ]
-            for name, content in files.items():
-                data = content.encode()
-                stream += [f"M 100644 inline {name}".encode(), f"data {len(data)}".encode(), data]
-        git(self.scratch, "fast-import", "--quiet", "--date-format=raw", input=b"\n".join(stream))
+        as_commits: list[tuple[str, dict[str, str | bytes | None]]] = [
+            (subject, {**files}) for files, subject in commits
+        ]
+        fast_commits(self.scratch, ref, base, as_commits, self.clock)
         out = self.scratch.parent / f"{self.scratch.name}-many"
         git(
             self.scratch,
@@ -346,7 +372,10 @@ CONF_RBD = NOVA_CONF.replace(
 )
 CONF_WORKERS = CONF_RBD.replace('"workers": 4', '"workers": 8')
 
-SERIES = [
+# (file, subject, body, {path: content}) for each downstream commit
+Story = list[tuple[str, str, str, dict[str, str | bytes | None]]]
+
+SERIES: Story = [
     (
         P1,
         "Add rbd timeout option",
@@ -365,7 +394,7 @@ SERIES = [
 ]
 
 
-def make_series(upstream: UpstreamRepo, root: Path, series: list | None = None) -> None:
+def make_series(upstream: UpstreamRepo, root: Path, series: Story | None = None) -> None:
     """Commit the downstream patches on a throwaway branch, export them with format-patch into
     root/patches, list them in root/series.yaml (initialised on 1.0), drop the branch."""
     series = SERIES if series is None else series

@@ -41,7 +41,7 @@ def test_quick_benchmark_runs_and_checks_its_results(tmp_path: Path) -> None:
 def test_synthetic_upstream_is_what_it_says(tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
-        from synth import make_upstream
+        from synth import make_upstream  # type: ignore[import-not-found]  # benchmarks/
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
     data = make_upstream(tmp_path / "d", commits=50, patches=6, landed=2, lines=30)

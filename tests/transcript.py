@@ -40,12 +40,13 @@ class Transcript:
 
 
 class Golden:
-    def __init__(self, update: bool) -> None:
+    def __init__(self, update: bool, directory: Path = GOLDEN_DIR) -> None:
         self.update = update
+        self.directory = directory
 
     def check(self, name: str, actual: str) -> None:
         """`actual` must equal tests/golden/NAME.txt (or becomes it, when updating)."""
-        path = GOLDEN_DIR / f"{name}.txt"
+        path = self.directory / f"{name}.txt"
         if self.update:
             path.parent.mkdir(exist_ok=True)
             path.write_text(actual)

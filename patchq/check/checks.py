@@ -217,7 +217,7 @@ def _policy_problems(inputs: Inputs) -> list[Finding]:
                 continue
             for item in value:
                 if str(item) not in CHECKS:
-                    problem(key, f"{key}: unknown check id {item!r}; ids run PQ001..PQ012")
+                    problem(key, f"{key}: unknown check id {item!r}; ids run PQ001..PQ017")
                 elif str(item) == "PQ001":
                     problem(key, f"{key}: PQ001 cannot be ignored or made a warning")
     both = _policy_lists(inputs.policy)

@@ -31,13 +31,14 @@ CHECKS = {
     "PQ012": "no patch is carried longer than policy max_carried_releases",
     "PQ015": "no submitted patch's change is abandoned; no merged one is in the base",
     "PQ016": "the last sync is not older than policy max_sync_age_days",
+    "PQ017": "no subject lost the bracket tags of its upstream commit",
 }
 # Checks that judge each patch (one JUnit testcase per patch); the others judge the series.
 PER_PATCH = frozenset(
     {"PQ002", "PQ004", "PQ005", "PQ006", "PQ008", "PQ009", "PQ010", "PQ011", "PQ012"}
-    | {"PQ015", "PQ016"}
+    | {"PQ015", "PQ016", "PQ017"}
 )
-NEEDS_UPSTREAM = ("PQ005", "PQ007", "PQ008", "PQ009", "PQ010")
+NEEDS_UPSTREAM = ("PQ005", "PQ007", "PQ008", "PQ009", "PQ010", "PQ017")
 POLICY_KEYS = (
     "require_owner",
     "max_pending_days",

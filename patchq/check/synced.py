@@ -70,13 +70,25 @@ def _already_in_base(
     except PatchqError:
         return []
     base = current.upstream.base_commit
-    out = []
+    commits = sorted({item[3] for item in merged})
     with repo:
-        for item in merged:
-            proc = repo.run("merge-base", "--is-ancestor", item[3], base, check=False)
-            if proc.returncode == 0:
-                out.append(item)
-    return out
+        # Two processes for any number of patches: which commits the clone has, then which
+        # of those are not in base (what `rev-list C... ^base` lists).
+        probe = repo.run(
+            "cat-file", "--batch-check", input="\n".join(commits).encode() + b"\n", check=False
+        )
+        known = {
+            line.split()[0]
+            for line in probe.stdout.decode(errors="replace").splitlines()
+            if " commit " in line  # "<sha> missing" for a commit the clone has not fetched
+        }
+        if not known:
+            return []
+        walk = repo.run("rev-list", *sorted(known), f"^{base}", "--", check=False)
+        if walk.returncode != 0:
+            return []
+        outside = set(walk.stdout.decode(errors="replace").split())
+    return [item for item in merged if item[3] in known and item[3] not in outside]
 
 
 def sync_age(limit: object, patches: Sequence[Located], today: dt.date) -> Iterator[Problem]:

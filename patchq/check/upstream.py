@@ -30,6 +30,10 @@ def run(
             repo.resolve_or_fail(against, what="--against")
         if "PQ005" in wanted:
             yield from check_duplicates(inputs, repo)
+        if "PQ017" in wanted:
+            from patchq.check.subjects import check_subjects
+
+            yield from check_subjects(inputs, repo)
         base, base_findings = _base_commit(inputs, repo)
         if "PQ007" in wanted:
             yield from base_findings
@@ -69,7 +73,7 @@ def _diffs(inputs: Inputs) -> list[Entry]:
 def check_duplicates(inputs: Inputs, repo: Repo) -> Iterator[Finding]:
     """PQ005: two patch files carry the same change (equal `git patch-id --stable`)."""
     entries = _diffs(inputs)
-    ids = repo.patch_ids((e.raw or b"") for e in entries)
+    ids = repo.patch_ids((e.parsed.diff if e.parsed else b"") for e in entries)
     first: dict[str, Entry] = {}
     for entry, pid in zip(entries, ids, strict=True):
         if pid is None:
@@ -121,6 +125,18 @@ def _base_commit(inputs: Inputs, repo: Repo) -> tuple[Sha | None, list[Finding]]
 
 def check_applies(inputs: Inputs, repo: Repo, base: Sha) -> Iterator[Finding]:
     """PQ008: every patch applies, in order, to base (3-way merges allowed, as in rebase).
+    One line per failing patch; the last one names the earlier failures, once."""
+    failing = list(_failing_patches(inputs, repo, base))
+    for number, (entry, result) in enumerate(failing):
+        last = number == len(failing) - 1
+        yield _not_applying(
+            inputs, entry, result, number, [e.file for e, _ in failing] if last else []
+        )
+
+
+def _failing_patches(inputs: Inputs, repo: Repo, base: Sha) -> Iterator[tuple[Entry, ApplyResult]]:
+    """The patches that do not apply, in order, each tried with the failing ones before it
+    left out.
 
     The whole series goes through one `git apply` (all or nothing). When that fails, runs of
     1, 2, 4, ... patches are applied from the last failure on (each success moves the private
@@ -130,11 +146,16 @@ def check_applies(inputs: Inputs, repo: Repo, base: Sha) -> Iterator[Finding]:
     """
     assert inputs.series is not None
     entries = _diffs(inputs)
-    files = [inputs.ws.patches_dir / e.file for e in entries]
+    # The diffs alone: git apply would also read a diff quoted in a message as one.
+    scratch = repo.scratch_dir()
+    files = []
+    for number, entry in enumerate(entries):
+        assert entry.parsed is not None
+        files.append(scratch / f"pq008-{number}.diff")
+        files[-1].write_bytes(entry.parsed.diff)
     index = PrivateIndex(repo, repo.commit_info([base])[0].tree)
     if index.apply_all(files):
         return
-    failed: list[str] = []
     low = 0  # entries[:low] are applied to the index, or reported
     with console.progress("checking that the series applies", len(entries)) as bar:
         while low < len(entries):
@@ -152,21 +173,28 @@ def check_applies(inputs: Inputs, repo: Repo, base: Sha) -> Iterator[Finding]:
                     low = middle
                 else:
                     high = middle
-            result = index.apply(entries[low].raw or b"")  # alone, with the 3-way fallback
+            result = index.apply(files[low].read_bytes())  # alone, with the 3-way fallback
             if not result.clean:
-                yield _not_applying(inputs, entries[low], result, failed)
-                failed.append(entries[low].file)
+                yield entries[low], result
             bar.advance()
             low += 1
 
 
-def _not_applying(inputs: Inputs, entry: Entry, result: ApplyResult, failed: list[str]) -> Finding:
+def _not_applying(
+    inputs: Inputs, entry: Entry, result: ApplyResult, earlier: int, names: list[str]
+) -> Finding:
+    """`earlier` failing patches were left out before this one; `names` (on the last finding
+    only) lists every failing patch, once for the whole run."""
     assert inputs.series is not None
     paths = ", ".join(result.conflicts) or result.detail or "see `git apply`"
-    after = f" (after skipping {', '.join(failed)})" if failed else ""
     subject = entry.parsed.subject if entry.parsed else ""
     where = inputs.series.upstream.base
-    message = f"{entry.file} ({subject}) does not apply to {where}{after}: {paths}"
+    message = f"{entry.file} ({subject}) does not apply to {where}: {paths}"
+    if earlier:
+        plural = "es" if earlier > 1 else ""
+        message += f" (checked without the {earlier} failing patch{plural} above)"
+    if len(names) > 1:
+        message += f"; {len(names)} patches do not apply: {', '.join(names)}"
     return error("PQ008", entry.file, entry.rel, None, message)
 
 

@@ -98,53 +98,66 @@ def list_(ctx: Context, fmt: str) -> None:
 
 @click.command()
 @click.argument("name")
-@click.argument("status")
+@click.argument("status", required=False)
 @click.option("--review", metavar="URL", help="Gerrit change URL.")
 @click.option("--change-id", metavar="ID", help="Gerrit Change-Id (I + 40 hex).")
 @click.option("--commit", metavar="SHA", help="Upstream commit it is or came from.")
 @click.option("--bug", metavar="URL", help="Launchpad bug URL.")
 @click.option("--reason", metavar="TEXT", help="Why it is carried.")
 @click.option("--owner", metavar="O", help="Who looks after it.")
+@click.option("--subject", metavar="TEXT", help="Rewrite the subject in the patch file.")
 @global_options
 @pass_ctx
 def mark(
     ctx: Context,
     name: str,
-    status: str,
+    status: str | None,
     review: str | None,
     change_id: str | None,
     commit: str | None,
     bug: str | None,
     reason: str | None,
     owner: str | None,
+    subject: str | None,
 ) -> None:
-    """Set a patch's upstream STATUS and links.
+    """Set a patch's upstream STATUS and links, or fix its subject.
 
-    STATUS is one of pending, submitted, merged, backport, rejected, downstream-only.
-    NAME is a file name, a name without .patch, or a 1-based position.
+    STATUS is one of pending, submitted, merged, backport, rejected, downstream-only; without
+    it the status stays. NAME is a file name, a name without .patch, the start of one name, or
+    a 1-based position.
 
     \b
     Example:
       patchq mark 3 submitted --review https://review.opendev.org/c/openstack/nova/+/951234
+      patchq mark 2 --subject "[OVN] Allow multiple values in DHCPv4/v6 options"
     """
     from patchq.series import edit
     from patchq.series import io as series
 
+    links = {"review": review, "change_id": change_id, "commit": commit, "bug": bug}
+    changes = [*links.values(), reason, owner]
+    if status is None and subject is None and all(v is None for v in changes):
+        raise click.UsageError("give a STATUS, --subject TEXT, or a link/--reason/--owner to set")
     ws = ctx.workspace()
     ws.refuse_during_rebase("mark")
     with ws.lock():
         current = ws.load()
         index = series.find_patch(current, name)
+        patch = current.patches[index]
         new = edit.mark(
             current,
             index,
-            status=edit.parse_status(status),
-            links={"review": review, "change_id": change_id, "commit": commit, "bug": bug},
+            status=edit.parse_status(status) if status is not None else patch.status,
+            links=links,
             reason=reason,
             owner=owner,
         )
-        ws.save(new)
-    console.info(f"{current.patches[index].file}: {status}")
+        if subject is not None:
+            ws.write_patch(patch.file, edit.retitle(ws.patch_path(patch.file), subject))
+        if new != current:
+            ws.save(new)
+    done = [str(new.patches[index].status)] + ([f"subject {subject!r}"] if subject else [])
+    console.info(f"{patch.file}: {', '.join(done)}")
 
 
 @click.command()
@@ -157,7 +170,7 @@ def drop(ctx: Context, name: str, reason: str | None) -> None:
 
     \b
     Example:
-      patchq drop 0004-Fix-rbd-timeout --reason "fixed differently upstream"
+      patchq drop 0007-vnc --reason "fixed differently upstream"
     """
     from patchq.series import edit
     from patchq.series import io as series
@@ -187,7 +200,7 @@ def move(ctx: Context, name: str, before: str | None, after: str | None, to: int
 
     \b
     Example:
-      patchq move 0007-Add-rbd-timeout --before 2
+      patchq move 0005-Default --before 2
     """
     from patchq.series import edit
     from patchq.series import io as series
@@ -555,7 +568,7 @@ def check(
 ) -> None:
     """Run every check on the series (the CI gate); exit 1 when one fails.
 
-    Checks PQ001-PQ016 are listed in docs/ci.md. Warnings and skipped checks do not fail.
+    Checks PQ001-PQ017 are listed in docs/ci.md. Warnings and skipped checks do not fail.
     With several series DIRs: a verdict per project, one JUnit file, exit 1 if any fails.
 
     \b
@@ -693,16 +706,17 @@ def propose(ctx: Context, name: str, branch: str, push_remote: str | None) -> No
                     f"then: patchq mark {proposal.patch.name} submitted --review URL"
                 )
                 return
-            summary = remote.push(
+            summary, said = remote.push(
                 repo.path,
                 remote=push_remote,
                 source=proposal.ref,
                 target=f"refs/for/{branch}",
             )
-        ws.save(proposing.mark_submitted(updated, proposal))
+        review = proposing.review_url(said)
+        ws.save(proposing.mark_submitted(updated, proposal, review=review))
     click.echo(
         f"pushed {proposal.short_ref} to {push_remote} refs/for/{branch} ({summary}); "
-        f"{proposal.patch.file} is now submitted"
+        f"{proposal.patch.file} is now submitted" + (f", review {review}" if review else "")
     )
 
 

@@ -101,7 +101,7 @@ def global_options(func: Any) -> Any:
             is_flag=True,
             expose_value=False,
             callback=_set_global,
-            help="Show every git command patchq runs.",
+            help="Show every git command and HTTP request patchq runs.",
         ),
     ]
     for option in reversed(options):

@@ -158,8 +158,16 @@ def rebase_report(report: RebaseReport) -> None:
     where = f"{report.onto} ({report.onto_commit[:12]})"
     conflict = report.conflict
     if report.dry_run:
-        stop = f"; stops at {conflict.file}" if conflict is not None else ""
-        click.echo(f"rebase onto {where} would give: {tally}{stop}")
+        if conflict is None:
+            click.echo(f"rebase onto {where} would give: {tally}")
+            return
+        after = report.predicted_counts()
+        click.echo(
+            f"rebase onto {where} would give: up to the stop: {tally}; stops at "
+            f"{conflict.file} (conflict); after it, if that patch is skipped: "
+            f"{after[rebase.DROP]} dropped, {after[rebase.CARRY]} carried, "
+            f"{after[rebase.CONFLICT]} conflicting"
+        )
         return
     if conflict is None:
         click.echo(f"rebased onto {where}: {tally}")
@@ -222,15 +230,16 @@ def sync_changes(result: SyncResult, *, dry_run: bool, written: bool, named: boo
         for file, update in rows:
             shown = "" if file == last else file
             last = file
-            table.add_row(Text(shown), update.field, Text(update.before), Text(update.after))
+            cells = (shown, update.field, update.before, update.after)
+            table.add_row(*(Text(console.printable(cell)) for cell in cells))
         out.print(table)
     for o in result.outcomes:
         for flag in o.flags:
-            out.print(Text(f"flag: {o.after.file}: {flag}"), style="bold yellow")
+            out.print(Text(console.printable(f"flag: {o.after.file}: {flag}")), style="bold yellow")
         for note in o.notes:
-            out.print(Text(f"note: {o.after.file}: {note}"))
+            out.print(Text(console.printable(f"note: {o.after.file}: {note}")))
     for file, why in result.skipped if named else []:
-        out.print(Text(f"skipped: {file}: {why}"))
+        out.print(Text(console.printable(f"skipped: {file}: {why}")))
     if result.offline and result.oldest is not None:
         out.print(
             Text(

@@ -366,33 +366,39 @@ class Repo:
         return MergeResult(clean=True, tree=new_tree)
 
     def patch_ids(self, patches: Iterable[bytes]) -> list[str | None]:
-        """`git patch-id --stable` of each patch text, in one process."""
+        """`git patch-id --stable` of each diff (PatchFile.diff, not a whole file: a message
+        may quote a diff), in one process."""
         texts = list(patches)
         if not texts:
             return []
-        # Tag each patch with a fake commit line so the output maps back to its input. git
-        # patch-id also starts a new patch at a "From <sha>" mbox line, so that line goes.
-        texts = [_only_diff(_without_mbox_line(t)) for t in texts]
+        # git patch-id starts a new patch at any line that begins with a sha (bare, or after
+        # "commit ", "From " or "diff-tree "): only the diffs go in, each under a tag line
+        # patchq writes, so no message line can be read as a header.
+        diffs = [diff_only(t) for t in texts]
         joined = b"".join(
-            b"commit %040x\n" % (i + 1) + t + (b"" if t.endswith(b"\n") else b"\n")
-            for i, t in enumerate(texts)
+            b"commit %040x\n" % (i + 1) + d + (b"" if d.endswith(b"\n") else b"\n")
+            for i, d in enumerate(diffs)
+            if d
         )
-        out = self.text("patch-id", "--stable", input=joined)
         ids: list[str | None] = [None] * len(texts)
+        if not joined:
+            return ids
+        out = self.text("patch-id", "--stable", input=joined)
         for line in out.splitlines():
             pid, tag = line.split()
-            ids[int(tag, 16) - 1] = pid
+            number = int(tag, 16) - 1
+            if 0 <= number < len(ids):
+                ids[number] = pid
         return ids
 
 
-_DIFF_LINE = re.compile(rb"^diff ", re.M)
+_FIRST_DIFF = re.compile(rb"^diff ", re.M)
 
 
-def _only_diff(text: bytes) -> bytes:
-    """The diff alone: patch-id hashes nothing else, and a message line that is a bare sha
-    (OpenStack backports: "Conflicts are due to ... commit\n<sha>") would start a new patch."""
-    match = _DIFF_LINE.search(text)
-    return text[match.start() :] if match else text
+def diff_only(diff: bytes) -> bytes:
+    """A diff from its first `diff ` line (what git patch-id reads); b"" when it has none."""
+    found = _FIRST_DIFF.search(diff)
+    return diff[found.start() :] if found is not None else b""
 
 
 def commit_object(
@@ -405,13 +411,6 @@ def commit_object(
     if not body.endswith("\n"):
         body += "\n"
     return body.encode("utf-8", "surrogateescape")
-
-
-def _without_mbox_line(raw: bytes) -> bytes:
-    first, _, rest = raw.partition(b"\n")
-    if first.startswith(b"From ") and first.endswith(b" Mon Sep 17 00:00:00 2001"):
-        return rest
-    return raw
 
 
 _CONFLICT_RE = re.compile(

@@ -67,9 +67,9 @@ def require_remote(path: Path, remote: str) -> None:
         )
 
 
-def push(path: Path, *, remote: str, source: str, target: str) -> str:
-    """`git push REMOTE SOURCE:TARGET`; returns git's one-line summary, raises GitError when
-    the ref was not accepted."""
+def push(path: Path, *, remote: str, source: str, target: str) -> tuple[str, list[str]]:
+    """`git push REMOTE SOURCE:TARGET`: git's one-line summary and the server's `remote:`
+    lines (where Gerrit says the review URL); GitError when the ref was not accepted."""
     import git
 
     require_remote(path, remote)
@@ -77,7 +77,8 @@ def push(path: Path, *, remote: str, source: str, target: str) -> str:
         refspec = f"{source}:{target}"
         console.debug(f"git push --no-verify --porcelain {remote} {refspec}")
         try:
-            infos = repo.remote(remote).push(refspec, no_verify=True)
+            progress = git.RemoteProgress()
+            infos = repo.remote(remote).push(refspec, progress=progress, no_verify=True)
         except git.exc.GitCommandError as exc:
             raise GitError(f"git push {remote} {refspec} failed: {_stderr(exc)}") from None
         failed = git.PushInfo.ERROR | git.PushInfo.REJECTED | git.PushInfo.REMOTE_REJECTED
@@ -87,7 +88,8 @@ def push(path: Path, *, remote: str, source: str, target: str) -> str:
         for info in infos:
             if info.flags & failed:
                 raise GitError(f"git push {remote} {refspec} was refused: {info.summary.strip()}")
-        return str(infos[0].summary).strip()
+        said = [line[len("remote:") :].strip() for line in progress.other_lines]
+        return str(infos[0].summary).strip(), [line for line in said if line]
 
 
 def _stderr(exc: Any) -> str:

@@ -41,6 +41,9 @@ class Incoming:
     status: Status
     links: UpstreamLinks
     notes: tuple[str, ...] = ()
+    name: str | None = None  # the file name to keep (quilt series, Gbp-Pq: Name); else numbered
+    added: str | None = None  # YYYY-MM-DD from Last-Update or the patch's Date:; else today
+    reason: str | None = None  # for a status that needs one (downstream-only)
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ def from_range(repo: Repo, spec: str) -> list[Incoming]:
                 f"--range {spec}: {commit.sha[:12]} ({commit.subject}) changes no file: "
                 "an empty patch cannot be carried; import a range without it"
             )
-        out.append(_incoming(data, source=commit.sha[:12], message=commit.message))
+        out.append(_incoming(data, source=commit.sha[:12], message=commit.message, dated=True))
     return out
 
 
@@ -127,15 +130,16 @@ def from_quilt(directory: Path) -> list[Incoming]:
     for entry in quilt.read_series(series_file):
         source = f"{series_file}:{entry.line} ({entry.path.name})"
         raw = _read(entry.path)
-        out.append(
-            normalise(
-                raw,
-                source=source,
-                strip=entry.strip,
-                fallback_date=_mtime_date(entry.path),
-                fallback_subject=_stem(entry.path.name),
-            )
+        item = normalise(
+            raw,
+            source=source,
+            strip=entry.strip,
+            fallback_date=_mtime_date(entry.path),
+            fallback_subject=_stem(entry.path.name),
         )
+        # The packager's names are referenced from changelogs and the series: kept as listed.
+        listed = entry.path.relative_to(series_file.parent).as_posix()
+        out.append(dataclasses.replace(item, name=listed))
     return out
 
 
@@ -164,7 +168,7 @@ def normalise(
     elif header is not None and header.get("from") and header.get("subject"):
         if header.get("date") and strip == 1:
             # Already what git format-patch writes: keep every byte (CRLF, encodings, ...).
-            return _incoming(raw, source=source, message=parsed.message)
+            return _incoming(raw, source=source, message=parsed.message, dated=True)
         author, date = parsed.author, header.get("date") or fallback_date
         subject, body = parsed.subject, parsed.body
     else:
@@ -179,7 +183,9 @@ def normalise(
     data = patchfile.render(
         author=_with_email(author), date=date, subject=subject, body=body, diff=diff
     )
-    return _incoming(data, source=source, message=subject + "\n\n" + body, fields=fields)
+    dated = bool(header is not None and header.get("date"))
+    message = subject + "\n\n" + body
+    return _incoming(data, source=source, message=message, fields=fields, dated=dated)
 
 
 def _from_dep3(
@@ -203,12 +209,19 @@ def _from_dep3(
 
 
 def _incoming(
-    data: bytes, *, source: str, message: str, fields: dep3.Fields | None = None
+    data: bytes,
+    *,
+    source: str,
+    message: str,
+    fields: dep3.Fields | None = None,
+    dated: bool = False,
 ) -> Incoming:
-    """Status and links: DEP-3 fields (the header, or message paragraphs) first, then trailers."""
+    """Status and links: DEP-3 fields (the header, or message paragraphs) first, then trailers.
+    `dated`: the patch's Date: is its own (a commit's or a mail's), not a fallback."""
     parsed = patchfile.parse(data, source=source)
     text = message if message.strip() else parsed.message
-    said = provenance.verdict((fields or dep3.Fields()) + dep3.pseudo_headers(text), text)
+    all_fields = (fields or dep3.Fields()) + dep3.pseudo_headers(text)
+    said = provenance.verdict(all_fields, text)
     notes: list[str] = []
     change_id = None
     for candidate in _CHANGE_ID_LINE.findall(text):
@@ -216,8 +229,10 @@ def _incoming(
             change_id = candidate
         else:
             notes.append(f"{source}: ignored malformed Change-Id {candidate!r}")
+    # The first line names the original (master) commit; later ones, the stable branches it
+    # was picked through.
     cherry = patchfile.CHERRY_PICK_LINE.findall(text)
-    picked = cherry[-1] if cherry else None
+    picked = cherry[0] if cherry else None
     status = said.status or (Status.BACKPORT if picked else Status.PENDING)
     links = UpstreamLinks(
         change_id=change_id,
@@ -225,6 +240,7 @@ def _incoming(
         commit=said.commit or picked,
         bug=said.bug,
     )
+    needs_reason = status in (Status.DOWNSTREAM_ONLY, Status.REJECTED)
     return Incoming(
         data=data,
         subject=parsed.subject,
@@ -232,7 +248,44 @@ def _incoming(
         status=status,
         links=links,
         notes=tuple(notes),
+        name=gbp_name(text),
+        added=added_day(all_fields.get("last-update"), parsed.date if dated else None),
+        # What check requires of these statuses: the subject (a DEP-3 Description's first
+        # line) says why the patch is carried.
+        reason=parsed.subject if needs_reason else None,
     )
+
+
+_GBP_PQ = re.compile(r"^gbp-pq:[ \t]*(name|topic)[ \t]+(\S.*?)[ \t]*$", re.M | re.I)
+
+
+def gbp_name(message: str) -> str | None:
+    """The file name `Gbp-Pq: Name` (in `Gbp-Pq: Topic`'s directory) asks for, as gbp pq
+    export writes it; None without a Name."""
+    found = {cmd.lower(): value for cmd, value in _GBP_PQ.findall(message)}
+    name = found.get("name")
+    if not name:
+        return None
+    if not name.endswith((".patch", ".diff")):
+        name += ".patch"
+    topic = found.get("topic", "").strip("/")
+    return f"{topic}/{name}" if topic else name
+
+
+def added_day(last_update: str | None, date: str | None) -> str | None:
+    """`added` of an imported patch: DEP-3 Last-Update, else the patch's own Date:."""
+    import datetime as dt
+
+    if last_update:
+        try:
+            return dt.date.fromisoformat(last_update.strip()[:10]).isoformat()
+        except ValueError:
+            pass
+    parsed = email.utils.parsedate_tz(date) if date else None
+    if parsed is None:
+        return None
+    stamp = email.utils.mktime_tz(parsed)
+    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).date().isoformat()
 
 
 # -- planning and writing ------------------------------------------------------------------
@@ -245,13 +298,18 @@ def plan(current: Series, incoming: Sequence[Incoming], *, taken: set[str], toda
     entries: list[Patch] = []
     notes: list[str] = []
     for item in incoming:
-        name = file_name(number, item.subject)
+        name = item.name or file_name(number, item.subject)
         if name in taken:
             raise ConfigError(f"patches/{name} already exists: remove it or rename it first")
         taken.add(name)
-        number += 1
+        number += 0 if item.name else 1
         files.append((name, item.data))
-        entries.append(Patch(file=name, status=item.status, added=today, upstream=item.links))
+        added = item.added or today
+        entries.append(
+            Patch(
+                file=name, status=item.status, reason=item.reason, added=added, upstream=item.links
+            )
+        )
         notes += item.notes
     new = dataclasses.replace(current, patches=(*current.patches, *entries))
     return Plan(series=new, files=tuple(files), notes=tuple(notes))
@@ -287,6 +345,10 @@ def write(ws: Workspace, new: Plan) -> None:
     except BaseException as exc:
         for path in written:
             path.unlink(missing_ok=True)
+            for parent in path.parents:  # a topic directory the import created
+                if parent == ws.patches_dir or not parent.is_dir() or any(parent.iterdir()):
+                    break
+                parent.rmdir()
         if created_dir and ws.patches_dir.is_dir() and not any(ws.patches_dir.iterdir()):
             ws.patches_dir.rmdir()
         if isinstance(exc, OSError):

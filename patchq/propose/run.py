@@ -10,6 +10,7 @@ and series.yaml.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 from patchq.carry.engine import APPLIES, CONFLICTS, Carrier, SeriesSource
@@ -108,11 +109,28 @@ def propose(
     return proposal, dataclasses.replace(current, patches=tuple(patches)), new_raw
 
 
-def mark_submitted(current: Series, proposal: Proposal) -> Series:
-    patches = tuple(
-        dataclasses.replace(p, status=Status.SUBMITTED) if p.file == proposal.patch.file else p
-        for p in current.patches
-    )
+_REVIEW_URL = re.compile(r"https?://\S+/\+/\d+")
+
+
+def review_url(remote_lines: list[str]) -> str | None:
+    """The change URL Gerrit prints after a push to refs/for/ ("remote:   https://.../+/N")."""
+    for line in remote_lines:
+        match = _REVIEW_URL.search(line)
+        if match:
+            return match.group(0)
+    return None
+
+
+def mark_submitted(current: Series, proposal: Proposal, *, review: str | None) -> Series:
+    """The pushed patch is submitted, with the review URL Gerrit gave (when it gave one)."""
+
+    def submitted(patch: Patch) -> Patch:
+        links = patch.upstream
+        if review is not None:
+            links = dataclasses.replace(links, review=review)
+        return dataclasses.replace(patch, status=Status.SUBMITTED, upstream=links)
+
+    patches = tuple(submitted(p) if p.file == proposal.patch.file else p for p in current.patches)
     return dataclasses.replace(current, patches=patches)
 
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from patchq import git
 from patchq.errors import GitError
 from patchq.git import Repo, Sha
-from patchq.patches.patchfile import ZERO_FROM
+from patchq.patches.patchfile import ZERO_FROM, am_safe
 
 _SEPARATOR = b"\n---\n"
 
@@ -40,7 +40,7 @@ def format_chain(repo: Repo, commits: Sequence[Sha], *, split: bool = False) -> 
         return []
     texts = split_mbox(git.format_patch_chain(repo, commits[-1], len(commits)))
     if len(texts) == len(commits):
-        return texts
+        return [am_safe(text) for text in texts]
     # A message line that looks like a patch separator, or an empty commit format-patch
     # left out: format the commits one by one instead.
     out = []
@@ -48,7 +48,7 @@ def format_chain(repo: Repo, commits: Sequence[Sha], *, split: bool = False) -> 
         one = split_mbox(git.format_patch_chain(repo, commit, 1))
         if len(one) != 1:
             raise GitError(f"git format-patch gave no patch for commit {commit}")
-        out.append(one[0])
+        out.append(am_safe(one[0]))
     return out
 
 

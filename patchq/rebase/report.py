@@ -15,6 +15,7 @@ UNCHANGED = "unchanged"
 SKIP = "skipped"
 CONFLICT = "conflict"
 NOT_REACHED = "not reached"
+CARRY = "carried"  # predicted for a patch after a dry run's stop
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Row:
     subject: str
     result: str  # DROP | REFRESH | UNCHANGED | SKIP | CONFLICT | NOT_REACHED
     detail: str = ""
+    predicted: str = ""  # NOT_REACHED rows of a dry run: DROP, CARRY or CONFLICT
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,14 @@ class Report:
         for row in self.rows:
             if row.result in out:
                 out[row.result] += 1
+        return out
+
+    def predicted_counts(self) -> dict[str, int]:
+        """For the patches after a dry run's stop: what the status engine predicts."""
+        out = {DROP: 0, CARRY: 0, CONFLICT: 0}
+        for row in self.rows:
+            if row.predicted in out:
+                out[row.predicted] += 1
         return out
 
 

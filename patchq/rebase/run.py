@@ -27,7 +27,9 @@ from patchq.patches import patchfile
 from patchq.rebase import refresh
 from patchq.rebase.plan import Plan, carried, dropped, make_plan
 from patchq.rebase.report import (
+    CARRY,
     CONFLICT,
+    DROP,
     NOT_REACHED,
     Report,
     Row,
@@ -53,6 +55,7 @@ from patchq.series.edit import now_utc
 from patchq.series.model import Patch
 from patchq.series.workspace import Workspace
 from patchq.status import cache
+from patchq.status.verdict import CONFLICTS as PREDICTED_CONFLICT
 from patchq.status.verdict import REVERSE_APPLY
 
 Advance = Callable[[], None]
@@ -272,14 +275,19 @@ def _show_conflict(repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
     """(Re)make the worktree: new base + series so far + this patch's conflict markers."""
     assert state.conflict is not None
     entry = state.entries[state.position]
-    _tidy_worktree(repo, rdir)
-    git.worktree_add(repo, rdir.worktree, Sha(state.head))
-    checkpoint("worktree created")
-    git.worktree_pick_conflict(rdir.worktree, Sha(entry.old_commit))
-    checkpoint("conflict shown in worktree")
-    state = dataclasses.replace(state, conflict=dataclasses.replace(state.conflict, ready=True))
-    rdir.save(state, "conflict ready")
-    files = _refreshed_files(repo, state, original=rdir.original_patch)
+    # Checking out a ~5,000-file tree takes seconds: say what is going on meanwhile.
+    with console.progress(f"writing the conflict worktree {rdir.worktree}", 3) as bar:
+        _tidy_worktree(repo, rdir)
+        git.worktree_add(repo, rdir.worktree, Sha(state.head))
+        checkpoint("worktree created")
+        bar.advance(description=f"adding {entry.file}'s conflict markers")
+        git.worktree_pick_conflict(rdir.worktree, Sha(entry.old_commit))
+        checkpoint("conflict shown in worktree")
+        state = dataclasses.replace(state, conflict=dataclasses.replace(state.conflict, ready=True))
+        rdir.save(state, "conflict ready")
+        bar.advance(description="comparing the patches carried so far")
+        files = _refreshed_files(repo, state, original=rdir.original_patch)
+        bar.advance()
     return Report(
         onto=state.onto,
         onto_commit=state.onto_commit,
@@ -352,12 +360,16 @@ def _finish(
             "`patchq rebase --continue`, or `patchq rebase --abort`"
         )
     current = ws.load()
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with (
+        console.progress("regenerating the carried patch files", 1) as bar,
+        ThreadPoolExecutor(max_workers=1) as pool,
+    ):
         # git format-patch of the new chain runs while series.yaml is parsed for the edit.
         job = pool.submit(_result, repo, rdir, state)
         editable = series.parse_for_edit(original)
         cache.write_deferred()  # the status scan's cache, while git formats the patches
         files, entry = job.result()
+        bar.advance()
     kept = {o.file for o in state.outcomes if o.action == CARRIED}
     new = dataclasses.replace(
         current,
@@ -466,7 +478,8 @@ def _dry_run(ws: Workspace, repo: Repo, plan: Plan) -> Report:
             state.entries[state.position + 1 :], plan.predicted[state.position + 1 :], strict=True
         ):
             detail = landed_detail(entry) or f"{predicted} (if the conflict is skipped)"
-            rows.append(Row(entry.file, entry.subject, NOT_REACHED, detail))
+            guess = DROP if entry.landed else CONFLICT if predicted == PREDICTED_CONFLICT else CARRY
+            rows.append(Row(entry.file, entry.subject, NOT_REACHED, detail, predicted=guess))
     return Report(
         onto=state.onto,
         onto_commit=state.onto_commit,

@@ -60,8 +60,8 @@ def render_template_file(model: dict[str, Any], template: Path) -> str:
     except jinja2.TemplateError as exc:
         raise ConfigError(
             f"--template {_where(template, exc)}: {str(exc.message or exc).rstrip('.')}: "
-            "it can use `report` "
-            "(see docs/report-schema.md) and `chart_svg`"
+            "it can use `report` (its fields are what `patchq report --format json` prints) "
+            "and `chart_svg`"
         ) from None
     except Exception as exc:  # the template is the user's code: report its bug in one line
         name = type(exc).__name__

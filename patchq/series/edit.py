@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from patchq.errors import ConfigError
@@ -61,6 +62,20 @@ def mark(
     patches = list(current.patches)
     patches[index] = dataclasses.replace(patch, **changes)
     return dataclasses.replace(current, patches=tuple(patches))
+
+
+def retitle(path: Path, subject: str) -> bytes:
+    """The bytes of patch file `path` with its subject replaced (`patchq mark --subject`)."""
+    from patchq.patches import patchfile
+
+    text = " ".join(subject.split())
+    if not text:
+        raise ConfigError("--subject is empty: give the patch's subject line")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read patch {path}: {exc.strerror}") from None
+    return patchfile.with_subject(raw, text)
 
 
 def drop(current: Series, index: int, *, subject: str, reason: str | None) -> Series:

@@ -451,13 +451,34 @@ def _yaml(factory: Any) -> Any:
 # -- naming patches on the command line ----------------------------------------------------
 
 
+def patch_by_prefix(series: Series, prefix: str) -> int | None:
+    """The one patch whose name starts with `prefix` as a user types it (`0005-Default`), at
+    a word boundary of the name; ConfigError when several do."""
+    if not prefix or prefix.isdigit():
+        return None
+    hits = [
+        i
+        for i, patch in enumerate(series.patches)
+        if patch.name.startswith(prefix)
+        and (len(patch.name) == len(prefix) or not patch.name[len(prefix)].isalnum())
+    ]
+    if len(hits) > 1:
+        names = ", ".join(series.patches[i].name for i in hits[:5])
+        raise ConfigError(f"patch {prefix!r} is ambiguous: it starts {names}: give more of it")
+    return hits[0] if hits else None
+
+
 def find_patch(series: Series, name: str) -> int:
-    """Index of the patch named by file name, name without .patch, or 1-based position."""
+    """Index of the patch named by file name, name without .patch, 1-based position, or the
+    start of one name up to a word boundary (`0005-Default` for 0005-Default-state_path...)."""
     for i, patch in enumerate(series.patches):
         if name in (patch.file, patch.name):
             return i
     if name.isdigit() and 1 <= int(name) <= len(series.patches):
         return int(name) - 1
+    found = patch_by_prefix(series, name)
+    if found is not None:
+        return found
     count = len(series.patches)
     if count == 0:
         raise ConfigError(
@@ -466,5 +487,5 @@ def find_patch(series: Series, name: str) -> int:
         )
     raise ConfigError(
         f"no patch {name!r} in {SERIES_FILE}: give a file name, a name without .patch, "
-        f"or a position 1..{count} (`patchq list` shows them)"
+        f"its start, or a position 1..{count} (`patchq list` shows them)"
     )

@@ -45,6 +45,9 @@ def resolve_range(current: Series, repo: Repo, against: str | None) -> Range:
     it contains base (require_ancestor)."""
     up = current.upstream
     base_commit = repo.resolve(up.base_commit) if up.base_commit else None
+    if base_commit is None and up.base_commit:
+        # Not the base ref instead: it may have moved, and the series would then look broken.
+        raise ConfigError(missing_base(up.base, up.base_commit, repo))
     if base_commit is None:
         base_commit = repo.resolve_or_fail(up.base, what="base")
     if against is None:
@@ -59,6 +62,14 @@ def resolve_range(current: Series, repo: Repo, against: str | None) -> Range:
         name = against
         ref = repo.resolve_or_fail(against)
     return Range(up.base, base_commit, name, ref)
+
+
+def missing_base(base: str, base_commit: str, repo: Repo) -> str:
+    return (
+        f"the base commit {base_commit[:12]} (upstream.base_commit, base {base}) is missing "
+        f"from {repo.path}: fetch it, e.g. `git -C {repo.path} fetch origin {base}` or the "
+        f"branch that has it, or fix upstream.base_commit in series.yaml"
+    )
 
 
 def start_scan(current: Series, repo: Repo, against: str | None) -> tuple[Range, CommitCache]:
@@ -93,7 +104,9 @@ def read_series(ws: Workspace, current: Series) -> list[tuple[Patch, PatchFile]]
 
 def carried_view(index: int, patch: Patch, info: PatchFile, patch_id: str | None) -> detect.Carried:
     cids = {c for c in (info.change_id, patch.upstream.change_id) if c}
-    picked = tuple(dict.fromkeys(c for c in (patch.upstream.commit, info.cherry_picked_from) if c))
+    # Every cherry-pick line counts: a backport of a backport names each commit it came from.
+    recorded = (patch.upstream.commit, *info.cherry_picks)
+    picked = tuple(dict.fromkeys(c for c in recorded if c))
     return detect.Carried(
         index=index,
         change_ids=frozenset(cids),

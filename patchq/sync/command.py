@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 from patchq import console
@@ -11,6 +12,7 @@ from patchq.sync import answers, http
 from patchq.sync.run import (
     Result,
     Servers,
+    count_questions,
     now_utc,
     offline_fetcher,
     online_fetcher,
@@ -31,12 +33,13 @@ def run(
     """Sync the named patches (or all); series.yaml is written only when every answer came."""
     if not dry_run:
         ws.refuse_during_rebase("sync")
-    with ws.lock():
+    # A dry run writes nothing, not even the lock file (like `rebase --dry-run`).
+    with contextlib.nullcontext() if dry_run else ws.lock():
         current = ws.load()
         servers = Servers.of(current)
         refuse_unknown_servers(servers)
         chosen = targets(current, names, servers)
-        total = sum(1 for t in chosen for q in (t.review, t.bug) if q is not None)
+        total = count_questions(chosen)
         if offline:
             kept = answers.load(ws.state_dir)
             if not kept:

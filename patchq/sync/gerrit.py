@@ -22,6 +22,12 @@ MAX_PAGES = 20  # 2,000 changes for one Change-Id is a server bug, not a result
 _REVIEW_NUMBER = re.compile(r"(?:/\+/|/#/c/|/c/|^https?://[^/]+/)(\d+)(?:/\d+)?/?(?:[#?].*)?$")
 
 
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+_BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
+
+_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}")
+
+
 @dataclass(frozen=True)
 class Query:
     """One Gerrit question: `change:<term> project:<project>` on a server."""
@@ -97,6 +103,8 @@ def changes_for(
             continue
         if status not in ("NEW", "MERGED", "ABANDONED"):
             continue  # DRAFT on pre-2.15 servers: not a review state patchq records
+        if not _BRANCH.match(branch):
+            continue  # not a branch name: nothing a server should send, nothing to record
         seen.add(number)
         merged = status == "MERGED"
         commit = change.get("current_revision") if merged else None
@@ -105,7 +113,7 @@ def changes_for(
                 branch=branch.removeprefix("refs/heads/"),
                 number=number,
                 status=status,
-                commit=commit if isinstance(commit, str) else None,
+                commit=commit if isinstance(commit, str) and _SHA.match(commit) else None,
                 merged=gerrit_time(change.get("submitted")) if merged else None,
             )
         )
@@ -114,6 +122,6 @@ def changes_for(
 
 def gerrit_time(value: object) -> str | None:
     """'2026-03-20 10:02:11.000000000' (UTC) as '2026-03-20T10:02:11Z'."""
-    if not isinstance(value, str) or len(value) < 19:
+    if not isinstance(value, str) or not _TIME.match(value):
         return None
     return f"{value[:10]}T{value[11:19]}Z"

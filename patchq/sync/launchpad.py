@@ -20,6 +20,8 @@ MAX_PAGES = 10
 # formats.md §5: bug URL forms and the LP: / Closes-Bug: shorthands.
 _BUG = re.compile(r"(?:launchpad\.net/(?:[^/]+/\+bug|bugs)/|LP: ?#|-Bug: ?#?)(\d+)")
 
+_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}")
+
 
 @dataclass(frozen=True)
 class Query:
@@ -70,15 +72,22 @@ def _trim(task: dict[str, Any]) -> dict[str, Any]:
     return {k: task[k] for k in keep if k in task}
 
 
+def _word(value: object) -> str | None:
+    """A status or importance as Launchpad names them ("Fix Released"): short, printable."""
+    if not isinstance(value, str) or not value.isprintable() or not 0 < len(value) <= 40:
+        return None
+    return value
+
+
 def task_for(tasks: list[dict[str, Any]], target: str) -> BugTask | None:
     """The task of `target` itself (nova), not of a distribution package (nova (Ubuntu))."""
     for task in tasks:
-        if task.get("bug_target_name") == target and isinstance(task.get("status"), str):
-            importance = task.get("importance")
+        status = _word(task.get("status"))
+        if task.get("bug_target_name") == target and status is not None:
             return BugTask(
                 target=target,
-                status=task["status"],
-                importance=importance if isinstance(importance, str) else None,
+                status=status,
+                importance=_word(task.get("importance")),
                 fix_released=launchpad_time(task.get("date_fix_released")),
             )
     return None
@@ -86,6 +95,6 @@ def task_for(tasks: list[dict[str, Any]], target: str) -> BugTask | None:
 
 def launchpad_time(value: object) -> str | None:
     """'2026-03-25T08:00:00.123456+00:00' as '2026-03-25T08:00:00Z'."""
-    if not isinstance(value, str) or len(value) < 19:
+    if not isinstance(value, str) or not _TIME.match(value):
         return None
     return f"{value[:10]}T{value[11:19]}Z"

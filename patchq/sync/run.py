@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from patchq.errors import ConfigError
@@ -64,8 +64,7 @@ class Result:
     oldest: str | None  # offline: when the oldest answer used was fetched
     servers: Servers
     offline: bool
-    asked: int = 0
-    notes: list[str] = field(default_factory=list)
+    asked: int = 0  # distinct questions (a Change-Id query, a bug), follow-ups included
 
     @property
     def changed(self) -> bool:

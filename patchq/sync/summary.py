@@ -18,6 +18,7 @@ def as_json(result: Result, *, dry_run: bool, written: bool) -> dict[str, Any]:
         "launchpad": result.servers.launchpad,
         "answers_fetched": result.oldest,
         "answers_age_seconds": _age_seconds(result.oldest),
+        "questions": result.asked,
         "patches": [
             {
                 "file": o.after.file,

@@ -181,9 +181,9 @@ def test_python_applier_matches_git(
     shas = git(downstream.path, "rev-list", "--reverse", "1.0..HEAD").split()
     for name, sha in zip(names, shas, strict=True):
         info = patchfile.read(series_dir / "patches" / name)
-        files = diffapply.parse(info.diff)
-        assert files is not None, name
-        for fp in files:
+        parsed = diffapply.parse(info.diff)
+        assert parsed is not None, name
+        for fp in parsed:
             old = b"" if fp.old_path is None else show(downstream, f"{sha}~1:{fp.old_path}")
             new = diffapply.apply_hunks(old, fp.hunks)
             want = b"" if fp.new_path is None else show(downstream, f"{sha}:{fp.new_path}")

@@ -11,6 +11,7 @@ import pytest
 
 from patchq.check import checks as check
 from patchq.check import output as check_output
+from patchq.check.findings import CHECKS
 from patchq.cli import render
 from patchq.series.workspace import Workspace
 from tests.builders import (
@@ -60,7 +61,7 @@ def test_clean_series_passes_and_leaves_upstream_alone(
     before = upstream.snapshot()
     result = run("check")
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert result.stdout.strip() == "patchq check: ok (8 checks on 2 patches)"
+    assert result.stdout.strip() == "patchq check: ok (9 checks on 2 patches)"
     assert upstream.snapshot() == before
 
 
@@ -310,7 +311,8 @@ def test_pq008_reports_every_patch_that_does_not_apply(
     pq008 = [f for f in found if f["id"] == "PQ008"]
     assert [f["patch"] for f in pq008] == ["0003-bad.patch", "0005-bad.patch"]
     assert "does not apply to 1.0: nova/api.py" in pq008[0]["message"]
-    assert "(after skipping 0003-bad.patch)" in pq008[1]["message"]
+    assert "(checked without the 1 failing patch above)" in pq008[1]["message"]
+    assert pq008[1]["message"].endswith("2 patches do not apply: 0003-bad.patch, 0005-bad.patch")
     assert pq008[0]["file"] == "patches/0003-bad.patch"
     assert upstream.snapshot() == before
 
@@ -413,13 +415,13 @@ def test_missing_upstream_skips_its_checks(builder: SeriesBuilder, upstream: Ups
     code, found = check_json()
     assert code == 0
     skipped = [f for f in found if f["severity"] == "skipped"]
-    assert [f["id"] for f in skipped] == ["PQ005", "PQ007", "PQ008"]
+    assert [f["id"] for f in skipped] == ["PQ005", "PQ007", "PQ008", "PQ017"]
     assert all("does not exist" in f["message"] for f in skipped)
     required = run("check", "--require-upstream")
     assert required.exit_code == 2
     assert "does not exist" in required.stderr and "--require-upstream" in required.stderr
     text = run("check")
-    assert "skipped PQ008" in text.stdout and "3 skipped" in text.stdout
+    assert "skipped PQ008" in text.stdout and "4 skipped" in text.stdout
 
 
 def test_upstream_that_is_not_a_repo_is_skipped(builder: SeriesBuilder, tmp_path: Path) -> None:
@@ -428,7 +430,8 @@ def test_upstream_that_is_not_a_repo_is_skipped(builder: SeriesBuilder, tmp_path
     plain.mkdir()
     code, found = check_json("--upstream", str(plain))
     assert code == 0
-    assert {f["id"] for f in found if f["severity"] == "skipped"} == {"PQ005", "PQ007", "PQ008"}
+    skips = {f["id"] for f in found if f["severity"] == "skipped"}
+    assert skips == {"PQ005", "PQ007", "PQ008", "PQ017"}
     assert "is not a git repository" in found[0]["message"]
 
 
@@ -469,7 +472,7 @@ def test_many_problems_reported_together(builder: SeriesBuilder, upstream: Upstr
     text = run("check")
     assert text.exit_code == 1
     assert text.stdout.splitlines()[-1] == (
-        "patchq check: failed: 9 errors, 0 warnings, 0 skipped (9 checks on 6 patches)"
+        "patchq check: failed: 9 errors, 0 warnings, 0 skipped (10 checks on 6 patches)"
     )
     # grouped by patch: each patch name is a heading, followed by its findings
     lines = text.stdout.splitlines()
@@ -495,8 +498,8 @@ def test_junit_output_parses_and_counts(builder: SeriesBuilder, tmp_path: Path) 
     assert text.startswith("<?xml")
     suite = parse_junit(text)
     cases = suite.findall("testcase")
-    # 3 series-wide checks + 5 per-patch checks x 2 patches
-    assert len(cases) == 3 + 5 * 2
+    # 3 series-wide checks + 6 per-patch checks x 2 patches
+    assert len(cases) == 3 + 6 * 2
     assert suite.get("failures") == "2"
     failed = {(c.get("classname"), c.get("name")) for c in cases if c.find("failure") is not None}
     assert failed == {("patchq.PQ006", "0002-timeout.patch"), ("patchq.PQ003", "patches/")}
@@ -513,9 +516,9 @@ def test_junit_marks_skipped_checks(builder: SeriesBuilder, upstream: UpstreamRe
     assert result.exit_code == 0
     suite = parse_junit(result.stdout)
     skipped = [c for c in suite.findall("testcase") if c.find("skipped") is not None]
-    # PQ005 and PQ008 per patch, PQ007 once
-    assert len(skipped) == 2 + 2 + 1
-    assert suite.get("skipped") == "5" and suite.get("failures") == "0"
+    # PQ005, PQ008 and PQ017 per patch, PQ007 once
+    assert len(skipped) == 2 + 2 + 2 + 1
+    assert suite.get("skipped") == "7" and suite.get("failures") == "0"
 
 
 def test_junit_with_no_patches_still_reports_skips(
@@ -615,7 +618,7 @@ def test_two_hundred_patches_smoke(builder: SeriesBuilder) -> None:
     result = run("check", "-v")
     elapsed = time.perf_counter() - started
     assert result.exit_code == 0, result.stdout
-    assert "8 checks on 200 patches" in result.stdout
+    assert "9 checks on 200 patches" in result.stdout
     # batched git: one `git apply` for the whole series, one `git patch-id` for all files
     commands = [line for line in result.stderr.splitlines() if line.startswith("+ git")]
     assert len([c for c in commands if " apply --cached " in c]) == 1
@@ -679,7 +682,7 @@ def test_against_without_upstream_is_skipped(
     upstream.path.rename(upstream.path.with_name("moved"))
     code, found = check_json("--against", "2.0")
     assert code == 0
-    assert [f["id"] for f in found] == ["PQ005", "PQ007", "PQ008", "PQ009", "PQ010"]
+    assert [f["id"] for f in found] == ["PQ005", "PQ007", "PQ008", "PQ009", "PQ010", "PQ017"]
     assert {f["severity"] for f in found} == {"skipped"}
 
 
@@ -715,7 +718,7 @@ def test_pq008_bisection_finds_first_and_last(builder: SeriesBuilder) -> None:
         ("PQ008", "0001-bad.patch"),
         ("PQ008", "0009-bad.patch"),
     ]
-    skipping = "does not apply to 1.0 (after skipping 0001-bad.patch): nova/chain.py"
+    skipping = "does not apply to 1.0: nova/chain.py (checked without the 1 failing patch above)"
     assert skipping in found[1]["message"]
     # -v shows every git command: finding 2 broken patches among 9 takes fewer `git apply`
     # runs than the one per patch (plus a 3-way retry per failure) of a naive loop
@@ -741,7 +744,7 @@ def test_docs_examples_are_valid(builder: SeriesBuilder) -> None:
     for line in used:
         for flag in re.findall(r"(?<=\s)(--?[a-z][a-z-]*)", line):
             assert flag in options, (flag, line)
-    for check_id in check.CHECKS:
+    for check_id in CHECKS:
         assert f"| {check_id} |" in docs
     # the documented JSON schema accepts real output
     schema = json.loads(re.findall(r"```json\n(.*?)```", docs, re.S)[0])

@@ -45,7 +45,7 @@ def test_a_bug_is_one_line_exit_3_and_a_crash_log_in_the_series(
     monkeypatch.setattr(listing, "rows", rows)
     result = CliRunner().invoke(cli, ["list", "--format", "json"], catch_exceptions=False)
     log = series_dir / ".patchq" / "crash.log"
-    assert result.exit_code == ExitCode.BUG == 3
+    assert result.exit_code == ExitCode.BUG and int(ExitCode.BUG) == 3
     assert result.stderr == BUG_LINE.format(log)
     assert result.stdout == ""
     text = log.read_text()

@@ -58,3 +58,19 @@ def test_rebase_stop_and_finish(story: Transcript, series_dir: Path, golden: Gol
     story.run("rebase", "--continue")
     story.run("list")
     golden.check("rebase", story.text())
+
+
+def test_the_switch_compares_or_accepts(tmp_path: Path) -> None:
+    story = Transcript(tmp_path)
+    story.run("--version")
+    story.note("a note")
+    text = story.text()
+    assert text.startswith("$ patchq --version\n[exit 0]\npatchq, version ")
+    assert text.endswith("\n# a note\n")
+    with pytest.raises(pytest.fail.Exception, match="does not exist: run pytest with --update"):
+        Golden(False, tmp_path).check("version", text)
+    Golden(True, tmp_path).check("version", text)
+    assert (tmp_path / "version.txt").read_text() == text
+    Golden(False, tmp_path).check("version", text)
+    with pytest.raises(AssertionError, match=r"version\.txt differs"):
+        Golden(False, tmp_path).check("version", text + "more\n")

@@ -126,7 +126,9 @@ def test_check_output_under_a_file_names_the_file(three: Path, tmp_path: Path) -
     assert blocker.read_text() == "x"
 
 
-def test_check_output_is_relative_to_dash_c(three: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_check_output_is_relative_to_dash_c(
+    three: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = run("-C", str(three), "check", "--output", "ci.xml", "--format", "junit")
     assert result.exit_code == 0, result.stderr

@@ -56,7 +56,7 @@ def test_range_keeps_author_date_message_and_applies(
     assert first.upstream.commit == PICKED and first.upstream.change_id == CID
     assert second.status is Status.PENDING and second.upstream.change_id == CID2
     assert third.status is Status.PENDING and third.upstream.change_id is None
-    assert {p.added for p in loaded.patches} == {dt.date.today().isoformat()}
+    assert {p.added for p in loaded.patches} == {"2023-11-14"}  # the commits' Date:
     # Exactly what git format-patch writes, with the commit's author, date and message.
     log = git(
         upstream.path, "log", "--reverse", "--format=%H%x00%an <%ae>%x00%aD%x00%B%x01", "1.0..down"
@@ -211,8 +211,18 @@ def test_quilt_dep3_mapping_p0_and_git_am(
     result = run("import", "--quilt", str(tmp_path))  # a source tree with debian/patches works
     assert result.exit_code == 0, result.stderr
     state, timeout, backport, readme = series.load(series_dir).patches
-    assert state.file == "0001-Keep-nova-s-state-under-var-lib-nova.patch"
+    # Names are kept exactly as the quilt series lists them, subdirectories too.
+    assert [p.file for p in (state, timeout, backport, readme)] == [
+        "debian-state-path.patch",
+        "upstream/raise-timeout.patch",
+        "backport-delete-log.patch",
+        "gbp-readme.patch",
+    ]
     assert state.status is Status.DOWNSTREAM_ONLY
+    assert state.reason == "Keep nova's state under /var/lib/nova"  # what check requires
+    assert state.added == "2025-09-01"  # DEP-3 Last-Update
+    assert readme.added == "2025-09-01"  # the mail's Date:
+    assert timeout.added == dt.date.today().isoformat()  # neither: the day of the import
     assert timeout.status is Status.SUBMITTED
     assert timeout.upstream.review == "https://review.opendev.org/c/openstack/nova/+/951234"
     assert timeout.upstream.bug == "https://launchpad.net/bugs/2101234"

@@ -109,11 +109,19 @@ def test_push_lands_in_the_bare_repository_and_marks_submitted(
     bare = tmp_path / "gerrit.git"
     git(tmp_path, "init", "-q", "--bare", str(bare))
     git(upstream.path, "remote", "add", "gerrit", str(bare))
+    # Like Gerrit, the server says where the new change is (a hook of the stand-in, not of
+    # the user's clone: those never run).
+    hook = bare / "hooks" / "post-receive"
+    url = "https://review.example.org/c/openstack/nova/+/955555"
+    hook.write_text(f"#!/bin/sh\necho\necho SUCCESS\necho '  {url} Log reboots louder [NEW]'\n")
+    hook.chmod(0o755)
     result = run("propose", NAME, "--push", "gerrit")
     assert result.exit_code == 0, result.stderr
     assert git(bare, "rev-parse", "refs/for/master") == git(upstream.path, "rev-parse", BRANCH)
     assert f"pushed {BRANCH} to gerrit refs/for/master" in result.stdout
-    assert series_io.load(series).patches[1].status.value == "submitted"
+    assert result.stdout.rstrip().endswith(f"is now submitted, review {url}")
+    pushed = series_io.load(series).patches[1]
+    assert (pushed.status.value, pushed.upstream.review) == ("submitted", url)
 
 
 def test_a_push_to_an_unknown_remote_is_refused(series: Path, upstream: UpstreamRepo) -> None:

@@ -83,6 +83,13 @@ def result_of(ws: Path) -> dict[str, str]:
     return out
 
 
+def test_the_sample_is_the_first_the_middle_and_the_last_step() -> None:
+    assert crash_points(9, "sample") == [1, 5, 9]
+    assert crash_points(8, "sample") == [1, 4, 8]
+    assert crash_points(2, "sample") == [1, 2]
+    assert crash_points(5, "full") == [1, 2, 3, 4, 5]
+
+
 def finish_from(runner: Runner, ws: Path) -> None:
     """Carry on after a crash the way a user would, up to the end of the rebase."""
     for _ in range(4):

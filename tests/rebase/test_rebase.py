@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -54,8 +55,9 @@ def dirty(upstream: UpstreamRepo) -> None:
     git(upstream.path, "add", "scratch.txt")
 
 
-def load(root: Path) -> dict:
-    return yaml.safe_load((root / "series.yaml").read_text())
+def load(root: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((root / "series.yaml").read_text())
+    return data
 
 
 def resolve_conflict(worktree: Path) -> None:
@@ -266,29 +268,41 @@ def test_second_patchq_is_refused_while_one_holds_the_lock(carried: Path) -> Non
     with Workspace(carried).lock():
         second = run("rebase", "--onto", "2.0")
     assert second.exit_code == 2
-    assert "another patchq is working" in second.stderr
+    lock = carried / ".patchq" / "lock"
+    assert second.stderr == (
+        f"patchq: error: another patchq is working on {carried} ({lock} is locked): "
+        "wait for it to finish\n"
+    )
     assert digest_tree(carried) == files
     assert not (carried / ".patchq" / "rebase").exists()
+
+
+SEE_HELP = "see `patchq rebase --help`"
+ONE_OF = "give exactly one of --onto REF, --continue, --skip, --abort: " + SEE_HELP
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("rebase", "--onto", "9.9"), "'9.9' is not a commit"),
-        (("rebase", "--continue"), "no rebase in progress"),
-        (("rebase", "--skip"), "no rebase in progress"),
-        (("rebase", "--abort"), "no rebase in progress"),
-        (("rebase",), "exactly one of"),
-        (("rebase", "--onto", "2.0", "--abort"), "exactly one of"),
-        (("rebase", "--continue", "--reason", "x"), "--reason goes with --skip"),
-        (("rebase", "--continue", "--dry-run"), "--dry-run goes with --onto"),
+        (
+            ("rebase", "--onto", "9.9"),
+            "ref '9.9' is not a commit in {clone}: check the name or fetch it",
+        ),
+        (("rebase", "--continue"), "no rebase in progress in {series}: nothing to continue"),
+        (("rebase", "--skip"), "no rebase in progress in {series}: nothing to skip"),
+        (("rebase", "--abort"), "no rebase in progress in {series}: nothing to abort"),
+        (("rebase",), ONE_OF),
+        (("rebase", "--onto", "2.0", "--abort"), ONE_OF),
+        (("rebase", "--continue", "--reason", "x"), "--reason goes with --skip: " + SEE_HELP),
+        (("rebase", "--continue", "--dry-run"), "--dry-run goes with --onto REF: " + SEE_HELP),
     ],
 )
 def test_bad_input_is_one_line_exit_2(carried: Path, args: tuple[str, ...], message: str) -> None:
     files = digest_tree(carried)
     result = run(*args)
     assert result.exit_code == 2
-    assert message in result.stderr
+    wanted = message.format(series=carried, clone=f"{carried}/../nova")
+    assert result.stderr == f"patchq: error: {wanted}\n"
     assert "Traceback" not in result.stderr
     assert digest_tree(carried) == files
 
@@ -300,7 +314,11 @@ def test_onto_a_ref_that_does_not_contain_the_base(carried: Path, upstream: Upst
     git(upstream.path, "checkout", "-q", "master")
     result = run("rebase", "--onto", "elsewhere")
     assert result.exit_code == 2
-    assert "is not an ancestor of elsewhere" in result.stderr
+    short = {r: git(upstream.path, "rev-parse", r).strip()[:12] for r in ("1.0", "elsewhere")}
+    assert result.stderr == (
+        f"patchq: error: base 1.0 ({short['1.0']}) is not an ancestor of elsewhere "
+        f"({short['elsewhere']}) in {carried}/../nova: pick a REF that contains the base\n"
+    )
     assert not (carried / ".patchq" / "rebase").exists()
 
 
@@ -310,7 +328,10 @@ def test_skip_when_not_stopped_and_broken_state(carried: Path) -> None:
     state.write_text("{not json")
     broken = run("rebase", "--continue")
     assert broken.exit_code == 2
-    assert "--abort" in broken.stderr
+    assert broken.stderr == (
+        f"patchq: error: {state} is unreadable (JSONDecodeError): "
+        "run `patchq rebase --abort` to restore the series\n"
+    )
     files_after_abort = run("rebase", "--abort")
     assert files_after_abort.exit_code == 0, files_after_abort.stderr
     assert not (carried / ".patchq" / "rebase").exists()
@@ -327,7 +348,7 @@ def test_empty_series_moves_the_base(series_dir: Path, upstream: UpstreamRepo) -
 
 # -- the fast plan agrees with the status engine ----------------------------------------------
 
-TRICKY = [
+TRICKY: list[tuple[str, str, dict[str, str | bytes | None]]] = [
     (
         "0001-no-eol.patch",
         "Add a line to a file without final newline",
@@ -428,7 +449,10 @@ def test_a_hand_edit_of_series_yaml_while_stopped_is_not_overwritten(carried: Pa
     path.write_text(path.read_text() + "# a note\n")
     refused = run("rebase", "--continue")
     assert refused.exit_code == 2
-    assert "series.yaml changed while the rebase was in progress" in refused.stderr
+    assert refused.stderr == (
+        f"patchq: error: {path} changed while the rebase was in progress: undo the edit and "
+        "run `patchq rebase --continue`, or `patchq rebase --abort`\n"
+    )
     assert path.read_text().endswith("# a note\n")
     assert run("rebase", "--abort").exit_code == 0
     assert digest_tree(carried) == files
@@ -438,10 +462,12 @@ def test_a_long_chain_is_formatted_the_same_in_two_halves(upstream: UpstreamRepo
     from patchq.rebase import refresh
 
     git(upstream.path, "checkout", "-q", "-b", "long", "1.0")
-    shas = [
-        upstream.commit(f"Step {i}\n\nBody {i}.\n", {f"steps/{i % 7}.txt": f"step {i}\n"})
-        for i in range(refresh.SPLIT_AT + 5)
-    ]
+    shas = upstream.commit_many(
+        [
+            (f"Step {i}\n\nBody {i}.\n", {f"steps/{i % 7}.txt": f"step {i}\n"})
+            for i in range(refresh.SPLIT_AT + 5)
+        ]
+    )
     git(upstream.path, "checkout", "-q", "master")
     with pgit.Repo(upstream.path) as repo:
         chain = [pgit.Sha(s) for s in shas]

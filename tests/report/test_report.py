@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,10 +23,11 @@ def pkg(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return write_series(workdir)
 
 
-def report_json(*args: str) -> dict:
+def report_json(*args: str) -> dict[str, Any]:
     result = run("report", "--format", "json", *args)
     assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
 
 
 def test_json_model_has_the_documented_schema(pkg: Path) -> None:

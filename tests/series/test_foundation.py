@@ -19,7 +19,10 @@ def test_init_pins_base_and_refuses_overwrite(series_dir: Path, upstream: Upstre
     assert (series_dir / "patches").is_dir()
     again = run("init", "--upstream", str(upstream.path), "--base", "1.0")
     assert again.exit_code == 2
-    assert "already exists" in again.stderr
+    assert again.stderr == (
+        f"patchq: error: {series_dir / 'series.yaml'} already exists: "
+        "edit it, or remove it to start over\n"
+    )
 
 
 def test_init_unknown_ref_and_not_a_repo(
@@ -27,12 +30,17 @@ def test_init_unknown_ref_and_not_a_repo(
 ) -> None:
     bad_ref = run("init", "--upstream", str(upstream.path), "--base", "9.9")
     assert bad_ref.exit_code == 2
-    assert "'9.9' is not a commit" in bad_ref.stderr
+    assert bad_ref.stderr == (
+        f"patchq: error: base '9.9' is not a commit in {upstream.path}: "
+        "check the name or fetch it\n"
+    )
     plain = tmp_path / "plain"
     plain.mkdir()
     not_repo = run("init", "--upstream", str(plain), "--base", "1.0")
     assert not_repo.exit_code == 2
-    assert "is not a git repository" in not_repo.stderr
+    assert not_repo.stderr == (
+        f"patchq: error: {plain} is not a git repository: point --upstream at a clone of upstream\n"
+    )
     assert not (workdir / "series.yaml").exists()
 
 
@@ -149,14 +157,18 @@ def test_yaml_syntax_error_names_line(series_dir: Path) -> None:
     path.write_text(path.read_text() + "patches: [\n")
     result = run("list")
     assert result.exit_code == 2
-    assert "YAML syntax error" in result.stderr
-    assert f"{path}:" in result.stderr
+    assert result.stderr == (
+        f"patchq: error: {path}:11: YAML syntax error: did not find expected node content: "
+        "fix the file\n"
+    )
 
 
 def test_no_series_yaml(workdir: Path) -> None:
     result = run("list")
     assert result.exit_code == 2
-    assert "no series.yaml in" in result.stderr and "patchq init" in result.stderr
+    assert result.stderr == (
+        f"patchq: error: no series.yaml in {workdir}: run `patchq init` or pass -C DIR\n"
+    )
 
 
 def test_global_options_after_command(series_dir: Path, tmp_path: Path) -> None:

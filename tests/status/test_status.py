@@ -70,8 +70,16 @@ def test_landed_applies_conflicts(
     assert data["base"] == "1.0" and data["base_commit"] == rev(upstream, "1.0")
     text = run("status", "--against", "2.0")
     assert text.exit_code == 0, text.stderr
-    assert "3 patches: 1 landed, 1 apply, 1 conflicts" in text.stdout
-    assert "README.rst" in text.stdout
+    short = {r: rev(upstream, r)[:12] for r in ("1.0", "2.0", "2.0~1")}
+    assert text.stdout == (
+        f"against 2.0 ({short['2.0']}), base 1.0 ({short['1.0']})\n"
+        "#  patch                    state      evidence                 upstream      notes\n"
+        f"1  0001-Add-rbd-timeout     landed     patch-id, reverse-apply  {short['2.0~1']}\n"
+        "2  0002-Log-reboots-louder  applies\n"
+        "3  0003-Delete-quietly      conflicts                                         "
+        "conflicts: README.rst\n"
+        "3 patches: 1 landed, 1 apply, 1 conflicts\n"
+    )
     assert upstream.snapshot() == before
 
 
@@ -279,7 +287,11 @@ def test_empty_series(series_dir: Path, upstream: UpstreamRepo) -> None:
     assert data["patches"] == []
     text = run("status", "--against", "2.0")
     assert text.exit_code == 0
-    assert "0 patches: 0 landed, 0 apply, 0 conflicts" in text.stdout
+    assert text.stdout == (
+        f"against 2.0 ({rev(upstream, '2.0')[:12]}), base 1.0 ({rev(upstream, '1.0')[:12]})\n"
+        "#  patch  state  evidence  upstream  notes\n"
+        "0 patches: 0 landed, 0 apply, 0 conflicts\n"
+    )
 
 
 def test_against_defaults_to_branch_tip(
@@ -301,7 +313,10 @@ def test_errors_are_one_line_exit_2(
     downstream.export(series_dir)
     unknown = run("status", "--against", "9.9")
     assert unknown.exit_code == 2
-    assert "'9.9' is not a commit" in unknown.stderr
+    clone = f"{series_dir}/../nova"
+    assert unknown.stderr == (
+        f"patchq: error: ref '9.9' is not a commit in {clone}: check the name or fetch it\n"
+    )
     assert len(unknown.stderr.strip().splitlines()) == 1
     git(upstream.path, "checkout", "-q", "--orphan", "other")
     git(upstream.path, "commit", "-q", "--allow-empty", "-m", "unrelated root")
@@ -309,12 +324,18 @@ def test_errors_are_one_line_exit_2(
     git(upstream.path, "checkout", "-q", "-f", "master")
     unrelated = run("status", "--against", "orphan")
     assert unrelated.exit_code == 2
-    assert "is not an ancestor of orphan" in unrelated.stderr
+    assert unrelated.stderr == (
+        f"patchq: error: base 1.0 ({rev(upstream, '1.0')[:12]}) is not an ancestor of orphan "
+        f"({rev(upstream, 'orphan')[:12]}) in {clone}: pick a REF that contains the base\n"
+    )
     older = run("status", "--against", "1.0~0")
     assert older.exit_code == 0, older.stderr  # base itself: an empty range
     missing = run("--upstream", str(tmp_path / "nowhere"), "status")
     assert missing.exit_code == 2
-    assert "does not exist" in missing.stderr
+    assert missing.stderr == (
+        f"patchq: error: upstream repository {tmp_path / 'nowhere'} does not exist: "
+        "pass --upstream PATH or set upstream.path in series.yaml\n"
+    )
     dashed = run("status", "--against", "--upload-pack=evil")
     assert dashed.exit_code == 2
 

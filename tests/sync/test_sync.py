@@ -187,7 +187,7 @@ def test_dry_run_prints_the_table_and_writes_nothing(
     result = run_cli("-C", str(tmp_path), "sync", "--dry-run")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "series.yaml").read_bytes() == raw
-    assert not (tmp_path / ".patchq" / "sync.json").exists()
+    assert not (tmp_path / ".patchq").exists()  # not even the lock
     out = result.stdout
     assert "changes (dry run: nothing written)" in out
     row = next(line for line in out.splitlines() if "0002-new.patch" in line)
@@ -203,6 +203,7 @@ def test_json_output(tmp_path: Path, server: tuple[str, fake.Upstream]) -> None:
     data = json.loads(result.stdout)
     assert data["written"] is True and data["dry_run"] is False and data["offline"] is False
     assert data["gerrit"] == url and data["project"] == "openstack/nova"
+    assert data["questions"] == 1 and data["answers_fetched"] is None
     [patch] = data["patches"]
     assert patch["file"] == "0002-new.patch"
     assert (patch["status_before"], patch["status"]) == ("pending", "submitted")
@@ -452,3 +453,76 @@ def test_retry_after_forms() -> None:
     assert _retry_after_seconds("soon") == 1.0
     later = email.utils.formatdate(time.time() + 30, usegmt=True)
     assert 25 <= _retry_after_seconds(later) <= 31
+
+
+def test_what_a_hostile_server_sends_is_not_recorded(
+    tmp_path: Path, server: tuple[str, fake.Upstream]
+) -> None:
+    url, state = server
+    state.changes = [
+        fake.change(951240, CID_NEW, "MERGED", revision="not-a-sha\nx: y", submitted="soon"),
+        fake.change(951241, CID_NEW, "NEW", branch="stable/\x1b[31mred"),
+        fake.change(951242, CID_NEW, "DRAFT", branch="stable/2025.2"),
+    ]
+    make_series(tmp_path, url)
+    result = run_cli("-C", str(tmp_path), "sync", "0002-new")
+    assert result.exit_code == 0, result.output
+    up = patch_entry(tmp_path, "0002-new.patch")["upstream"]
+    assert up["changes"] == [{"branch": "master", "number": 951240, "status": "MERGED"}]
+    assert "commit" not in up  # no sha: nothing to record as the merged commit
+    assert "\x1b" not in result.stdout
+
+
+def test_offline_skips_a_patch_without_a_kept_answer(
+    tmp_path: Path, server: tuple[str, fake.Upstream]
+) -> None:
+    url, _ = server
+    make_series(tmp_path, url)
+    assert run_cli("-C", str(tmp_path), "sync", "0002-new").exit_code == 0
+    result = run_cli("-C", str(tmp_path), "sync", "--offline", "0002-new", "0003-abandoned")
+    assert result.exit_code == 0, result.output
+    assert "skipped: 0003-abandoned.patch: no answer kept for it: run `patchq sync` online" in (
+        result.stdout
+    )
+    assert "changes" not in patch_entry(tmp_path, "0003-abandoned.patch")["upstream"]
+
+
+def test_sync_waits_for_a_rebase_in_progress(
+    tmp_path: Path, server: tuple[str, fake.Upstream]
+) -> None:
+    url, state = server
+    raw = make_series(tmp_path, url)
+    (tmp_path / ".patchq" / "rebase").mkdir(parents=True)
+    result = run_cli("-C", str(tmp_path), "sync")
+    assert result.exit_code == 2
+    assert "a rebase is in progress" in result.stderr and "`patchq sync` must wait" in result.stderr
+    assert (tmp_path / "series.yaml").read_bytes() == raw and state.requests == []
+
+
+@pytest.mark.parametrize("where", ["after the base", "not fetched"])
+def test_a_merged_commit_outside_the_base_is_no_pq015(
+    tmp_path: Path, server: tuple[str, fake.Upstream], upstream: UpstreamRepo, where: str
+) -> None:
+    url, state = server
+    base = upstream.head()
+    later = upstream.commit("Fix the thing upstream", {"nova/fix.py": "fixed = True\n"})
+    state.changes[0]["current_revision"] = later if where == "after the base" else "f" * 40
+    root = tmp_path / "pkg"
+    text = SERIES.replace("path: ../nova", f"path: {upstream.path}").replace(
+        "1201b732c81591a087adcc23bf308b1b7d7399aa", base
+    )
+    make_series(root, url, text)
+    assert run_cli("-C", str(root), "sync", "1").exit_code == 0
+    result = run_cli("-C", str(root), "check", "--format", "json")
+    assert not [f for f in json.loads(result.stdout) if f["id"] == "PQ015"]
+
+
+def test_a_server_that_is_not_http_is_refused(tmp_path: Path) -> None:
+    raw = make_series(tmp_path, "file:///etc")
+    result = run_cli("-C", str(tmp_path), "sync")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "patchq: error: series.yaml: upstream server 'file:///etc' is not an http(s) URL: "
+        "fix upstream.gerrit or upstream.launchpad"
+    )
+    assert (tmp_path / "series.yaml").read_bytes() == raw
