@@ -63,7 +63,8 @@ def report_many(
         model = aggregate.build(rows, generated=clock.stamp)
     for project in model["projects"]:
         if project["error"] is not None:
-            console.info(f"patchq: error: {project['source']}: {project['error']}")
+            # not "patchq: error:": the command did its job; this project is a row of it
+            console.info(f"patchq: {project['source']}: not reported: {project['error']}")
     if output is None and chosen == "text" and sys.stdout.isatty():
         render.print_text(model, console.stdout_console())
     else:

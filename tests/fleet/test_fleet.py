@@ -252,8 +252,8 @@ def test_aggregate_json_is_exact(distro: Path, tmp_path: Path) -> None:
     assert without_reports(data, tmp_path) == EXPECTED
     # one line on stderr for the broken series, never a traceback
     assert err.splitlines() == [
-        f"patchq: error: keystone: {distro}/keystone/series.yaml:3: YAML syntax error: did not "
-        "find expected ',' or ']': fix the file"
+        f"patchq: keystone: not reported: {distro}/keystone/series.yaml:3: YAML syntax error: "
+        "did not find expected ',' or ']': fix the file"
     ]
     # each project's report is exactly what `patchq report --format json` says in its directory
     for project in data["projects"]:
