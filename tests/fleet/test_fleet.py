@@ -294,11 +294,16 @@ def test_against_missing_ref_and_missing_clone_are_error_rows(distro: Path, tmp_
         1,
         1,
     )
-    # the clone named by --upstream is resolved in each DIR: the same relative path for all
-    code, data, _ = aggregate("--against", "2.0", "--upstream", "../../up/nova", "nova", "neutron")
-    assert code == 0 and [p["report"]["upstream"]["name"] for p in data["projects"]] == [
-        "neutron",
-        "nova",
+    # --upstream is resolved relative to each DIR (from the working directory, distro/,
+    # ../../up/nova leads nowhere), and overrides upstream.path
+    shutil.copytree(distro / "nova", distro / "nova2")
+    yaml_path = distro / "nova2" / "series.yaml"
+    yaml_path.write_text(yaml_path.read_text().replace("path: ../../up/nova", "path: ../gone"))
+    code, data, _ = aggregate("--against", "2.0", "--upstream", "../../up/nova", "nova", "nova2")
+    assert code == 0
+    assert [(p["source"], p["counts"]["landed"]) for p in data["projects"]] == [
+        ("nova", 1),
+        ("nova2", 1),
     ]
 
 
