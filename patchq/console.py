@@ -29,13 +29,15 @@ def color_enabled(stream: Any) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-_CONTROL = {c: "\ufffd" for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)) if chr(c) not in "\t\n"}
+_CONTROL = {c: "\ufffd" for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))}
 
 
-def printable(text: str) -> str:
-    """Text from a patch or series.yaml made safe for a terminal: an ESC in a subject must not
-    recolour the screen or reach a pipe as an ANSI code."""
-    return text.translate(_CONTROL)
+def printable(text: str, *, keep: str = "\t\n") -> str:
+    """Text from a patch or series.yaml made safe for a terminal, a pipe or a report: control
+    characters (C0, DEL, C1) but those in `keep` become U+FFFD, so an ESC in a subject never
+    recolours the screen or reaches a pipe as an ANSI code. The one scrubber patchq has."""
+    table = _CONTROL if not keep else {c: r for c, r in _CONTROL.items() if chr(c) not in keep}
+    return text.translate(table)
 
 
 def stdout_console() -> Console:

@@ -9,8 +9,19 @@ from pathlib import Path
 from patchq.errors import ConfigError
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same directory, fsync it, rename it over `path`."""
+def atomic_write(
+    path: Path,
+    data: bytes,
+    *,
+    durable: bool = True,
+    sync_dir: bool = True,
+    mode: int | None = None,
+    tmp_prefix: str | None = None,
+) -> None:
+    """Write via a temp file in the same directory, rename it over `path`. `durable`: fsync
+    the file first (series.yaml, patches, rebase state), and with `sync_dir` its directory
+    after (a caller renaming many files syncs the directory once). `mode`: the new file's
+    permissions (default: those of the file it replaces, else 0644)."""
     if path.is_symlink():  # renaming over the link would leave its target unchanged
         path = path.resolve()
     if path.exists() and not path.is_file() and not path.is_dir():
@@ -19,21 +30,23 @@ def atomic_write(path: Path, data: bytes) -> None:
             stream.write(data)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    prefix = tmp_prefix if tmp_prefix is not None else f".{path.name}."
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if mode is None:
+            mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
+    if durable and sync_dir:
+        fsync_dir(path.parent)
 
 
 def fsync_dir(directory: Path) -> None:

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,7 @@ def fast_commits(
     path: Path,
     ref: str,
     parent: str,
-    commits: list[tuple[str, dict[str, str | bytes | None]]],
+    commits: Sequence[tuple[str, Mapping[str, str | bytes | None]]],
     clock: Clock,
 ) -> list[str]:
     """Each (message, {path: content, or None to delete}) as a commit on `parent`, into `ref`,
@@ -130,7 +131,7 @@ class UpstreamRepo:
             content = content.encode()
         target.write_bytes(content)
 
-    def commit(self, message: str, files: dict[str, str | bytes | None] | None = None) -> str:
+    def commit(self, message: str, files: Mapping[str, str | bytes | None] | None = None) -> str:
         for name, content in (files or {}).items():
             if content is None:
                 git(self.path, "rm", "-q", name)
@@ -139,7 +140,9 @@ class UpstreamRepo:
         commit_all(self.path, message, self.clock)
         return self.head()
 
-    def commit_many(self, commits: list[tuple[str, dict[str, str | bytes | None]]]) -> list[str]:
+    def commit_many(
+        self, commits: Sequence[tuple[str, Mapping[str, str | bytes | None]]]
+    ) -> list[str]:
         """`commit` for each (message, files) on the checked-out branch, in one fast-import."""
         branch = git(self.path, "symbolic-ref", "HEAD").strip()
         shas = fast_commits(self.path, branch, self.head(), commits, self.clock)
@@ -293,10 +296,7 @@ class SeriesBuilder:
         exported by one `git format-patch`: the same patches, without four git runs each."""
         base = git(self.scratch, "rev-parse", "HEAD").strip()
         ref = "refs/heads/builder-many"
-        as_commits: list[tuple[str, dict[str, str | bytes | None]]] = [
-            (subject, {**files}) for files, subject in commits
-        ]
-        fast_commits(self.scratch, ref, base, as_commits, self.clock)
+        fast_commits(self.scratch, ref, base, [(s, f) for f, s in commits], self.clock)
         out = self.scratch.parent / f"{self.scratch.name}-many"
         git(
             self.scratch,
@@ -373,7 +373,7 @@ CONF_RBD = NOVA_CONF.replace(
 CONF_WORKERS = CONF_RBD.replace('"workers": 4', '"workers": 8')
 
 # (file, subject, body, {path: content}) for each downstream commit
-Story = list[tuple[str, str, str, dict[str, str | bytes | None]]]
+Story = Sequence[tuple[str, str, str, Mapping[str, str | bytes | None]]]
 
 SERIES: Story = [
     (

@@ -1,6 +1,6 @@
 """The package layout holds: every package imports on its own, no import cycles (including
 the imports inside functions), and dependencies point one way: cli -> commands -> engines ->
-git, where git imports nothing from patchq but errors and console."""
+git, where git imports nothing from patchq but errors, console and fsutil."""
 
 from __future__ import annotations
 
@@ -132,9 +132,14 @@ def test_no_package_imports_itself_back() -> None:
     assert cycles(package_graph()) == []
 
 
-def test_git_imports_nothing_from_patchq_but_errors_and_console() -> None:
+def test_git_imports_nothing_from_patchq_but_the_shared_modules() -> None:
+    """errors, console and fsutil (the one atomic writer): leaves that import no package."""
     used = {t for m, targets in GRAPH.items() if unit(m) == "patchq.git" for t in targets}
-    assert {unit(t) for t in used} - {"patchq.git"} <= {"patchq.errors", "patchq.console"}
+    assert {unit(t) for t in used} - {"patchq.git"} <= {
+        "patchq.errors",
+        "patchq.console",
+        "patchq.fsutil",
+    }
 
 
 def test_only_the_entry_points_import_the_cli() -> None:

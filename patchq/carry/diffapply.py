@@ -13,7 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-_HUNK_HEADER = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+from patchq.patches.hunks import parse_header
+
 _UNSUPPORTED = (
     b"GIT binary patch",
     b"Binary files ",
@@ -154,11 +155,10 @@ def _parse_hunks(lines: Sequence[bytes]) -> list[Hunk] | None:
         if not lines[i].strip():
             i += 1  # blank lines between or after hunks (mailers add them)
             continue
-        m = _HUNK_HEADER.match(lines[i])
-        if m is None:
+        header = parse_header(lines[i])
+        if header is None:
             return None
-        old_len = int(m.group(2)) if m.group(2) is not None else 1
-        new_len = int(m.group(4)) if m.group(4) is not None else 1
+        old_len, new_len = header.old_len, header.new_len
         body: list[bytes] = []
         i += 1
         seen_old = seen_new = 0
@@ -186,7 +186,7 @@ def _parse_hunks(lines: Sequence[bytes]) -> list[Hunk] | None:
             i += 1
         if seen_old != old_len or seen_new != new_len:
             return None
-        hunks.append(Hunk(int(m.group(1)), int(m.group(3)), tuple(body)))
+        hunks.append(Hunk(header.old_start, header.new_start, tuple(body)))
     return hunks
 
 

@@ -16,15 +16,15 @@ from patchq.carry import diffapply
 from patchq.errors import ConflictError
 from patchq.git import CommitInfo, Repo, Sha
 from patchq.git.memtree import MemTree
-from patchq.git.packs import ObjectWriter, object_writer
+from patchq.git.packs import ObjectWriter
 from patchq.patches.patchfile import PatchFile
-from patchq.series.model import Patch
+from patchq.series.model import Patch, State
 
 COMMITTER = "patchq <patchq@localhost>"
 
-APPLIES = "applies"
+APPLIES = State.APPLIES.value
 PRESENT = "present"  # the change is already there: applying it would change nothing
-CONFLICTS = "conflicts"
+CONFLICTS = State.CONFLICTS.value
 UNDECIDED = "undecided"  # not applied exactly either way, and no merge was asked for
 
 
@@ -114,7 +114,7 @@ def build_commits(
 ) -> list[PatchCommit]:
     """Apply each patch on the result of the previous ones; ConflictError names the first
     that does not apply."""
-    writer = object_writer(repo)
+    writer = repo.objects
     out: list[PatchCommit] = []
     head = base
     tree = MemTree(repo, repo.commit_info([base])[0].tree, writer)
@@ -193,7 +193,7 @@ def as_commit_info(pc: PatchCommit) -> CommitInfo:
 
 
 def _pick(repo: Repo, *, head: Sha, head_tree: Sha, pc: PatchCommit) -> PickStep:
-    writer = object_writer(repo)
+    writer = repo.objects
     result = repo.pick(onto_tree=head_tree, commit=as_commit_info(pc))
     if not result.clean:
         return PickStep(pc, clean=False, tree=result.tree, commit=None, conflicts=result.conflicts)
@@ -211,7 +211,7 @@ def pick_chain(
     steps: list[PickStep] = []
     head = onto
     head_tree = repo.commit_info([onto])[0].tree
-    object_writer(repo).flush()  # git must see the commits picked
+    repo.objects.flush()  # git must see the commits picked
     for pc in commits:
         step = _pick(repo, head=head, head_tree=head_tree, pc=pc)
         steps.append(step)
@@ -219,7 +219,7 @@ def pick_chain(
             head, head_tree = step.commit, step.tree
         elif stop_on_conflict:
             break
-    object_writer(repo).flush()
+    repo.objects.flush()
     return steps
 
 
@@ -240,7 +240,7 @@ class Carrier:
 
     def __init__(self, repo: Repo, *, onto: Sha, series: Callable[[int], PatchCommit]) -> None:
         self.repo = repo
-        self.writer = object_writer(repo)
+        self.writer = repo.objects
         self.head = onto
         self.tree = MemTree(repo, repo.commit_info([onto])[0].tree, self.writer)
         self._series = series
@@ -351,7 +351,7 @@ class SeriesSource:
         if not files:
             return None
         touched = {p for fp in files for p in (fp.old_path, fp.new_path) if p}
-        writer = object_writer(self.repo)
+        writer = self.repo.objects
         base_tree = self.repo.commit_info([self.base])[0].tree
         tree = MemTree(self.repo, base_tree, writer)
         for earlier in range(index):

@@ -3,27 +3,28 @@
 Checks never stop at the first problem: a patch series with ten problems gets ten findings.
 Entries that series.yaml validation rejected are still checked for their file's content, so
 one typo in a patch's metadata does not hide a broken patch file. Checks that need the upstream
-clone (PQ005, PQ007-PQ010) are reported as skipped, with the reason, when it is not available.
+clone (PQ005, PQ007-PQ010, PQ013) are reported as skipped, with the reason, when it is not
+available.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from patchq import console
 from patchq.check import synced
 from patchq.check import upstream as check_upstream
 from patchq.check.findings import (
+    AGAINST_CHECKS,
     CHECKS,
     ERROR,
     NEEDS_UPSTREAM,
-    POLICY_KEYS,
     SERIES_FILE,
     WARNING,
     Check,
@@ -35,6 +36,7 @@ from patchq.check.findings import (
 )
 from patchq.errors import ConfigError
 from patchq.patches import patchfile
+from patchq.patches.hunks import parse_header
 from patchq.series import io as series
 from patchq.series.model import Patch, Series, Status
 from patchq.series.workspace import Workspace
@@ -54,10 +56,10 @@ def run(
     loaded = _load(ws, findings, today or dt.date.today())
     if loaded is None:
         return Report(tuple(findings), ("PQ001",), ())
-    ignore, warn = _policy_lists(loaded.policy)
+    ignore, warn = series.policy_lists(loaded.policy)
     wanted = [c for c in CHECKS if c not in ignore]
     if against is None:
-        wanted = [c for c in wanted if c not in ("PQ009", "PQ010")]
+        wanted = [c for c in wanted if c not in AGAINST_CHECKS]
     unset = {
         "PQ011": "max_pending_days",
         "PQ012": "max_carried_releases",
@@ -86,16 +88,14 @@ def run(
     return Report(tuple(findings), tuple(wanted), tuple(e.file for e in loaded.entries))
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _printable(finding: Finding) -> Finding:
-    """Bytes that are not UTF-8 (a Latin-1 subject, an odd file name) and control characters
-    become U+FFFD, so every output format can be written and parsed."""
+    """Every output format can carry the finding: bytes that are not UTF-8 (a Latin-1
+    subject, an odd file name) become U+FFFD, and so do control characters but CR (XML 1.0
+    cannot carry them; the writers escape CR)."""
 
     def clean(text: str) -> str:
         text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        return _CONTROL.sub("\ufffd", text)  # XML 1.0 cannot carry them
+        return console.printable(text, keep="\t\n\r")
 
     patch = None if finding.patch is None else clean(finding.patch)
     return dataclasses.replace(
@@ -128,7 +128,6 @@ def _load(ws: Workspace, findings: list[Finding], today: dt.date) -> Inputs | No
     policy = policy if isinstance(policy, dict) else {}
     entries = tuple(_entries(ws, current, raw))
     inputs = Inputs(ws, current, raw, entries, finder.line_of, policy, today)
-    findings.extend(_policy_problems(inputs))
     return inputs
 
 
@@ -185,47 +184,6 @@ def _read(path: Path) -> bytes | None:
 # -- policy --------------------------------------------------------------------------------
 
 
-def _policy_lists(policy: dict[str, Any]) -> tuple[set[str], set[str]]:
-    def ids(key: str) -> set[str]:
-        value = policy.get(key)
-        if not isinstance(value, list):
-            return set()
-        return {str(v) for v in value if str(v) in CHECKS and str(v) != "PQ001"}
-
-    return ids("ignore"), ids("warn")
-
-
-def _policy_problems(inputs: Inputs) -> list[Finding]:
-    out: list[Finding] = []
-
-    def problem(key: str, message: str) -> None:
-        line = inputs.lines(("policy", key))
-        out.append(Finding("PQ001", ERROR, None, SERIES_FILE, line, f"policy: {message}"))
-
-    for key, value in inputs.policy.items():
-        if key not in POLICY_KEYS:
-            problem(key, series.unknown_key(key, POLICY_KEYS, ""))
-        elif key == "require_owner" and not isinstance(value, bool):
-            problem(key, f"require_owner must be true or false, not {value!r}")
-        elif key in ("max_pending_days", "max_carried_releases", "max_sync_age_days") and (
-            isinstance(value, bool) or not isinstance(value, int) or value < 0
-        ):
-            problem(key, f"{key} must be a whole number >= 0, not {value!r}")
-        elif key in ("ignore", "warn"):
-            if not isinstance(value, list):
-                problem(key, f"{key} must be a list of check ids such as [PQ011]")
-                continue
-            for item in value:
-                if str(item) not in CHECKS:
-                    problem(key, f"{key}: unknown check id {item!r}; ids run PQ001..PQ017")
-                elif str(item) == "PQ001":
-                    problem(key, f"{key}: PQ001 cannot be ignored or made a warning")
-    both = _policy_lists(inputs.policy)
-    for check_id in sorted(both[0] & both[1]):
-        problem("warn", f"{check_id} is in both ignore and warn: keep one")
-    return out
-
-
 # -- checks that need only the packaging directory ---------------------------------------------
 
 
@@ -258,9 +216,6 @@ def _listed_files(raw: dict[str, Any]) -> set[str]:
 def _list(raw: dict[str, Any], key: str) -> list[Any]:
     value = raw.get(key)
     return value if isinstance(value, list) else []
-
-
-_HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
 def check_parses(inputs: Inputs) -> Iterator[Finding]:
@@ -316,10 +271,10 @@ def hunk_problem(raw: bytes) -> tuple[int, str] | None:
         elif line.startswith(b"GIT binary patch"):
             binary = True
         elif line.startswith(b"@@") and not binary:
-            match = _HUNK.match(line)
-            if match is None:
+            header = parse_header(line)
+            if header is None:
                 return number, "malformed hunk header: expected '@@ -a,b +c,d @@'"
-            old, new, start = int(match.group(2) or 1), int(match.group(4) or 1), number
+            old, new, start = header.old_len, header.new_len, number
     if old > 0 or new > 0:
         return start, f"hunk at line {start} is truncated: the file ends inside it"
     return None

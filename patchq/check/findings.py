@@ -16,6 +16,7 @@ from patchq.series.workspace import Workspace
 
 ERROR, WARNING, SKIPPED = "error", "warning", "skipped"
 
+# Policy validation (series.io) knows these ids as series.model.CHECK_IDS: add a new one there.
 CHECKS = {
     "PQ001": "series.yaml is valid (schema, types, unknown keys, policy)",
     "PQ002": "every listed patch file exists",
@@ -29,6 +30,7 @@ CHECKS = {
     "PQ010": "no patch conflicts with --against REF",
     "PQ011": "no pending patch is older than policy max_pending_days",
     "PQ012": "no patch is carried longer than policy max_carried_releases",
+    "PQ013": "moving to --against REF loses no commit of the base (a warning)",
     "PQ015": "no submitted patch's change is abandoned; no merged one is in the base",
     "PQ016": "the last sync is not older than policy max_sync_age_days",
     "PQ017": "no subject lost the bracket tags of its upstream commit",
@@ -38,15 +40,8 @@ PER_PATCH = frozenset(
     {"PQ002", "PQ004", "PQ005", "PQ006", "PQ008", "PQ009", "PQ010", "PQ011", "PQ012"}
     | {"PQ015", "PQ016", "PQ017"}
 )
-NEEDS_UPSTREAM = ("PQ005", "PQ007", "PQ008", "PQ009", "PQ010", "PQ017")
-POLICY_KEYS = (
-    "require_owner",
-    "max_pending_days",
-    "max_carried_releases",
-    "max_sync_age_days",
-    "ignore",
-    "warn",
-)
+NEEDS_UPSTREAM = ("PQ005", "PQ007", "PQ008", "PQ009", "PQ010", "PQ013", "PQ017")
+AGAINST_CHECKS = ("PQ009", "PQ010", "PQ013")  # only with --against REF
 SERIES_FILE = series.SERIES_FILE
 
 

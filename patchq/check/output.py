@@ -23,7 +23,12 @@ from patchq.check.findings import (
 
 FORMATS = ("text", "json", "junit", "github")
 # The testcase name of the checks that judge the whole series rather than one patch.
-SERIES_SUBJECT = {"PQ001": SERIES_FILE, "PQ003": "patches/", "PQ007": SERIES_FILE}
+SERIES_SUBJECT = {
+    "PQ001": SERIES_FILE,
+    "PQ003": "patches/",
+    "PQ007": SERIES_FILE,
+    "PQ013": SERIES_FILE,
+}
 
 
 def render(

@@ -1,4 +1,4 @@
-"""The `patchq check` checks that need the upstream clone: PQ005 and PQ007 to PQ010.
+"""The `patchq check` checks that need the upstream clone: PQ005, PQ007 to PQ010, PQ013.
 
 Each is a generator of findings. Without a usable clone they are all reported as skipped
 with the reason (or, with --require-upstream, the run stops with exit code 2).
@@ -10,9 +10,10 @@ import dataclasses
 from collections.abc import Iterator
 
 from patchq import console
-from patchq.check.findings import SERIES_FILE, Entry, Finding, Inputs, error, skipped
+from patchq.check.findings import SERIES_FILE, WARNING, Entry, Finding, Inputs, error, skipped
 from patchq.errors import ConfigError
 from patchq.git import ApplyResult, PrivateIndex, Repo, Sha
+from patchq.status import verdict
 
 
 def run(
@@ -37,7 +38,7 @@ def run(
         base, base_findings = _base_commit(inputs, repo)
         if "PQ007" in wanted:
             yield from base_findings
-        needs_base = [c for c in ("PQ008", "PQ009", "PQ010") if c in wanted]
+        needs_base = [c for c in ("PQ008", "PQ009", "PQ010", "PQ013") if c in wanted]
         if inputs.series is None or base is None:
             why = "the upstream section of series.yaml is invalid (see PQ001)"
             if inputs.series is not None:
@@ -50,7 +51,7 @@ def run(
         broken = list(check_applies(inputs, repo, base)) if needs_base else []
         if "PQ008" in wanted:
             yield from broken
-        if against is not None and ("PQ009" in wanted or "PQ010" in wanted):
+        if against is not None and {"PQ009", "PQ010", "PQ013"} & set(wanted):
             skip = {f.patch for f in broken}
             yield from check_against(inputs, repo, against, wanted, skip=skip)
 
@@ -205,7 +206,6 @@ def check_against(
     engine; patches that are not patches (PQ004) or do not apply to base (PQ008) are left
     out of its stack."""
     from patchq.status import pipeline as status
-    from patchq.status import verdict
 
     assert inputs.series is not None
     good = {e.file for e in _diffs(inputs)} - skip
@@ -236,3 +236,23 @@ def check_against(
                 None,
                 f"{file} ({state.subject}) will conflict with {against}: {paths}",
             )
+    if "PQ013" in wanted:
+        yield from lost_commits(inputs, result, against)
+
+
+def lost_commits(inputs: Inputs, result: verdict.StatusResult, against: str) -> Iterator[Finding]:
+    """PQ013 (a warning): a commit of the base that REF does not have in any form (a
+    stable-only fix, say) and that moving to REF would drop from what ships."""
+    assert inputs.series is not None
+    base = inputs.series.upstream.base
+    line = inputs.lines(("upstream", "base"))
+    for commit in result.lost:
+        yield Finding(
+            "PQ013",
+            WARNING,
+            None,
+            SERIES_FILE,
+            line,
+            f"{base} has {commit.commit[:12]} ({commit.subject}) and {against} does not: "
+            f"moving to {against} loses it; carry it as a patch if it must ship",
+        )

@@ -59,10 +59,6 @@ class PatchqGroup(click.Group):
             raise  # click's own ways out (Exit and Abort are RuntimeErrors)
         except Exception as exc:
             internal_error(ctx, exc)
-        finally:
-            cache = sys.modules.get("patchq.status.cache")
-            if cache is not None:  # a command's cache write outlives no command
-                cache.wait_for_writes()
 
 
 def fail(message: str, code: int = ExitCode.USAGE) -> NoReturn:
@@ -142,8 +138,8 @@ def main() -> None:
 
 def _exit_now(code: int) -> NoReturn:
     """Leave without the interpreter's teardown (tens of ms of freeing a large heap one object
-    at a time, for nothing): every file and git process patchq opened is closed by now, and
-    the cache writers were joined when the command returned."""
+    at a time, for nothing): every file and git process patchq opened is closed by now (each
+    command closes its Repo, which finishes its deferred cache write)."""
     try:
         sys.stdout.flush()
     except BrokenPipeError:

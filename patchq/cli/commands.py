@@ -292,7 +292,7 @@ def import_(
 def demo(click_ctx: click.Context, directory: str | None) -> None:
     """Build a small synthetic nova and walk the example series through every command.
 
-    DIR (default: a new temp dir) gets nova/ (the upstream, tags 31.0.0 and 32.0.0),
+    DIR (default: a new temp dir) gets nova/ (the upstream, tags 31.0.0, 31.0.1 and 32.0.0),
     packaging/ (the example series.yaml and patches/) and debian/patches/ (a quilt series).
     Each command is printed before its output; the directory is kept for you to explore.
 
@@ -304,7 +304,8 @@ def demo(click_ctx: click.Context, directory: str | None) -> None:
 
     layout = tour.prepare(Path(directory) if directory else None)
     click.echo(f"# Demo directory: {layout.root}")
-    click.echo(f"# Built the upstream in {layout.upstream} (tags 31.0.0, 32.0.0, stable/2025.1)")
+    tags = "tags 31.0.0, 32.0.0; stable/2025.1 with 31.0.1"
+    click.echo(f"# Built the upstream in {layout.upstream} ({tags})")
     click.echo(f"$ cd {layout.packaging}")
     runner = in_process(click_ctx.find_root().command)
     tour.run_steps(layout, tour.STEPS, say=click.echo, invoke=runner)

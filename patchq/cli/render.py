@@ -70,6 +70,7 @@ def status_table(result: StatusResult, *, rebase_in_progress: bool) -> None:
     from rich.text import Text
 
     from patchq.status import verdict
+    from patchq.status.left_behind import summary_lines
 
     out = console.stdout_console()
     if not out.is_terminal:
@@ -110,6 +111,8 @@ def status_table(result: StatusResult, *, rebase_in_progress: bool) -> None:
         for line in captured.get().splitlines():
             out.print(line.rstrip(), markup=False, highlight=False)
     out.print(status_summary(result))
+    for line in summary_lines(result.base, result.against, result.left_behind):
+        out.print(line, markup=False, highlight=False)  # what a move to REF leaves behind
 
 
 # -- rebase ---------------------------------------------------------------------------------
@@ -157,6 +160,8 @@ def rebase_report(report: RebaseReport) -> None:
     )
     where = f"{report.onto} ({report.onto_commit[:12]})"
     conflict = report.conflict
+    for line in report.left_behind:  # what the move leaves behind (base not in REF)
+        click.echo(line)
     if report.dry_run:
         if conflict is None:
             click.echo(f"rebase onto {where} would give: {tally}")

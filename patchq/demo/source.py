@@ -19,6 +19,7 @@ from patchq import git
 from patchq.git import Repo
 
 STABLE_BRANCH = "stable/2025.1"
+POINT_RELEASE = "31.0.1"
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,7 @@ def stable_history(shas: dict[str, str]) -> tuple[Commit, ...]:
             rebuild.author,
             rebuild.when + 3 * DAY,
             REBUILD_PW_EDITS,
+            tag=POINT_RELEASE,  # tagged on the branch: 32.0.0 does not contain it
         ),
     )
 

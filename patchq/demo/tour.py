@@ -3,8 +3,10 @@ through the real commands, each printed before its output like a tutorial.
 
 Layout of the demo directory:
     nova/              the synthetic upstream (demosrc.py): tags 31.0.0, 32.0.0, stable/2025.1
+                       with the point release 31.0.1 on it
     packaging/         series.yaml + patches/, a copy of patchq/example/ (upstream.path: ../nova)
     debian/patches/    a small quilt series the demo imports
+    stable-updates/    a second series, on 31.0.1, that the tour moves to 32.0.0 (--dry-run)
     oslo.config/, oslo.config-packaging/   a tiny second project, for the distribution report
 
 To add a command to the tour, add one Step to STEPS (later issues: status, rebase, report).
@@ -26,6 +28,8 @@ from patchq.demo import second
 from patchq.demo import source as demosrc
 from patchq.errors import ConfigError, ExitCode, PatchqError
 
+STABLE_DIR = "stable-updates"
+
 
 @dataclass(frozen=True)
 class Step:
@@ -35,6 +39,7 @@ class Step:
     args: tuple[str, ...]
     ok_codes: tuple[int, ...] = (0,)  # status/check exit 1 when they find something
     at_root: bool = False  # run in the demo directory, each series with its own clone
+    where: str = "packaging"  # the directory of the demo it runs in (unless at_root)
 
 
 # The tour of the foundation commands (issue 2); tests check the series they leave behind.
@@ -74,6 +79,27 @@ FOUNDATION_STEPS: tuple[Step, ...] = (
     Step("The series now.", ("list",)),
 )
 
+# The stable-updates channel: a series on the point release 31.0.1, which OpenStack tags on
+# stable/2025.1, so that 32.0.0 does not contain it (issue 10).
+STABLE_STEPS: tuple[Step, ...] = (
+    Step(
+        f"In ../{STABLE_DIR}: the stable-updates series sits on {demosrc.POINT_RELEASE}, tagged "
+        f"on {demosrc.STABLE_BRANCH}; 32.0.0 on master does not contain it.",
+        ("init", "--upstream", "../nova", "--base", demosrc.POINT_RELEASE),
+        where=STABLE_DIR,
+    ),
+    Step(
+        "It carries Debian's patch too.",
+        ("import", "--quilt", "../debian/patches"),
+        where=STABLE_DIR,
+    ),
+    Step(
+        f"Moving it from {demosrc.POINT_RELEASE} to 32.0.0: which stable commits would it lose?",
+        ("rebase", "--onto", "32.0.0", "--dry-run"),
+        where=STABLE_DIR,
+    ),
+)
+
 # Everything `patchq demo` runs, in order. Later issues add one Step each here, e.g.
 #   Step("What would 32.0.0 do?", ("status", "--against", "32.0.0"), ok_codes=(0, 1)),
 STEPS: list[Step] = [
@@ -103,6 +129,7 @@ STEPS: list[Step] = [
         ("report", "--format", "html", "--output", "report.html"),
     ),
     Step("The same report as Markdown, for the release notes.", ("report", "--format", "markdown")),
+    *STABLE_STEPS,
 ]
 
 # Run against a local stand-in for review.opendev.org and Launchpad (review_server.py), which
@@ -191,6 +218,7 @@ def prepare(target: Path | None) -> Layout:
     layout.packaging.mkdir()
     shutil.copyfile(source / "series.yaml", layout.packaging / "series.yaml")
     shutil.copytree(source / "patches", layout.packaging / "patches")
+    (layout.root / STABLE_DIR).mkdir()
     layout.quilt.mkdir(parents=True)
     (layout.quilt / "series").write_text(QUILT_SERIES)
     (layout.quilt / "add-nova-status-entry-point.patch").write_text(QUILT_PATCH)
@@ -215,7 +243,7 @@ def run_steps(
         sys.stdout.flush()
         # --upstream: a PATCHQ_UPSTREAM in the caller's environment must not redirect the tour.
         # (After the command: given before it, the command-level envvar would override it.)
-        where = ["-C", str(layout.packaging), "--upstream", str(layout.upstream)]
+        where = ["-C", str(layout.root / step.where), "--upstream", str(layout.upstream)]
         if step.at_root:  # every series finds its own clone through its upstream.path
             where = ["-C", str(layout.root)]
         with _without_env("PATCHQ_UPSTREAM" if step.at_root else None):

@@ -54,14 +54,10 @@ def report_series(job: SeriesJob) -> dict[str, Any]:
 
 
 def _status(ws: Workspace, current: Series, against: str) -> StatusResult:
-    from patchq.status import cache
     from patchq.status import pipeline as status_mod
 
-    try:
-        with ws.open_repo(current) as repo:
-            return status_mod.evaluate(ws, current, repo, against=against, progress=False)
-    finally:
-        cache.wait_for_writes()  # a worker may exit right after its last series
+    with ws.open_repo(current) as repo:  # closing it writes the commit cache
+        return status_mod.evaluate(ws, current, repo, against=against, progress=False)
 
 
 def jobs_for(

@@ -29,9 +29,11 @@ from patchq.git.export import (
     format_patches,
     worktree_add,
     worktree_pick_conflict,
+    worktree_registered,
     worktree_remove,
     worktree_tree,
 )
+from patchq.git.history import first_parent_touching, merge_bases
 from patchq.git.index import ApplyResult, PrivateIndex
 from patchq.git.scan import (
     DiffFeed,
@@ -42,12 +44,12 @@ from patchq.git.scan import (
     commit_raw_diffs,
     path_key,
     reached_by,
-    read_objects,
     rev_list,
     scan_range,
     scan_shas,
     split_diffs,
     start_scan,
+    stop,
 )
 
 __all__ = [
@@ -70,20 +72,23 @@ __all__ = [
     "commit_object",
     "commit_raw_diffs",
     "fast_import",
+    "first_parent_touching",
     "format_patch_chain",
     "format_patches",
     "git_argv",
     "init_repo",
+    "merge_bases",
     "path_key",
     "reached_by",
-    "read_objects",
     "rev_list",
     "scan_range",
     "scan_shas",
     "split_diffs",
     "start_scan",
+    "stop",
     "worktree_add",
     "worktree_pick_conflict",
+    "worktree_registered",
     "worktree_remove",
     "worktree_tree",
 ]

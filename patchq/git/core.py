@@ -12,17 +12,18 @@ import re
 import shlex
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, NewType
+from typing import IO
 
 from patchq import console
 from patchq.errors import ConfigError, GitError
+from patchq.git.objects import SHA_RE, Sha, as_sha, commit_object, commit_parents
+from patchq.git.packs import ObjectWriter
 
-Sha = NewType("Sha", str)  # 40 lowercase hex, validated by as_sha()
-
-SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+__all__ = ["SHA_RE", "CommitInfo", "MergeResult", "Repo", "Sha", "as_sha", "commit_object"]
 
 # Config that keeps git's output machine-readable and stops the upstream repo from running
 # anything of its own (hooks, fsmonitor, auto-gc) while patchq works in it.
@@ -54,13 +55,6 @@ _LEAKY_ENV = (
     "GIT_EXTERNAL_DIFF",
     "GIT_DIFF_OPTS",
 )
-
-
-def as_sha(text: str) -> Sha:
-    value = text.strip()
-    if not SHA_RE.match(value):
-        raise GitError(f"git returned {value!r} where a commit sha was expected")
-    return Sha(value)
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -125,9 +119,10 @@ class Repo:
     path: Path
     git_dir: Path = field(init=False)
     _cat: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
-    _writers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, init=False)
+    _objects: ObjectWriter | None = field(default=None, init=False, repr=False)
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, init=False, repr=False)
-    _counter: int = field(default=0, init=False)
+    _deferred: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
+    _running: list[threading.Thread] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
@@ -151,13 +146,15 @@ class Repo:
     # -- lifecycle -------------------------------------------------------------------------
 
     def close(self) -> None:
-        procs = ([self._cat] if self._cat else []) + list(self._writers.values())
-        for proc in procs:
-            if proc.stdin:
-                proc.stdin.close()
-            proc.wait()
-        self._cat = None
-        self._writers.clear()
+        self.wait_deferred()
+        if self._cat is not None:
+            if self._cat.stdin:
+                self._cat.stdin.close()
+            self._cat.wait()
+            self._cat = None
+        if self._objects is not None:
+            self._objects.close()
+            self._objects = None
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
@@ -167,6 +164,24 @@ class Repo:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def defer(self, job: Callable[[], None]) -> None:
+        """Work on patchq's own files in this repo (the commit cache) that need not hold up
+        the caller: started by run_deferred() while the process waits on git anyway, and
+        finished by wait_deferred() or close() at the latest."""
+        self._deferred.append(job)
+
+    def run_deferred(self) -> None:
+        """Start the deferred jobs, each in a thread."""
+        while self._deferred:
+            thread = threading.Thread(target=self._deferred.pop(0), name="patchq-deferred")
+            self._running.append(thread)
+            thread.start()
+
+    def wait_deferred(self) -> None:
+        self.run_deferred()
+        while self._running:
+            self._running.pop(0).join()
 
     def scratch_dir(self) -> Path:
         """A private temp dir (outside the user's worktree) removed on close()."""
@@ -267,36 +282,79 @@ class Repo:
 
     # -- objects ---------------------------------------------------------------------------
 
-    def read_object(self, sha: str) -> tuple[str, bytes]:
-        """(type, content) through one long-lived `git cat-file --batch`."""
+    def _cat_batch(self) -> subprocess.Popen[bytes]:
         if self._cat is None:
             self._cat = self.popen("cat-file", "--batch")
-        assert self._cat.stdin and self._cat.stdout
-        self._cat.stdin.write(sha.encode() + b"\n")
-        self._cat.stdin.flush()
-        header = self._cat.stdout.readline().decode()
+        return self._cat
+
+    def read_object(self, sha: str) -> tuple[str, bytes]:
+        """(type, content) through one long-lived `git cat-file --batch`."""
+        cat = self._cat_batch()
+        assert cat.stdin and cat.stdout
+        cat.stdin.write(sha.encode() + b"\n")
+        cat.stdin.flush()
+        header = cat.stdout.readline().decode()
         parts = header.split()
         if len(parts) != 3:
             raise GitError(f"object {sha} is missing from {self.path}")
-        data = self._cat.stdout.read(int(parts[2]))
-        self._cat.stdout.read(1)
+        data = cat.stdout.read(int(parts[2]))
+        cat.stdout.read(1)
         return parts[1], data
 
+    def read_objects(self, shas: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+        """Many objects through the repo's persistent `git cat-file --batch`, requests written all
+        at once (by a thread, so neither side blocks on a full pipe) instead of one round trip
+        each. Missing objects are left out."""
+        if not shas:
+            return {}
+        cat = self._cat_batch()
+        assert cat.stdin is not None and cat.stdout is not None
+        requests = "".join(f"{sha}\n" for sha in shas).encode()
+
+        def send() -> None:
+            assert cat.stdin is not None
+            cat.stdin.write(requests)
+            cat.stdin.flush()
+
+        writer = threading.Thread(target=send, daemon=True)
+        writer.start()
+        out: dict[str, tuple[str, bytes]] = {}
+        for sha in shas:
+            parts = cat.stdout.readline().decode().split()
+            if len(parts) == 3:
+                out[sha] = (parts[1], cat.stdout.read(int(parts[2])))
+                cat.stdout.read(1)
+        writer.join()
+        return out
+
+    def first_parent_chain(self, base: Sha, tip: Sha) -> list[Sha]:
+        """The commits from base (excluded) to tip along first parents, oldest first, read
+        through the persistent cat-file (for a short linear chain, such as patchq's own)."""
+        out: list[Sha] = []
+        at = tip
+        while at != base:
+            out.append(at)
+            kind, data = self.read_object(at)
+            parents = commit_parents(data) if kind == "commit" else []
+            if not parents:
+                raise ConfigError(f"{tip} does not descend from {base} along first parents")
+            at = parents[0]
+        return out[::-1]
+
+    @property
+    def objects(self) -> ObjectWriter:
+        """The repo's one object writer: new objects in memory, written as one pack on
+        flush(); closed with the repo."""
+        if self._objects is None:
+            fmt = self.text("rev-parse", "--show-object-format").strip()
+            if fmt != "sha1":
+                raise ConfigError(f"{self.path} uses {fmt} object names: patchq supports sha1 only")
+            self._objects = ObjectWriter(self)
+        return self._objects
+
     def write_object(self, kind: str, data: bytes) -> Sha:
-        """Write one object through a long-lived `git hash-object -w --stdin-paths`."""
-        writer = self._writers.get(kind)
-        if writer is None:
-            writer = self.popen("hash-object", "-w", "-t", kind, "--stdin-paths")
-            self._writers[kind] = writer
-        self._counter += 1
-        tmp = self.scratch_dir() / f"obj{self._counter}"
-        tmp.write_bytes(data)
-        assert writer.stdin and writer.stdout
-        writer.stdin.write(str(tmp).encode() + b"\n")
-        writer.stdin.flush()
-        sha = as_sha(writer.stdout.readline().decode())
-        tmp.unlink()
-        return sha
+        """Write one object git can read at once (ObjectWriter.write_now)."""
+        return self.objects.write_now(kind, data)
 
     def write_commit(
         self,
@@ -399,18 +457,6 @@ def diff_only(diff: bytes) -> bytes:
     """A diff from its first `diff ` line (what git patch-id reads); b"" when it has none."""
     found = _FIRST_DIFF.search(diff)
     return diff[found.start() :] if found is not None else b""
-
-
-def commit_object(
-    *, tree: Sha, parents: Sequence[Sha], message: str, author: str, committer: str
-) -> bytes:
-    """The raw content of a commit object (what `git cat-file commit` prints)."""
-    lines = [f"tree {tree}"] + [f"parent {p}" for p in parents]
-    lines += [f"author {author}", f"committer {committer}", "", message]
-    body = "\n".join(lines)
-    if not body.endswith("\n"):
-        body += "\n"
-    return body.encode("utf-8", "surrogateescape")
 
 
 _CONFLICT_RE = re.compile(

@@ -149,6 +149,22 @@ def worktree_remove(repo: Repo, path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def worktree_registered(repo: Repo, path: Path) -> bool:
+    """Whether git still lists a worktree at `path` (its admin entry under the git dir),
+    even when the directory itself is gone."""
+    admin = repo.git_dir / "worktrees"
+    if not admin.is_dir():
+        return False
+    wanted = str(path / ".git")
+    for entry in admin.iterdir():
+        try:
+            if (entry / "gitdir").read_text().strip() == wanted:
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def worktree_tree(worktree: Path) -> Sha:
     """Stage everything in a patchq worktree and return its tree (the user's resolution)."""
     wt = Repo(worktree)

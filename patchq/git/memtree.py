@@ -8,36 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from patchq.git import Repo, Sha, read_objects
+from patchq.git.core import Repo
+from patchq.git.objects import TREE_MODE, Sha, format_tree, parse_tree
 from patchq.git.packs import ObjectWriter
-
-TREE_MODE = "40000"
-
-
-def parse_tree(data: bytes) -> dict[str, tuple[str, str]]:
-    entries: dict[str, tuple[str, str]] = {}
-    i = 0
-    while i < len(data):
-        space = data.index(b" ", i)
-        nul = data.index(b"\0", space)
-        mode = data[i:space].decode()
-        name = data[space + 1 : nul].decode("utf-8", "surrogateescape")
-        entries[name] = (mode, data[nul + 1 : nul + 21].hex())
-        i = nul + 21
-    return entries
-
-
-def format_tree(entries: dict[str, tuple[str, str]]) -> bytes:
-    def key(name: str) -> bytes:
-        raw = name.encode("utf-8", "surrogateescape")
-        return raw + b"/" if entries[name][0] == TREE_MODE else raw
-
-    out = []
-    for name in sorted(entries, key=key):
-        mode, sha = entries[name]
-        raw = name.encode("utf-8", "surrogateescape")
-        out.append(mode.encode() + b" " + raw + b"\0" + bytes.fromhex(sha))
-    return b"".join(out)
 
 
 class MemTree:
@@ -96,7 +69,7 @@ class MemTree:
             entry = entries.get(name) if entries is not None else None
             if entry is not None and entry[0] != TREE_MODE and entry[1]:
                 wanted.append(entry[1])
-        self._fetched.update(read_objects(self.repo, sorted(set(wanted))))
+        self._fetched.update(self.repo.read_objects(sorted(set(wanted))))
 
     def writable(self, path: str) -> bool:
         """True when `path` can hold a file: no parent is a file and it is not a directory."""

@@ -8,14 +8,16 @@ index itself, and falls back to `git index-pack --stdin` where it cannot.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from patchq.errors import ConfigError
-from patchq.git import Repo, Sha, commit_object
+from patchq.fsutil import atomic_write
+from patchq.git.objects import Sha, as_sha, commit_object, pack_index
+
+if TYPE_CHECKING:
+    from patchq.git.core import Repo
 
 
 class ObjectWriter:
@@ -30,6 +32,36 @@ class ObjectWriter:
         self.repo = repo
         self._pending: dict[str, tuple[str, bytes]] = {}
         self._pack_dir: Path | None = None
+        self._hashers: dict[str, subprocess.Popen[bytes]] = {}  # write_now(), per kind
+        self._counter = 0
+
+    def close(self) -> None:
+        """Stop the hash-object processes. Objects never flushed are dropped: nothing that
+        git can see refers to them."""
+        for proc in self._hashers.values():
+            if proc.stdin:
+                proc.stdin.close()
+            proc.wait()
+        self._hashers.clear()
+        self._pending.clear()
+
+    def write_now(self, kind: str, data: bytes) -> Sha:
+        """Write one object git can read at once (a loose object), through a long-lived
+        `git hash-object -w --stdin-paths`: for the few objects a git process needs before
+        the next flush()."""
+        hasher = self._hashers.get(kind)
+        if hasher is None:
+            hasher = self.repo.popen("hash-object", "-w", "-t", kind, "--stdin-paths")
+            self._hashers[kind] = hasher
+        self._counter += 1
+        tmp = self.repo.scratch_dir() / f"obj{self._counter}"
+        tmp.write_bytes(data)
+        assert hasher.stdin and hasher.stdout
+        hasher.stdin.write(str(tmp).encode() + b"\n")
+        hasher.stdin.flush()
+        sha = as_sha(hasher.stdout.readline().decode())
+        tmp.unlink()
+        return sha
 
     def write(self, kind: str, data: bytes) -> Sha:
         import hashlib
@@ -87,17 +119,9 @@ class ObjectWriter:
             if final_index.exists():
                 return True
             for target, data in ((final_pack, pack), (final_index, index)):
-                # A unique temp name: two writers (threads of one rebase, or two processes)
-                # may add packs to the same repository at once.
-                fd, tmp = tempfile.mkstemp(prefix="tmp_patchq_", dir=self._pack_dir)
-                try:
-                    with os.fdopen(fd, "wb") as handle:
-                        handle.write(data)  # all of it: os.write may write less
-                    os.chmod(tmp, 0o444)
-                    os.replace(tmp, target)
-                except BaseException:
-                    Path(tmp).unlink(missing_ok=True)
-                    raise
+                # A unique temp name (two writers, threads of one rebase or two processes,
+                # may add packs at once), with git's tmp_ prefix so its gc knows the litter.
+                atomic_write(target, data, durable=False, mode=0o444, tmp_prefix="tmp_patchq_")
             return True
         except OSError:
             return False
@@ -109,39 +133,3 @@ class ObjectWriter:
             tree=tree, parents=parents, message=message, author=author, committer=committer
         )
         return self.write("commit", body)
-
-
-def pack_index(entries: Sequence[tuple[bytes, int, int]], pack_checksum: bytes) -> bytes:
-    """A version-2 pack index (.idx) for (sha, crc32, offset) entries, offsets < 2 GiB."""
-    import hashlib
-    import struct
-
-    ordered = sorted(entries)
-    fanout = [0] * 256
-    for sha, _, _ in ordered:
-        fanout[sha[0]] += 1
-    total = 0
-    for i in range(256):
-        total += fanout[i]
-        fanout[i] = total
-    out = b"\xfftOc" + struct.pack(">I", 2) + struct.pack(">256I", *fanout)
-    out += b"".join(sha for sha, _, _ in ordered)
-    out += b"".join(struct.pack(">I", crc & 0xFFFFFFFF) for _, crc, _ in ordered)
-    out += b"".join(struct.pack(">I", off) for _, _, off in ordered)
-    out += pack_checksum
-    return out + hashlib.sha1(out).digest()
-
-
-_WRITERS: dict[int, tuple[Repo, ObjectWriter]] = {}
-
-
-def object_writer(repo: Repo) -> ObjectWriter:
-    """The repo's ObjectWriter (made once per Repo)."""
-    known = _WRITERS.get(id(repo))
-    if known is None or known[0] is not repo:
-        fmt = repo.text("rev-parse", "--show-object-format").strip()
-        if fmt != "sha1":
-            raise ConfigError(f"{repo.path} uses {fmt} object names: patchq supports sha1 only")
-        known = (repo, ObjectWriter(repo))
-        _WRITERS[id(repo)] = known
-    return known[1]

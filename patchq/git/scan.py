@@ -57,6 +57,12 @@ def start_scan(repo: Repo, base: Sha, ref: Sha) -> subprocess.Popen[bytes]:
     return start_stream(repo, [*_SCAN_ARGS, f"{base}..{ref}", "--"])
 
 
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a git process started here whose output is no longer wanted, and reap it."""
+    proc.kill()
+    proc.communicate()
+
+
 def scan_range(
     repo: Repo,
     base: Sha,
@@ -209,6 +215,11 @@ class DiffFeed:
         self.proc.stdin.flush()
         self.sent.add(sha)
 
+    def close(self) -> None:
+        """Stop diffing (after an error): the diffs asked for so far are not wanted."""
+        self.proc.kill()
+        self.proc.wait()
+
     def result(self) -> dict[str, bytes]:
         assert self.proc.stdin is not None and self.proc.stderr is not None
         self.proc.stdin.close()
@@ -235,37 +246,6 @@ def split_diffs(out: bytes, wanted: set[str]) -> dict[str, bytes]:
     if current is not None:
         found[current] = b"".join(chunks)
     return found
-
-
-def read_objects(repo: Repo, shas: Sequence[str]) -> dict[str, tuple[str, bytes]]:
-    """Many objects through the repo's persistent `git cat-file --batch`, requests written all
-    at once (by a thread, so neither side blocks on a full pipe) instead of one round trip
-    each. Missing objects are left out."""
-    import threading
-
-    if not shas:
-        return {}
-    if repo._cat is None:
-        repo._cat = repo.popen("cat-file", "--batch")
-    cat = repo._cat
-    assert cat.stdin is not None and cat.stdout is not None
-    requests = "".join(f"{sha}\n" for sha in shas).encode()
-
-    def send() -> None:
-        assert cat.stdin is not None
-        cat.stdin.write(requests)
-        cat.stdin.flush()
-
-    writer = threading.Thread(target=send, daemon=True)
-    writer.start()
-    out: dict[str, tuple[str, bytes]] = {}
-    for sha in shas:
-        parts = cat.stdout.readline().decode().split()
-        if len(parts) == 3:
-            out[sha] = (parts[1], cat.stdout.read(int(parts[2])))
-            cat.stdout.read(1)
-    writer.join()
-    return out
 
 
 def commit_names(repo: Repo, names: Sequence[str]) -> dict[str, Sha]:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from patchq.errors import ConfigError
+from patchq.patches.hunks import parse_header
 
-_HUNK = re.compile(rb"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 _COMMENT = re.compile(r"(?:^|\s+)#.*$")
 
 
@@ -96,10 +96,9 @@ def restrip(diff: bytes, strip: int, *, source: str) -> bytes:
         elif line.startswith(b"diff --git "):
             raise ConfigError(f"{source}: a git diff is always -p1; fix the -p{strip} in series")
         else:
-            hunk = _HUNK.match(line)
+            hunk = parse_header(line)
             if hunk:
-                old_left = int(hunk.group(1) or b"1")
-                new_left = int(hunk.group(2) or b"1")
+                old_left, new_left = hunk.old_len, hunk.new_len
             out.append(line)
         i += 1
     return b"".join(out)

@@ -14,7 +14,6 @@ from pathlib import Path
 from patchq.carry.engine import PatchCommit
 from patchq.errors import ConfigError
 from patchq.git import Repo, Sha
-from patchq.git.packs import object_writer
 from patchq.patches.patchfile import PatchFile
 from patchq.rebase.state import CARRIED, DROPPED, Entry, Outcome, RebaseState
 from patchq.series.model import Patch, Series
@@ -64,9 +63,9 @@ def make_plan(
         finally:
             files_read.set()
             old = old_side.result()
-    object_writer(repo).flush()
+    repo.objects.flush()
     verdicts = assessment.result.patches
-    chain = iter(first_parent_chain(repo, rng.against_commit, assessment.head))
+    chain = iter(repo.first_parent_chain(rng.against_commit, assessment.head))
     entries = [_entry(pc, v) for pc, v in zip(old, verdicts, strict=True)]
     outcomes: list[Outcome] = []
     tip = rng.against_commit
@@ -89,6 +88,7 @@ def make_plan(
         outcomes=tuple(outcomes),
         refs=refs,
         upstream=str(repo.path.resolve()),
+        left_behind=assessment.result.left_behind,
     )
     return Plan(state=state, predicted=tuple(v.state for v in verdicts))
 
@@ -117,22 +117,6 @@ def dropped(entry: Entry, evidence: tuple[str, ...], upstream_commit: str | None
 
 def carried(entry: Entry, commit: Sha) -> Outcome:
     return Outcome(file=entry.file, subject=entry.subject, action=CARRIED, commit=commit)
-
-
-def first_parent_chain(repo: Repo, base: Sha, tip: Sha) -> list[Sha]:
-    """The commits from base (excluded) to tip along first parents, oldest first, read through
-    the persistent cat-file (the chain is patchq's own linear series)."""
-    out: list[Sha] = []
-    at = tip
-    while at != base:
-        out.append(at)
-        kind, data = repo.read_object(at)
-        header = data.split(b"\n\n", 1)[0].split(b"\n")
-        parents = [line[7:] for line in header if line.startswith(b"parent ")]
-        if kind != "commit" or not parents:
-            raise ConfigError(f"{tip} does not descend from {base} along first parents")
-        at = Sha(parents[0].decode())
-    return out[::-1]
 
 
 def _old_side(

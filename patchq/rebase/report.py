@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from patchq.rebase.state import DROPPED, SKIPPED, Conflict, Entry, RebaseState
+from patchq.status.left_behind import summary_lines
+from patchq.status.verdict import LOST
 
 # Row results shown in the plan and the summary.
-DROP = "dropped"
+DROP = DROPPED
 REFRESH = "refreshed"
 UNCHANGED = "unchanged"
-SKIP = "skipped"
+SKIP = SKIPPED
 CONFLICT = "conflict"
 NOT_REACHED = "not reached"
 CARRY = "carried"  # predicted for a patch after a dry run's stop
@@ -38,6 +40,7 @@ class Report:
     conflict: Conflict | None = None
     history: dict[str, Any] | None = None
     dry_run: bool = False
+    left_behind: tuple[str, ...] = ()  # the summary of what the move leaves behind
 
     def counts(self) -> dict[str, int]:
         out = {DROP: 0, REFRESH: 0, UNCHANGED: 0, SKIP: 0}
@@ -79,3 +82,23 @@ def summary_rows(state: RebaseState, files: dict[str, bytes | None]) -> tuple[Ro
             detail = "conflict resolved" if o.resolved else ""
             rows.append(Row(o.file, o.subject, REFRESH if changed else UNCHANGED, detail))
     return tuple(rows)
+
+
+# -- left behind ----------------------------------------------------------------------------
+
+
+def left_behind_lines(state: RebaseState) -> tuple[str, ...]:
+    """The summary `patchq status` prints: what the move leaves behind, the lost ones listed."""
+    return tuple(summary_lines(state.from_ref, state.onto, state.left_behind))
+
+
+def left_behind_history(state: RebaseState) -> dict[str, Any]:
+    """The history entry's record of it: the lost commits in full, the in-target ones
+    counted."""
+    lost = [c for c in state.left_behind if c.state == LOST]
+    return {
+        "lost": [
+            {"commit": c.commit, "subject": c.subject, "change_id": c.change_id} for c in lost
+        ],
+        "in_target": len(state.left_behind) - len(lost),
+    }

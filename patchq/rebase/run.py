@@ -34,6 +34,8 @@ from patchq.rebase.report import (
     Report,
     Row,
     landed_detail,
+    left_behind_history,
+    left_behind_lines,
     summary_rows,
 )
 from patchq.rebase.state import (
@@ -54,7 +56,6 @@ from patchq.series import io as series
 from patchq.series.edit import now_utc
 from patchq.series.model import Patch
 from patchq.series.workspace import Workspace
-from patchq.status import cache
 from patchq.status.verdict import CONFLICTS as PREDICTED_CONFLICT
 from patchq.status.verdict import REVERSE_APPLY
 
@@ -294,6 +295,7 @@ def _show_conflict(repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
         rows=summary_rows(state, files),
         finished=False,
         conflict=state.conflict,
+        left_behind=left_behind_lines(state),
     )
 
 
@@ -367,7 +369,7 @@ def _finish(
         # git format-patch of the new chain runs while series.yaml is parsed for the edit.
         job = pool.submit(_result, repo, rdir, state)
         editable = series.parse_for_edit(original)
-        cache.write_deferred()  # the status scan's cache, while git formats the patches
+        repo.run_deferred()  # the status scan's cache write, while git formats the patches
         files, entry = job.result()
         bar.advance()
     kept = {o.file for o in state.outcomes if o.action == CARRIED}
@@ -418,6 +420,8 @@ def _result(
         "refreshed": sum(1 for data in files.values() if data is not None),
         "carried": sum(1 for o in outcomes if o.action == CARRIED),
     }
+    if state.left_behind:
+        entry["left_behind"] = left_behind_history(state)
     return files, entry
 
 
@@ -454,7 +458,12 @@ def _complete(
     _tidy(repo, rdir, refs=state.refs)
     rdir.discard()
     return Report(
-        onto=state.onto, onto_commit=state.onto_commit, rows=rows, finished=True, history=history
+        onto=state.onto,
+        onto_commit=state.onto_commit,
+        rows=rows,
+        finished=True,
+        history=history,
+        left_behind=left_behind_lines(state),
     )
 
 
@@ -487,6 +496,7 @@ def _dry_run(ws: Workspace, repo: Repo, plan: Plan) -> Report:
         finished=conflict is None,
         conflict=conflict,
         dry_run=True,
+        left_behind=left_behind_lines(state),
     )
 
 
@@ -507,23 +517,9 @@ def _open(ws: Workspace, state: RebaseState) -> Repo:
 
 
 def _tidy_worktree(repo: Repo, rdir: RebaseDir) -> None:
-    if rdir.worktree.exists() or _worktree_registered(repo, rdir):
+    if rdir.worktree.exists() or git.worktree_registered(repo, rdir.worktree):
         git.worktree_remove(repo, rdir.worktree)
         checkpoint("worktree removed")
-
-
-def _worktree_registered(repo: Repo, rdir: RebaseDir) -> bool:
-    admin = repo.git_dir / "worktrees"
-    if not admin.is_dir():
-        return False
-    wanted = str(rdir.worktree / ".git")
-    for entry in admin.iterdir():
-        try:
-            if (entry / "gitdir").read_text().strip() == wanted:
-                return True
-        except OSError:
-            continue
-    return False
 
 
 def _tidy(repo: Repo, rdir: RebaseDir, *, refs: str) -> None:

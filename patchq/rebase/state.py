@@ -29,7 +29,9 @@ from typing import Any
 
 from patchq.errors import ConfigError
 from patchq.fsutil import atomic_write, fsync_dir
+from patchq.series.model import Action
 from patchq.series.workspace import REBASE_STATE, Workspace
+from patchq.status.verdict import LeftBehind
 
 CRASH_ENV = "PATCHQ_TEST_CRASH_AFTER"
 STATE_VERSION = 1
@@ -38,9 +40,9 @@ WALKING = "walking"  # picking patches onto the new base
 STOPPED = "stopped"  # waiting for a human to resolve a conflict
 FINISHING = "finishing"  # out/ is complete; replaying it onto the user's files
 
-DROPPED = "dropped"
-CARRIED = "carried"
-SKIPPED = "skipped"
+DROPPED = Action.DROPPED.value
+CARRIED = Action.CARRIED.value
+SKIPPED = Action.SKIPPED.value
 
 
 class _CrashHook:
@@ -108,6 +110,7 @@ class RebaseState:
     phase: str = WALKING
     refs: str = ""  # prefix of this rebase's temporary refs
     upstream: str = ""  # absolute path of the upstream clone
+    left_behind: tuple[LeftBehind, ...] = ()  # commits of the old base the new one lacks
 
     @property
     def old_tip(self) -> str:
@@ -142,6 +145,7 @@ class RebaseState:
             phase=data["phase"],
             refs=data["refs"],
             upstream=data["upstream"],
+            left_behind=tuple(LeftBehind(**c) for c in data.get("left_behind") or ()),
         )
 
 
@@ -366,14 +370,7 @@ class RebaseDir:
 
 def _replace(path: Path, data: bytes) -> None:
     """fsutil.atomic_write without the directory fsync (done once for the whole batch)."""
-    tmp = path.with_name(f".{path.name}.patchq-tmp")
-    with tmp.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
+    atomic_write(path, data, sync_dir=False)
 
 
 def _dump(data: dict[str, Any]) -> bytes:

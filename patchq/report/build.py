@@ -90,11 +90,37 @@ def build(
         },
         "against": None
         if status is None
-        else {"ref": status.against, "commit": status.against_commit},
+        else {
+            "ref": status.against,
+            "commit": status.against_commit,
+            "left_behind": left_behind(current, status),
+        },
         "summary": summary(current.patches, status),
         "patches": rows,
         "history": history_entries(current.history, upstream_url=current.upstream.url),
         "chart": carried_per_release(current),
+    }
+
+
+def left_behind(current: Series, status: StatusResult) -> dict[str, Any]:
+    """What moving to REF leaves behind (base not in REF): counted, the lost ones listed."""
+    from patchq.status.left_behind import summary_lines
+
+    lost = status.lost
+    lines = summary_lines(current.upstream.base, status.against, status.left_behind)
+    return {
+        "commits": len(status.left_behind),
+        "in_target": len(status.left_behind) - len(lost),
+        "summary": lines[0].rstrip(":") if lines else None,
+        "lost": [
+            {
+                "commit": c.commit,
+                "subject": c.subject,
+                "change_id": c.change_id,
+                "commit_url": commit_url(current.upstream.url, c.commit),
+            }
+            for c in lost
+        ],
     }
 
 

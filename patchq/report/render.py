@@ -215,6 +215,10 @@ def text_renderables(model: dict[str, Any], *, width: int) -> list[RenderableTyp
     lines.append(f"{summ['patches']} {noun}" + (f": {counts}" if counts else ""))
     if summ["by_state"] is not None:
         lines.append("against: " + ", ".join(f"{n} {s}" for s, n in summ["by_state"].items()))
+    behind = against["left_behind"] if against else None
+    if behind and behind["summary"]:
+        lines.append(behind["summary"] + (":" if behind["lost"] else ""))
+        lines += [f"  {c['commit'][:12]} {c['subject']}" for c in behind["lost"]]
     out: list[RenderableType] = [head, Text("\n".join(lines))]
 
     out.append(_heading("Patches"))

@@ -22,6 +22,8 @@ from patchq.fsutil import atomic_write
 from patchq.series import synced
 from patchq.series.model import (
     CHANGE_ID_RE,
+    CHECK_IDS,
+    POLICY_KEYS,
     STATUSES,
     Patch,
     Series,
@@ -197,12 +199,59 @@ def _validate(data: Any, root: Path, *, check_files: bool) -> tuple[Series | Non
     if policy is not None and not isinstance(policy, dict):
         problems.append(Problem(("policy",), "policy must be a mapping"))
         policy = None
+    if policy:
+        problems.extend(policy_problems(policy))
     if upstream is None:
         return None, problems
     series = Series(
         upstream=upstream, patches=tuple(patches), history=tuple(history), policy=policy
     )
     return series, problems
+
+
+def policy_problems(policy: dict[str, Any]) -> list[Problem]:
+    """What is wrong with a `policy:` mapping: every command refuses it, `check` lists it."""
+    out: list[Problem] = []
+
+    def problem(key: str, message: str) -> None:
+        out.append(Problem(("policy", key), f"policy: {message}"))
+
+    for key, value in policy.items():
+        if key not in POLICY_KEYS:
+            problem(key, unknown_key(key, POLICY_KEYS, ""))
+        elif key == "require_owner" and not isinstance(value, bool):
+            problem(key, f"require_owner must be true or false, not {value!r}")
+        elif key in ("max_pending_days", "max_carried_releases", "max_sync_age_days") and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            problem(key, f"{key} must be a whole number >= 0, not {value!r}")
+        elif key in ("ignore", "warn"):
+            if not isinstance(value, list):
+                problem(key, f"{key} must be a list of check ids such as [PQ011]")
+                continue
+            for item in value:
+                if str(item) not in CHECK_IDS:
+                    problem(
+                        key, f"{key}: unknown check id {item!r}; ids run PQ001..{CHECK_IDS[-1]}"
+                    )
+                elif str(item) == "PQ001":
+                    problem(key, f"{key}: PQ001 cannot be ignored or made a warning")
+    ignore, warn = policy_lists(policy)
+    for check_id in sorted(ignore & warn):
+        problem("warn", f"{check_id} is in both ignore and warn: keep one")
+    return out
+
+
+def policy_lists(policy: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """The check ids policy ignores and makes warnings (PQ001 and unknown ids left out)."""
+
+    def ids(key: str) -> set[str]:
+        value = policy.get(key)
+        if not isinstance(value, list):
+            return set()
+        return {str(v) for v in value if str(v) in CHECK_IDS and str(v) != "PQ001"}
+
+    return ids("ignore"), ids("warn")
 
 
 def _validate_upstream(node: Any, problems: list[Problem]) -> Upstream | None:

@@ -21,6 +21,55 @@ class Status(str, Enum):
 
 
 STATUSES = tuple(s.value for s in Status)
+# series.yaml `policy:` (docs/ci.md), validated when series.yaml is read. ignore and warn
+# name `patchq check` ids: a new check's id goes here too (tests/series/test_policy.py).
+POLICY_KEYS = (
+    "require_owner",
+    "max_pending_days",
+    "max_carried_releases",
+    "max_sync_age_days",
+    "ignore",
+    "warn",
+)
+CHECK_IDS = (*(f"PQ{n:03d}" for n in range(1, 14)), "PQ015", "PQ016", "PQ017")
+
+
+# The words status, rebase, report and check share, spelled once. Their values travel as plain
+# strings (JSON, series.yaml history, the cache): modules name them through these enums.
+class State(str, Enum):
+    """Where a patch stands against an upstream ref (`patchq status`)."""
+
+    LANDED = "landed"
+    APPLIES = "applies"
+    CONFLICTS = "conflicts"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Evidence(str, Enum):
+    """Why a patch is called landed, strongest first (the order they are reported in)."""
+
+    PATCH_ID = "patch-id"
+    CHANGE_ID = "change-id"
+    CHERRY_PICK = "cherry-pick"
+    REVERSE_APPLY = "reverse-apply"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Action(str, Enum):
+    """What a rebase did with a patch (series.yaml history keeps these words)."""
+
+    DROPPED = "dropped"
+    CARRIED = "carried"
+    SKIPPED = "skipped"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 CHANGE_ID_RE = re.compile(r"^I[0-9a-f]{40}$")
 COMMIT_RE = re.compile(r"^[0-9a-f]{7,40}$")
 

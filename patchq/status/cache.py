@@ -9,14 +9,15 @@ trusted over git.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from patchq import git
+from patchq.fsutil import atomic_write
 from patchq.git import RangeScan, Repo, ScannedCommit, Sha
 from patchq.status import detect
 
@@ -50,6 +51,7 @@ class CommitCache:
         self.commits: dict[str, list[Any]] = {}
         self.ranges: dict[str, list[str]] = {}
         self.outcomes: dict[str, list[Any]] = {}
+        self.apart: set[str] = set()  # ranges whose base is not an ancestor of their ref
         self.changed = False
         self._started: dict[tuple[Sha, Sha], Any] = {}  # start(): scans running, not yet read
         self._load()
@@ -57,7 +59,7 @@ class CommitCache:
     # -- disk ---------------------------------------------------------------------------
 
     def _load(self) -> None:
-        wait_for_writes()
+        self.repo.wait_deferred()  # an earlier save(deferred=True) of this repo's cache
         try:
             data = json.loads(self.path.read_bytes())
         except (OSError, ValueError):
@@ -73,26 +75,32 @@ class CommitCache:
         self.commits, self.ranges = data["commits"], data["ranges"]
         outcomes = data.get("outcomes")
         self.outcomes = outcomes if isinstance(outcomes, dict) else {}
+        # Files written before "apart" existed kept only ranges whose base is an ancestor.
+        apart = data.get("apart")
+        if isinstance(apart, list) and all(isinstance(k, str) for k in apart):
+            self.apart = set(apart)
 
     def _forget(self) -> None:
         self.commits, self.ranges, self.outcomes, self.changed = {}, {}, {}, True
+        self.apart = set()
 
     def save(self, *, deferred: bool = False) -> None:
         """Write the cache atomically if anything was learned; a failure to write is not an
-        error (the cache is an optimisation). `deferred`: only take a snapshot now, to be
-        written by write_deferred() (when the process is waiting on git anyway) or, at the
-        latest, by wait_for_writes() (the CLI calls it as each command ends, and the next
-        CommitCache before it reads)."""
+        error (the cache is an optimisation). `deferred`: only take a snapshot now, written
+        by the repo's deferred jobs (Repo.defer): when the process is waiting on git anyway,
+        or when the repo closes, or before the next CommitCache of the repo reads."""
         if not self.changed:
             return
         data = {"format": FORMAT, "version": VERSION, "commits": dict(self.commits)}
         data["ranges"] = dict(self.ranges)
         data["outcomes"] = dict(list(self.outcomes.items())[-MAX_OUTCOMES:])
+        data["apart"] = sorted(self.apart)
         self.changed = False
+        path = self.path
         if deferred:
-            _deferred.append((self.path, data))
+            self.repo.defer(lambda: _write(path, data))
         else:
-            _write(self.path, data)
+            _write(path, data)
 
     # -- range scans --------------------------------------------------------------------
 
@@ -104,8 +112,7 @@ class CommitCache:
 
     def cancel(self) -> None:
         for proc in self._started.values():
-            proc.kill()
-            proc.communicate()
+            git.stop(proc)
         self._started.clear()
 
     def scan(
@@ -113,12 +120,14 @@ class CommitCache:
     ) -> RangeScan:
         """git.scan_range, cached: a range seen before costs no git at all, and a new range
         over known commits costs one `git rev-list`. `on_new` sees each commit scanned from
-        git as it arrives."""
+        git as it arrives. The caller has made sure base and ref share history (the range
+        is kept whether or not base is an ancestor of ref)."""
         key = f"{base}..{ref}"
         known = self.ranges.get(key)
         if known is not None:
             try:
-                return RangeScan([self._scanned(sha) for sha in known], base_is_ancestor=True)
+                commits = [self._scanned(sha) for sha in known]
+                return RangeScan(commits, base_is_ancestor=key not in self.apart)
             except (CorruptCache, KeyError, TypeError, ValueError, IndexError, AttributeError):
                 self._forget()
         if self.commits:
@@ -145,9 +154,10 @@ class CommitCache:
                 None,
             ]
             self.changed = True
-        if ancestor:
-            self.ranges[key] = list(shas)
-            self.changed = True
+        self.ranges[key] = list(shas)
+        if not ancestor:
+            self.apart.add(key)
+        self.changed = True
         by_sha = {c.sha: c for c in fresh}
         try:
             return RangeScan([by_sha.get(s) or self._scanned(s) for s in shas], ancestor)
@@ -157,6 +167,13 @@ class CommitCache:
 
     def knows_range(self, base: Sha, ref: Sha) -> bool:
         return f"{base}..{ref}" in self.ranges
+
+    def scanned(self, sha: str) -> ScannedCommit | None:
+        """What a scan learned of `sha`, if any scan did."""
+        try:
+            return self._scanned(sha)
+        except (CorruptCache, KeyError, TypeError, ValueError, AttributeError):
+            return None
 
     def _scanned(self, sha: str) -> ScannedCommit:
         subject, cids, reverts, paths, _, _ = self.commits[sha]
@@ -222,42 +239,11 @@ class CommitCache:
         return out
 
 
-_deferred: list[tuple[Path, dict[str, Any]]] = []  # snapshots not yet being written
-_writers: list[Any] = []  # threads writing them
-
-
-def write_deferred() -> None:
-    """Start writing the deferred snapshots, in a thread."""
-    import threading
-
-    while _deferred:
-        path, data = _deferred.pop(0)
-        writer = threading.Thread(target=_write, args=(path, data), name="patchq-cache")
-        _writers.append(writer)
-        writer.start()
-
-
-def wait_for_writes() -> None:
-    write_deferred()
-    while _writers:
-        _writers.pop(0).join()
-
-
 def _write(path: Path, data: dict[str, Any]) -> None:
-    import tempfile
-
+    """Replace the cache file (no fsync: a cache lost in a crash is only rebuilt)."""
     text = json.dumps(data, separators=(",", ":"))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".commits.", suffix=".tmp", dir=path.parent)
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        atomic_write(path, text.encode(), durable=False, mode=0o600)
 
 
 def _facts(record: Any) -> DiffFacts | None:

@@ -51,6 +51,24 @@ def live_commits(scanned: Sequence[ScannedCommit]) -> list[ScannedCommit]:
     return [c for c in scanned if present[c.sha] and c.sha not in revert_of]
 
 
+def outside_revert_targets(scanned: Sequence[ScannedCommit]) -> list[str]:
+    """The (possibly abbreviated) commits that reverts of the range name but the range does
+    not hold (they predate base, or are base-only), when the revert is itself still in REF:
+    their change is not in REF, whatever reaches them."""
+    reverts = [c for c in scanned if c.reverts]
+    if not reverts:
+        return []
+    index = PrefixIndex(c.sha for c in scanned)
+    standing = {c.sha for c in live_commits(scanned)} | {c.sha for c in reverts}
+    # A revert reverted later in the range is not standing.
+    for commit in reverts:
+        target = index.find(commit.reverts or "")
+        if target is not None:
+            standing.discard(target)
+    named = {c.reverts for c in reverts if c.reverts and c.sha in standing}
+    return sorted(name for name in named if index.find(name) is None)
+
+
 class PrefixIndex:
     """Full shas looked up by a (possibly abbreviated) sha."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from patchq import console, git
@@ -23,12 +23,12 @@ from patchq.carry.engine import (
     PatchCommit,
     SeriesSource,
 )
-from patchq.errors import ConfigError, ConflictError
-from patchq.git import RangeScan, Repo, ScannedCommit, Sha
+from patchq.errors import ConfigError, ConflictError, PatchqError
+from patchq.git import Repo, ScannedCommit, Sha
 from patchq.patches.patchfile import PatchFile
 from patchq.series.model import Patch, Series
 from patchq.series.workspace import Workspace
-from patchq.status import detect, verdict
+from patchq.status import detect, left_behind, verdict
 from patchq.status.cache import CommitCache, DiffFacts
 
 
@@ -81,12 +81,20 @@ def start_scan(current: Series, repo: Repo, against: str | None) -> tuple[Range,
     return rng, cache
 
 
-def require_ancestor(rng: Range, scan: RangeScan, repo: Repo) -> None:
-    if not scan.base_is_ancestor:
+def require_related(rng: Range, repo: Repo) -> list[Sha]:
+    """REF must share history with base (`git merge-base` exists); it need not contain it.
+    Asked before the scan, which for unrelated histories would walk all of REF's. Returns
+    the merge bases (the left-behind list starts from them)."""
+    if rng.base_commit == rng.against_commit:
+        return [rng.base_commit]
+    bases = git.merge_bases(repo, rng.base_commit, rng.against_commit)
+    if not bases:
         raise ConfigError(
-            f"base {rng.base} ({rng.base_commit[:12]}) is not an ancestor of {rng.against} "
-            f"({rng.against_commit[:12]}) in {repo.path}: pick a REF that contains the base"
+            f"base {rng.base} ({rng.base_commit[:12]}) and {rng.against} "
+            f"({rng.against_commit[:12]}) share no history in {repo.path}: pick a REF of the "
+            "same project"
         )
+    return bases
 
 
 def read_series(ws: Workspace, current: Series) -> list[tuple[Patch, PatchFile]]:
@@ -138,6 +146,9 @@ def gather_evidence(
     for index, sha in detect.by_change_id(carried, live).items():
         found[index][verdict.CHANGE_ID] = sha
     reachable = reachable_picks(repo, rng, detect.unresolved_picks(carried, scanned), cache)
+    if reachable:
+        cancelled = reverted_outside(repo, scanned, cache)
+        reachable = {name: sha for name, sha in reachable.items() if sha not in cancelled}
     for index, sha in detect.by_cherry_pick(carried, live, reachable).items():
         found[index][verdict.CHERRY_PICK] = sha
     return Evidence(found)
@@ -166,6 +177,25 @@ def reachable_picks(
         if answer:
             out[name] = answer
     return out
+
+
+def reverted_outside(
+    repo: Repo, scanned: Sequence[ScannedCommit], cache: CommitCache
+) -> frozenset[str]:
+    """Full shas of commits outside base..REF that a revert inside it cancels (a commit
+    older than base, or one only base has): no evidence of anything in REF."""
+    out: set[str] = set()
+    unknown = []
+    for name in detect.outside_revert_targets(scanned):
+        known = cache.outcome(f"commit {name}")
+        if known is None:
+            unknown.append(name)
+        elif known[0]:
+            out.add(known[0])
+    for name, sha in git.commit_names(repo, unknown).items():
+        cache.put_outcome(f"commit {name}", sha, ())
+        out.add(sha)
+    return frozenset(out)
 
 
 def evaluate(
@@ -221,8 +251,10 @@ def assess(
     keys = [git.path_key(info.paths) for _, info in pairs]
     feed = Prefetch(repo, cache, keys, early if not hints else None)
     try:
+        bases = None  # known to share history (a cached range), not yet asked
+        if not cache.knows_range(rng.base_commit, rng.against_commit):
+            bases = require_related(rng, repo)
         scan = cache.scan(rng.base_commit, rng.against_commit, on_new=feed.add)
-        require_ancestor(rng, scan, repo)
         scanned = scan.commits
         live = detect.live_commits(scanned)
         own_ids = repo.patch_ids([info.diff for _, info in pairs]) if pairs else []
@@ -235,6 +267,7 @@ def assess(
             repo, rng, series, evidence, cache, early, progress=progress, commit=commit
         )
     except BaseException:
+        cache.cancel()
         if early is not None:
             early.wait()  # let the reader finish before the repo (and its cat-file) closes
         feed.close()
@@ -250,6 +283,12 @@ def assess(
     for index, sha in detect.by_patch_id(judged, live, upstream_ids).items():
         evidence.found[index][verdict.PATCH_ID] = sha
     states = verdicts(repo, rng, series, evidence, steps, scanned, cache)
+    behind: tuple[verdict.LeftBehind, ...] = ()
+    if not scan.base_is_ancestor:
+        cancelled = reverted_outside(repo, scanned, cache)
+        behind = left_behind.classify(
+            repo, cache, rng.base_commit, rng.against_commit, scanned, cancelled, bases
+        )
     cache.save(deferred=True)
     if hints:
         states = add_similar(states, carried, pairs, live, facts)
@@ -259,6 +298,7 @@ def assess(
         against=rng.against,
         against_commit=rng.against_commit,
         patches=tuple(states),
+        left_behind=behind,
     )
     return Assessment(result, head)
 
@@ -311,11 +351,12 @@ class EarlyCarrier:
 
 
 def likely_applying(carrier: Carrier, infos: Sequence[PatchFile]) -> frozenset[int]:
-    """The patches that apply cleanly to REF on their own; none when the guess fails (it is
-    only a guess: every look-alike is then diffed)."""
+    """The patches that apply cleanly to REF on their own; none when git cannot answer (a
+    git error, a pipe to git gone: it is only a guess, and every look-alike is then diffed).
+    Anything else is a bug, which EarlyCarrier.get() raises."""
     try:
         return frozenset(i for i, info in enumerate(infos) if carrier.applies_cleanly(info))
-    except Exception:
+    except (PatchqError, OSError):
         return frozenset()
 
 
@@ -356,8 +397,7 @@ class Prefetch:
     def close(self) -> None:
         """Stop the diffs (after an error)."""
         if self.feed is not None:
-            self.feed.proc.kill()
-            self.feed.proc.wait()
+            self.feed.close()
             self.feed = None
 
     def _settle(self, likely: frozenset[int]) -> None:
@@ -509,11 +549,12 @@ def first_present_cached(
     index: int,
     scanned: Sequence[ScannedCommit],
 ) -> str | None:
-    key = digest(f"first {rng.base_commit}..{rng.against_commit}", series.pairs[index][1].diff)
+    chain = f"first-parent {rng.base_commit}..{rng.against_commit}"
+    key = digest(chain, series.pairs[index][1].diff)
     recorded = cache.outcome(key)
     if recorded is not None:
         return recorded[0] or None
-    found = first_present(repo, series, index, scanned)
+    found = first_present(repo, series, index, scanned, rng)
     cache.put_outcome(key, found or "", ())
     return found
 
@@ -527,22 +568,46 @@ def landed_commit(found: dict[str, str]) -> str | None:
 
 
 def first_present(
-    repo: Repo, series: LazySeries, index: int, scanned: Sequence[ScannedCommit]
+    repo: Repo, series: LazySeries, index: int, scanned: Sequence[ScannedCommit], rng: Range
 ) -> str | None:
-    """The first upstream commit after which the patch's change is present: bisect the commits
-    that touch its paths; None when no single commit can be named."""
+    """The commit of base..REF that brought the patch's change (reverse-apply evidence):
+    the first commit along REF's first-parent chain whose tree has it; when that is a merge,
+    the search goes on down the merged side's first-parent chain (OpenStack merges every
+    change through a merge commit), so a single commit is named when one can be. None when
+    the chain does not show the change appearing at one commit."""
     info = series.pairs[index][1]
-    paths = frozenset(info.paths)
-    touching = [c.sha for c in scanned if c.paths & paths]
-    if not touching:
+    if not scanned:
         return None
-    infos = {c.sha: c for c in repo.commit_info(touching)}
 
     def present(sha: str) -> bool:
         carrier = Carrier(repo, onto=Sha(sha), series=series)
         return carrier.attempt(index, info).outcome == PRESENT
 
-    if not present(touching[-1]):
+    found = first_on_chain(repo, rng.against_commit, [rng.base_commit], info.paths, present)
+    for _ in range(8):  # merges of merges: a few levels at most
+        if found is None:
+            return None
+        parents = repo.commit_info([found])[0].parents
+        if len(parents) < 2:
+            return found
+        inner = first_on_chain(repo, parents[1], [parents[0]], info.paths, present)
+        if inner is None:
+            return found  # the change appears only with the merge itself
+        found = inner
+    return found
+
+
+def first_on_chain(
+    repo: Repo,
+    tip: Sha,
+    exclude: Sequence[Sha],
+    paths: Sequence[str],
+    present: Callable[[str], bool],
+) -> Sha | None:
+    """Bisect tip's first-parent chain (down to what `exclude` reaches) for the first commit
+    where the change is present; None unless it is absent just before that commit."""
+    touching = git.first_parent_touching(repo, tip, exclude, paths)
+    if not touching or not present(touching[-1]):
         return None
     lo, hi = 0, len(touching) - 1
     while lo < hi:
@@ -551,10 +616,10 @@ def first_present(
             hi = mid
         else:
             lo = mid + 1
-    found = infos[touching[lo]]
-    if found.parents and present(found.parents[0]):
+    parents = repo.commit_info([touching[lo]])[0].parents
+    if parents and present(parents[0]):
         return None
-    return found.sha
+    return touching[lo]
 
 
 def add_similar(

@@ -6,18 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from patchq.series.model import Patch
+from patchq.series.model import Evidence, Patch, State
 
-LANDED = "landed"
-APPLIES = "applies"
-CONFLICTS = "conflicts"
+LANDED = State.LANDED.value
+APPLIES = State.APPLIES.value
+CONFLICTS = State.CONFLICTS.value
 
 # Evidence kinds, in the order they are reported.
-PATCH_ID = "patch-id"
-CHANGE_ID = "change-id"
-CHERRY_PICK = "cherry-pick"
-REVERSE_APPLY = "reverse-apply"
-EVIDENCE_KINDS = (PATCH_ID, CHANGE_ID, CHERRY_PICK, REVERSE_APPLY)
+PATCH_ID = Evidence.PATCH_ID.value
+CHANGE_ID = Evidence.CHANGE_ID.value
+CHERRY_PICK = Evidence.CHERRY_PICK.value
+REVERSE_APPLY = Evidence.REVERSE_APPLY.value
+EVIDENCE_KINDS = tuple(kind.value for kind in Evidence)
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,31 @@ class PatchState:
         }
 
 
+# States of a commit the move leaves behind (in base, not in REF).
+IN_TARGET = "in-target"
+LOST = "lost"
+
+
+@dataclass(frozen=True)
+class LeftBehind:
+    """A commit of base that REF does not contain (patchq.status.left_behind)."""
+
+    commit: str
+    subject: str
+    change_id: str | None
+    state: str  # IN_TARGET | LOST
+    upstream_commit: str | None = None  # the REF commit with the same change (IN_TARGET)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "commit": self.commit,
+            "subject": self.subject,
+            "change_id": self.change_id,
+            "state": self.state,
+            "upstream_commit": self.upstream_commit,
+        }
+
+
 @dataclass(frozen=True)
 class StatusResult:
     base: str
@@ -69,6 +94,7 @@ class StatusResult:
     against: str
     against_commit: str
     patches: tuple[PatchState, ...]
+    left_behind: tuple[LeftBehind, ...] = ()  # empty when base is an ancestor of REF
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -77,7 +103,12 @@ class StatusResult:
             "against": self.against,
             "against_commit": self.against_commit,
             "patches": [p.as_json() for p in self.patches],
+            "left_behind": [c.as_json() for c in self.left_behind],
         }
+
+    @property
+    def lost(self) -> tuple[LeftBehind, ...]:
+        return tuple(c for c in self.left_behind if c.state == LOST)
 
     def counts(self) -> dict[str, int]:
         out = {LANDED: 0, APPLIES: 0, CONFLICTS: 0}

@@ -682,7 +682,8 @@ def test_against_without_upstream_is_skipped(
     upstream.path.rename(upstream.path.with_name("moved"))
     code, found = check_json("--against", "2.0")
     assert code == 0
-    assert [f["id"] for f in found] == ["PQ005", "PQ007", "PQ008", "PQ009", "PQ010", "PQ017"]
+    ids = ["PQ005", "PQ007", "PQ008", "PQ009", "PQ010", "PQ013", "PQ017"]
+    assert [f["id"] for f in found] == ids
     assert {f["severity"] for f in found} == {"skipped"}
 
 

@@ -26,6 +26,8 @@ REPO = Path(__file__).resolve().parent.parent.parent
 # sync and propose talk to Gerrit and Launchpad: their examples run in tests/sync and
 # tests/propose against local servers in those services' formats, not against the demo alone.
 NEEDS_A_SERVER = ("sync.md", "propose.md")
+# Several series at once (one directory per project): the demo has one; tests/fleet runs them.
+FLEET_SECTIONS = ("## The whole distribution", "## Many projects: one gate, one report")
 DOCS = [
     REPO / "README.md",
     *sorted(p for p in (REPO / "docs").glob("*.md") if p.name not in NEEDS_A_SERVER),
@@ -68,7 +70,9 @@ def examples() -> list[Example]:
                 command = line
             elif fence == "yaml" and line.strip().startswith("patchq "):
                 command = line.strip()
-            if command is None or _synopsis(command):
+            if command is None or _synopsis(command) or "{{" in command:  # a CI template
+                continue
+            if section.startswith(FLEET_SECTIONS):
                 continue
             following = lines[number] if number < len(lines) else ""
             error = following if following.startswith("patchq: error: ") else None

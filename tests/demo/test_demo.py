@@ -44,6 +44,12 @@ def test_demo_runs_every_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert out.index("$ patchq list") < out.index("0001-libvirt-Ret")
     assert "imported 2 patches" in result.stderr and "imported 1 patch " in result.stderr
     assert "dropped 0009-Update-.gitreview-for-stable-2025.1.patch" in result.stderr
+    # The point-release move: 31.0.1 (on stable/2025.1) to 32.0.0, with what it leaves behind.
+    assert (
+        "31.0.1 has 2 commits that 32.0.0 lacks: 1 is in 32.0.0 as another commit, "
+        "1 would be lost:\n  " in out
+    )
+    assert "Update .gitreview for stable/2025.1\nrebase onto 32.0.0 (" in out
     assert f"# Done. Explore: cd {target / 'packaging'} && patchq list" in out
     # The sync steps run against the demo's own local review server: 0002 becomes merged.
     for step in demo.SYNC_STEPS:
@@ -147,7 +153,7 @@ def test_upstream_is_deterministic_and_matches_the_example(tmp_path: Path) -> No
     nova = tmp_path / "a"
     assert git(nova, "rev-parse", "31.0.0^{commit}").strip() == example.upstream.base_commit
     assert git(nova, "rev-parse", "32.0.0^{commit}").strip() == first["py310"]
-    assert git(nova, "tag", "--list").split() == ["31.0.0", "32.0.0"]
+    assert git(nova, "tag", "--list").split() == ["31.0.0", "31.0.1", "32.0.0"]
     assert git(nova, "cat-file", "-t", "32.0.0").strip() == "tag"
     stable_msg = git(nova, "log", "-1", "--format=%B", demosrc.STABLE_BRANCH)
     assert f"(cherry picked from commit {first['rebuild_pw']})" in stable_msg

@@ -305,6 +305,13 @@ def test_against_missing_ref_and_missing_clone_are_error_rows(distro: Path, tmp_
         ("nova", 1),
         ("nova2", 1),
     ]
+    # the same --upstream for a project whose base that clone lacks: its row says so
+    code, data, _ = aggregate("--against", "2.0", "--upstream", "../../up/nova", "nova", "neutron")
+    rows = {p["name"]: p for p in data["projects"]}
+    assert code == 1 and rows["nova"]["report"]["upstream"]["name"] == "nova"
+    # neutron's pinned base is not in nova's clone: said, not silently replaced (issue 11)
+    assert "is missing from" in rows["neutron"]["error"]
+    assert "up/nova" in rows["neutron"]["error"]
 
 
 def test_parallel_and_serial_give_the_same_bytes(distro: Path) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from patchq.git import Repo, Sha
-from patchq.git.memtree import TREE_MODE, MemTree, format_tree, parse_tree
+from patchq.git.memtree import MemTree
+from patchq.git.objects import TREE_MODE, format_tree, parse_tree
 from patchq.git.packs import ObjectWriter
 from tests.builders import UpstreamRepo, git
 

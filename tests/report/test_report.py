@@ -407,7 +407,12 @@ def test_against_adds_states_and_evidence(against_pkg: Path, upstream: UpstreamR
     before = upstream.snapshot()
     data = report_json("--against", "2.0")
     assert upstream.snapshot() == before
-    assert data["against"] == {"ref": "2.0", "commit": upstream.head()}
+    nothing_behind: dict[str, object] = {"commits": 0, "in_target": 0, "summary": None, "lost": []}
+    assert data["against"] == {
+        "ref": "2.0",
+        "commit": upstream.head(),
+        "left_behind": nothing_behind,
+    }
     assert data["summary"]["by_state"] == {"landed": 1, "applies": 1, "conflicts": 1}
     rows = {p["subject"]: p for p in data["patches"]}
     landed = rows["Add rbd timeout"]

@@ -61,7 +61,15 @@ def test_landed_applies_conflicts(
     assert got["Log-reboots-louder"]["state"] == "applies"
     assert got["Delete-quietly"]["state"] == "conflicts"
     assert got["Delete-quietly"]["conflicts"] == ["README.rst"]
-    assert set(data) == {"base", "base_commit", "against", "against_commit", "patches"}
+    assert set(data) == {
+        "base",
+        "base_commit",
+        "against",
+        "against_commit",
+        "patches",
+        "left_behind",
+    }
+    assert data["left_behind"] == []
     assert set(data["patches"][0]) == {
         "name", "file", "subject", "status", "state", "evidence", "upstream_commit",
         "conflicts", "similar",
@@ -325,8 +333,9 @@ def test_errors_are_one_line_exit_2(
     unrelated = run("status", "--against", "orphan")
     assert unrelated.exit_code == 2
     assert unrelated.stderr == (
-        f"patchq: error: base 1.0 ({rev(upstream, '1.0')[:12]}) is not an ancestor of orphan "
-        f"({rev(upstream, 'orphan')[:12]}) in {clone}: pick a REF that contains the base\n"
+        f"patchq: error: base 1.0 ({rev(upstream, '1.0')[:12]}) and orphan "
+        f"({rev(upstream, 'orphan')[:12]}) share no history in {clone}: pick a REF of the same "
+        "project\n"
     )
     older = run("status", "--against", "1.0~0")
     assert older.exit_code == 0, older.stderr  # base itself: an empty range
@@ -498,3 +507,28 @@ def test_rebase_names_the_landed_commit_even_when_its_guess_was_wrong(
     assert [d["evidence"] for d in history["dropped"]] == [["patch-id", "reverse-apply"]]
     assert history["dropped"][0]["upstream_commit"] == by_diff
     assert history["carried"] == 1
+
+
+def test_a_bug_in_the_guess_is_not_hidden(
+    series_dir: Path,
+    upstream: UpstreamRepo,
+    downstream: Downstream,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only git failing makes the guess give up quietly; a bug surfaces as one (exit 3)."""
+    from click.testing import CliRunner
+
+    from patchq.carry.engine import Carrier
+    from patchq.cli import cli
+
+    def broken(self: Any, info: Any) -> bool:
+        raise KeyError("a bug")
+
+    downstream.commit("Add rbd timeout", {"nova/conf.py": TIMEOUT_CONF})
+    downstream.export(series_dir)
+    upstream.commit("Docs", {"README.rst": "nova docs\n"})
+    upstream.tag("2.0")
+    monkeypatch.setattr(Carrier, "applies_cleanly", broken)
+    result = CliRunner().invoke(cli, ["rebase", "--onto", "2.0", "--dry-run"])
+    assert result.exit_code == 3, result.stderr
+    assert result.stderr.startswith("patchq: internal error: KeyError: 'a bug'; details in ")
