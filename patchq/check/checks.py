@@ -66,6 +66,8 @@ def run(
         "PQ016": "max_sync_age_days",
     }
     wanted = [c for c in wanted if c not in unset or unset[c] in loaded.policy]
+    if loaded.series is None or not loaded.series.export:
+        wanted = [c for c in wanted if c != "PQ014"]
     if not synced.anything_synced(loaded.series):
         wanted = [c for c in wanted if c != "PQ015"]  # it judges what `patchq sync` recorded
     for check_id, local in LOCAL_CHECKS.items():
@@ -364,6 +366,17 @@ def check_carried_releases(inputs: Inputs) -> Iterator[Finding]:
             )
 
 
+def check_exports(inputs: Inputs) -> Iterator[Finding]:
+    """PQ014 (a warning unless policy says otherwise): an export target differs from what
+    `patchq export` would write; `patchq export --check` is the failing CI form."""
+    from patchq.check import exported
+
+    if inputs.series is None:
+        return
+    for file, message in exported.differences(inputs.ws, inputs.series):
+        yield Finding("PQ014", WARNING, None, file, None, message)
+
+
 def _valid(inputs: Inputs) -> list[tuple[int, Patch]]:
     return [(e.index, e.patch) for e in inputs.entries if e.patch is not None]
 
@@ -379,6 +392,7 @@ LOCAL_CHECKS: dict[str, Check] = {
     "PQ006": check_metadata,
     "PQ011": check_pending_age,
     "PQ012": check_carried_releases,
+    "PQ014": check_exports,
     "PQ015": lambda inputs: _findings(
         inputs, synced.review_state(inputs.ws, inputs.series, _valid(inputs))
     ),

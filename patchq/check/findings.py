@@ -31,6 +31,7 @@ CHECKS = {
     "PQ011": "no pending patch is older than policy max_pending_days",
     "PQ012": "no patch is carried longer than policy max_carried_releases",
     "PQ013": "moving to --against REF loses no commit of the base (a warning)",
+    "PQ014": "the export targets in series.yaml match what `patchq export` writes",
     "PQ015": "no submitted patch's change is abandoned; no merged one is in the base",
     "PQ016": "the last sync is not older than policy max_sync_age_days",
     "PQ017": "no subject lost the bracket tags of its upstream commit",

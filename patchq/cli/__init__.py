@@ -117,6 +117,7 @@ def cli(ctx: click.Context) -> None:
       patchq status --against 32.0.0
       patchq rebase --onto 32.0.0
       patchq report --format html --output report.html
+      patchq export --format debian ../debian/patches
 
     Exit codes: 0 success, 1 the command found what you asked about (conflicts, failed
     checks), 2 usage or configuration error, 3 internal error (a bug), 130 interrupted.

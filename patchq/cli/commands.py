@@ -310,6 +310,7 @@ def demo(click_ctx: click.Context, directory: str | None) -> None:
     runner = in_process(click_ctx.find_root().command)
     tour.run_steps(layout, tour.STEPS, say=click.echo, invoke=runner)
     tour.run_sync_steps(layout, say=click.echo, invoke=runner)
+    tour.run_steps(layout, tour.EXPORT_STEPS, say=click.echo, invoke=runner)
     tour.run_steps(layout, tour.DISTRIBUTION_STEPS, say=click.echo, invoke=runner)
     click.echo(f"\n# Done. Explore: cd {layout.packaging} && patchq list")
 
@@ -721,6 +722,73 @@ def propose(ctx: Context, name: str, branch: str, push_remote: str | None) -> No
     )
 
 
+# == export (issue 13) =====================================================================
+
+
+@click.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["debian", "rpm", "mbox"]), help="What to write."
+)
+@click.argument("target", required=False, metavar="[DIR|SPEC|FILE]")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 and list every difference.")
+@click.option("--changelog", metavar="TEXT", help="rpm: also add a %changelog entry.")
+@global_options
+@pass_ctx
+def export(
+    ctx: Context, fmt: str | None, target: str | None, check: bool, changelog: str | None
+) -> None:
+    """Write the series into the package: debian/patches, an RPM spec, or an mbox.
+
+    \b
+    debian DIR: DIR/series and each patch with a DEP-3 header.
+    rpm SPEC:   the spec's PatchN lines (and %patch list); patch files beside it.
+    mbox FILE:  one mbox `git am` applies, in series order.
+    Without TARGET, the targets named in series.yaml (export:) are updated.
+    Only files that change are written; nothing outside the target is touched.
+
+    \b
+    Example:
+      patchq export --format debian ../debian/patches
+      patchq export --format rpm ../openstack-nova.spec --changelog "Rebase onto 31.1.0"
+      patchq export --check          # CI: exit 1 when the package is not what series.yaml says
+    """
+    from patchq.export import run as exporting
+    from patchq.export.common import shown
+
+    if check and changelog:
+        raise click.UsageError("--changelog writes the spec: it cannot go with --check")
+    if changelog is not None and fmt != "rpm":
+        raise click.UsageError("--changelog goes with --format rpm")
+    ws = ctx.workspace()
+    ws.refuse_during_rebase("export")
+    given = ctx.start / target if target is not None else None
+    with ws.lock():
+        current = ws.load()
+        chosen = exporting.targets(ws, current, fmt, given)
+        results = exporting.export(ws, current, chosen, check=check, changelog=changelog)
+    if check:
+        differ = [r for r in results if r.differences]
+        for result in results:
+            for line in result.differences:
+                click.echo(line)
+        for result in results:
+            out = result.output
+            state = f"{len(result.differences)} difference(s)" if result.differences else "matches"
+            console.info(f"{out.format}: {shown(out.target)}: {state}")
+        if differ:
+            console.info("patchq: the package differs from series.yaml: run `patchq export`")
+            sys.exit(ExitCode.FOUND)
+        return
+    for result in results:
+        out, done = result.output, result.written
+        assert done is not None
+        removed = ", ".join(p.name for p in done.removed) or "none"
+        console.info(
+            f"{out.format}: {shown(out.target)}: {len(done.written)} written, {done.unchanged} "
+            f"unchanged, removed: {removed}"
+        )
+
+
 COMMANDS = (
     init,
     list_,
@@ -736,4 +804,5 @@ COMMANDS = (
     check,
     sync,
     propose,
+    export,
 )

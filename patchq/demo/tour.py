@@ -6,6 +6,7 @@ Layout of the demo directory:
                        with the point release 31.0.1 on it
     packaging/         series.yaml + patches/, a copy of patchq/example/ (upstream.path: ../nova)
     debian/patches/    a small quilt series the demo imports
+    package/           where the demo exports to: debian/patches/ and openstack-nova.spec
     stable-updates/    a second series, on 31.0.1, that the tour moves to 32.0.0 (--dry-run)
     oslo.config/, oslo.config-packaging/   a tiny second project, for the distribution report
 
@@ -38,6 +39,7 @@ class Step:
     say: str
     args: tuple[str, ...]
     ok_codes: tuple[int, ...] = (0,)  # status/check exit 1 when they find something
+    show: tuple[str, ...] = ()  # files (relative to packaging/) printed after the command
     at_root: bool = False  # run in the demo directory, each series with its own clone
     where: str = "packaging"  # the directory of the demo it runs in (unless at_root)
 
@@ -132,6 +134,54 @@ STEPS: list[Step] = [
     *STABLE_STEPS,
 ]
 
+# The tour ends here, after the sync: the series goes into the package.
+EXPORT_STEPS: tuple[Step, ...] = (
+    Step(
+        "Put the series into the Debian package: a quilt series and DEP-3 headers.",
+        ("export", "--format", "debian", "../package/debian/patches"),
+        show=(
+            "../package/debian/patches/series",
+            "../package/debian/patches/"
+            "0002-compute-Release-the-resize-lock-when-the-disk-migrat.patch",
+        ),
+    ),
+    Step(
+        "And into the RPM spec: its Patch lines follow the series, the files go beside it.",
+        ("export", "--format", "rpm", "../package/openstack-nova.spec"),
+        ok_codes=(0, 2),  # 2: RPM's Python bindings are missing here (the error says so)
+        show=("../package/openstack-nova.spec",),
+    ),
+    Step(
+        "CI proves the package matches series.yaml (exit 1 and a list when it does not).",
+        ("export", "--format", "debian", "../package/debian/patches", "--check"),
+    ),
+)
+
+DEMO_SPEC = """\
+Name:           openstack-nova
+Version:        32.0.0
+Release:        1%{?dist}
+Summary:        OpenStack Compute (nova)
+License:        Apache-2.0
+URL:            https://opendev.org/openstack/nova
+Source0:        nova-%{version}.tar.gz
+
+# patches_base=32.0.0
+Patch0001:      0002-compute-Release-the-resize-lock-when-the-disk-migrat.patch
+
+BuildArch:      noarch
+
+%description
+OpenStack Compute (nova).
+
+%prep
+%autosetup -n nova-%{version} -p1
+
+%changelog
+* Mon Oct 06 2025 Demo Packager <packager@example.org> - 32.0.0-1
+- Update to 32.0.0
+"""
+
 # Run against a local stand-in for review.opendev.org and Launchpad (review_server.py), which
 # the demo starts and points series.yaml at (upstream.gerrit, upstream.launchpad).
 SYNC_STEPS: tuple[Step, ...] = (
@@ -222,6 +272,8 @@ def prepare(target: Path | None) -> Layout:
     layout.quilt.mkdir(parents=True)
     (layout.quilt / "series").write_text(QUILT_SERIES)
     (layout.quilt / "add-nova-status-entry-point.patch").write_text(QUILT_PATCH)
+    (layout.root / "package").mkdir()
+    (layout.root / "package" / "openstack-nova.spec").write_text(DEMO_SPEC)
     second.build(layout.second_upstream, layout.second_packaging)
     return layout
 
@@ -255,8 +307,18 @@ def run_steps(
                 f"demo step `patchq {shlex.join(step.args)}` exited with {code}: "
                 f"the demo is in {layout.root}"
             )
+        for name in step.show:
+            show_file(layout.packaging / name, name, say)
         done.append((step, code))
     return done
+
+
+def show_file(path: Path, label: str, say: Callable[[str], None]) -> None:
+    """Print a file the way `cat` would; a patch only down to its `---` line."""
+    text = path.read_text("utf-8", "replace")
+    if path.suffix == ".patch":
+        text = text.split("\n---\n", 1)[0] + "\n---\n[diff]\n"
+    say(f"$ cat {label}\n{text.rstrip()}")
 
 
 @contextmanager

@@ -35,7 +35,8 @@ from patchq.series.model import (
 SERIES_FILE = "series.yaml"
 PATCHES_DIR = "patches"
 
-TOP_KEYS = ("version", "upstream", "policy", "patches", "history")
+TOP_KEYS = ("version", "upstream", "policy", "export", "patches", "history")
+EXPORT_FORMATS = ("debian", "rpm", "mbox")
 # gerrit, project and launchpad: which servers `patchq sync` asks (all optional).
 UPSTREAM_KEYS = (
     "name",
@@ -201,12 +202,35 @@ def _validate(data: Any, root: Path, *, check_files: bool) -> tuple[Series | Non
         policy = None
     if policy:
         problems.extend(policy_problems(policy))
+    export = _validate_export(data.get("export"), problems)
     if upstream is None:
         return None, problems
     series = Series(
-        upstream=upstream, patches=tuple(patches), history=tuple(history), policy=policy
+        upstream=upstream,
+        patches=tuple(patches),
+        history=tuple(history),
+        policy=policy,
+        export=export,
     )
     return series, problems
+
+
+def _validate_export(node: Any, problems: list[Problem]) -> dict[str, str] | None:
+    """`export: {debian: DIR, rpm: SPEC, mbox: FILE}`, paths relative to series.yaml."""
+    if node is None:
+        return None
+    if not isinstance(node, dict):
+        problems.append(Problem(("export",), "export must be a mapping such as {debian: DIR}"))
+        return None
+    out: dict[str, str] = {}
+    for key, value in node.items():
+        if key not in EXPORT_FORMATS:
+            problems.append(Problem(("export", key), unknown_key(key, EXPORT_FORMATS, "export: ")))
+        elif not isinstance(value, str) or not value.strip():
+            problems.append(Problem(("export", key), f"export: {key} must be a path"))
+        else:
+            out[key] = value
+    return out
 
 
 def policy_problems(policy: dict[str, Any]) -> list[Problem]:

@@ -31,7 +31,7 @@ POLICY_KEYS = (
     "ignore",
     "warn",
 )
-CHECK_IDS = (*(f"PQ{n:03d}" for n in range(1, 14)), "PQ015", "PQ016", "PQ017")
+CHECK_IDS = tuple(f"PQ{n:03d}" for n in range(1, 18))
 
 
 # The words status, rebase, report and check share, spelled once. Their values travel as plain
@@ -191,11 +191,14 @@ class Series:
     history: tuple[dict[str, Any], ...] = ()  # one entry per rebase or drop, plain data
     policy: dict[str, Any] | None = None  # reserved for `patchq check`
     version: int = 1
+    export: dict[str, str] | None = None  # format -> target path, for `patchq export`
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"version": self.version, "upstream": self.upstream.as_dict()}
         if self.policy is not None:
             out["policy"] = self.policy
+        if self.export is not None:
+            out["export"] = dict(self.export)
         out["patches"] = [p.as_dict() for p in self.patches]
         out["history"] = [dict(h) for h in self.history]
         return out

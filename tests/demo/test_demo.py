@@ -28,6 +28,15 @@ def patch_id(repo: Path, rev_or_patch: str | bytes) -> str:
     return git(repo, "patch-id", "--stable", input=rev_or_patch).split()[0]
 
 
+def _rpm_bindings() -> bool:
+    """Whether specfile can load RPM's Python bindings (python3-rpm) here."""
+    try:
+        import specfile  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def test_demo_runs_every_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATCHQ_UPSTREAM", str(tmp_path / "someone-elses-nova"))
     target = tmp_path / "demo"
@@ -63,6 +72,14 @@ def test_demo_runs_every_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         ("master", "MERGED"),
         ("stable/2025.1", "NEW"),
     ]
+    # nova's story ends with an export into a debian/ dir and a small spec, shown both.
+    for step in demo.EXPORT_STEPS:
+        at = out.index(f"$ patchq {shlex.join(step.args)}\n", at) + 1
+    assert "$ cat ../package/debian/patches/series\n# patchq: begin\n0002-compute-" in out
+    if _rpm_bindings():  # without python3-rpm the rpm step says so and the tour goes on
+        assert "Patch0006:      add-nova-status-entry-point.patch\n" in out
+        assert (target / "package" / "add-nova-status-entry-point.patch").is_file()
+    assert "package/debian/patches: matches" in result.stderr
     # It ends with the distribution: nova (after sync) and the tiny oslo.config, each with its
     # own clone (PATCHQ_UPSTREAM above does not redirect them).
     tail = out[out.index("$ patchq report packaging oslo.config-packaging", at) :]
