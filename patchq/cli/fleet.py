@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import click
 
 from patchq import console
-from patchq.errors import ExitCode
 from patchq.fsutil import write_output
 
 if TYPE_CHECKING:
@@ -64,7 +63,8 @@ def report_many(
         model = aggregate.build(rows, generated=clock.stamp)
     for project in model["projects"]:
         if project["error"] is not None:
-            console.info(f"patchq: error: {project['source']}: {project['error']}")
+            # not "patchq: error:": the command did its job; this project is a row of it
+            console.info(f"patchq: {project['source']}: not reported: {project['error']}")
     if output is None and chosen == "text" and sys.stdout.isatty():
         render.print_text(model, console.stdout_console())
     else:
@@ -74,8 +74,9 @@ def report_many(
         else:
             write_output(target, text.encode("utf-8"), shown=given)
             console.info(f"wrote {target.resolve()}")
-    if aggregate.failed(model):
-        sys.exit(ExitCode.FOUND)
+    code = aggregate.exit_code(model)
+    if code:
+        sys.exit(code)
 
 
 def check_many(

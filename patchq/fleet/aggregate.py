@@ -8,12 +8,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from patchq import __version__
+from patchq.errors import ExitCode
 from patchq.report.build import STATES
 from patchq.series.model import STATUSES
 
 KIND = "patchq-aggregate"
 SCHEMA_VERSION = 1
 OLDEST = 10  # how many of the oldest carried patches the aggregate lists
+BUG = "internal error, please report it"  # how a project's error row starts when patchq failed
 COUNT_KEYS = ("carried", *STATES, *STATUSES)
 
 
@@ -138,5 +140,14 @@ def _patch_ref(project: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def failed(model: dict[str, Any]) -> bool:
-    return any(p["error"] is not None for p in model["projects"])
+def bug_row(exc: Exception) -> str:
+    """The error row of a project on which patchq itself failed (exit code 3, not 1)."""
+    return f"{BUG}: {type(exc).__name__}: {exc}"
+
+
+def exit_code(model: dict[str, Any]) -> ExitCode:
+    """OK; FOUND when a project has an error row; BUG when patchq failed on one."""
+    errors = [p["error"] for p in model["projects"] if p["error"] is not None]
+    if any(e.startswith(BUG) for e in errors):
+        return ExitCode.BUG
+    return ExitCode.FOUND if errors else ExitCode.OK

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from patchq.errors import PatchqError
-from patchq.fleet.aggregate import project_row
+from patchq.fleet.aggregate import bug_row, project_row
 from patchq.report.build import Clock
 
 if TYPE_CHECKING:
@@ -49,8 +49,7 @@ def report_series(job: SeriesJob) -> dict[str, Any]:
     except PatchqError as exc:
         return project_row(name=name, source=job.source, report=None, error=str(exc))
     except Exception as exc:  # a bug must not lose the other projects' results
-        bug = f"internal error, please report it: {type(exc).__name__}: {exc}"
-        return project_row(name=name, source=job.source, report=None, error=bug)
+        return project_row(name=name, source=job.source, report=None, error=bug_row(exc))
     return project_row(name=name, source=job.source, report=model, error=None)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from patchq.check import output
 from patchq.check.findings import Report
 from patchq.errors import ExitCode, PatchqError
+from patchq.fleet import aggregate
 
 Paint = Callable[[str, str], str]  # (word, role) -> styled word, as check.output.text takes
 
@@ -74,8 +75,7 @@ def check_series(job: CheckJob) -> ProjectCheck:
     except PatchqError as exc:
         return ProjectCheck(name, job.source, job.prefix, None, str(exc))
     except Exception as exc:  # a bug must not lose the other projects' verdicts
-        bug = f"internal error, please report it: {type(exc).__name__}: {exc}"
-        return ProjectCheck(name, job.source, job.prefix, None, bug)
+        return ProjectCheck(name, job.source, job.prefix, None, aggregate.bug_row(exc))
     return ProjectCheck(name, job.source, job.prefix, report, None)
 
 
@@ -91,6 +91,8 @@ def _project_name(root: Path) -> str:
 
 
 def exit_code(projects: list[ProjectCheck]) -> ExitCode:
+    if any(p.error is not None and p.error.startswith(aggregate.BUG) for p in projects):
+        return ExitCode.BUG
     return ExitCode.FOUND if any(p.failed for p in projects) else ExitCode.OK
 
 

@@ -58,6 +58,8 @@ def read(path: Path, name: str) -> dict[str, Any]:
         document = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{name}: not UTF-8 (byte {exc.start}): not a patchq report") from None
+    except RecursionError:
+        raise ConfigError(f"{name}: JSON nested too deeply: not a patchq report") from None
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise ConfigError(

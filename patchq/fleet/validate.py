@@ -1,6 +1,6 @@
 """Checking a JSON document against patchq's own JSON Schema (schema.json) before it is
 trusted: the subset of JSON Schema that file uses (type, const, enum, required, properties,
-additionalProperties, items, minimum, oneOf, local $ref).
+additionalProperties, items, minimum, pattern, oneOf, local $ref).
 
 A small compiler of that subset instead of the jsonschema package, which takes longer to
 import (0.3 s) than the whole `--merge` of 40 reports may take; each rule becomes a closure
@@ -11,6 +11,7 @@ jsonschema and this module agree on the same schema.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -107,6 +108,15 @@ def _value_checks(rule: dict[str, Any]) -> list[Check]:
                 None
                 if value in options and not isinstance(value, bool)
                 else f"{where}: {_show(value)} is not one of {json.dumps(options)}"
+            )
+        )
+    if "pattern" in rule:
+        pattern = re.compile(rule["pattern"])
+        checks.append(
+            lambda value, where: (
+                f"{where}: {_show(value)} does not match {rule['pattern']}"
+                if isinstance(value, str) and not pattern.search(value)
+                else None
             )
         )
     if "minimum" in rule:

@@ -252,8 +252,8 @@ def test_aggregate_json_is_exact(distro: Path, tmp_path: Path) -> None:
     assert without_reports(data, tmp_path) == EXPECTED
     # one line on stderr for the broken series, never a traceback
     assert err.splitlines() == [
-        f"patchq: error: keystone: {distro}/keystone/series.yaml:3: YAML syntax error: did not "
-        "find expected ',' or ']': fix the file"
+        f"patchq: keystone: not reported: {distro}/keystone/series.yaml:3: YAML syntax error: "
+        "did not find expected ',' or ']': fix the file"
     ]
     # each project's report is exactly what `patchq report --format json` says in its directory
     for project in data["projects"]:
@@ -294,7 +294,18 @@ def test_against_missing_ref_and_missing_clone_are_error_rows(distro: Path, tmp_
         1,
         1,
     )
-    # the clone named by --upstream is resolved in each DIR: the same relative path for all
+    # --upstream is resolved relative to each DIR (from the working directory, distro/,
+    # ../../up/nova leads nowhere), and overrides upstream.path
+    shutil.copytree(distro / "nova", distro / "nova2")
+    yaml_path = distro / "nova2" / "series.yaml"
+    yaml_path.write_text(yaml_path.read_text().replace("path: ../../up/nova", "path: ../gone"))
+    code, data, _ = aggregate("--against", "2.0", "--upstream", "../../up/nova", "nova", "nova2")
+    assert code == 0
+    assert [(p["source"], p["counts"]["landed"]) for p in data["projects"]] == [
+        ("nova", 1),
+        ("nova2", 1),
+    ]
+    # the same --upstream for a project whose base that clone lacks: its row says so
     code, data, _ = aggregate("--against", "2.0", "--upstream", "../../up/nova", "nova", "neutron")
     rows = {p["name"]: p for p in data["projects"]}
     assert code == 1 and rows["nova"]["report"]["upstream"]["name"] == "nova"
@@ -439,6 +450,12 @@ def test_merge_refuses_bad_inputs_with_one_line_naming_the_file(distro: Path) ->
         ),
         (json.dumps([1, 2]), "bad.json: not a patchq report (no schema_version)", ""),
         ("\xff", "bad.json: not valid JSON", ""),
+        ("[" * 100_000 + "]" * 100_000, "bad.json: JSON nested too deeply", ""),
+        (  # a forged report must not smuggle a link patchq itself would never make
+            json.dumps({**data, "upstream": {**data["upstream"], "web_url": "javascript:x()"}}),
+            'bad.json: $.upstream.web_url: "javascript:x()" does not match',
+            "",
+        ),
     ]
     for content, start, also in cases:
         bad.write_text(content)
@@ -468,6 +485,15 @@ def test_schema_accepts_real_output_in_both_validators(distro: Path) -> None:
         {**single, "kind": "other"},
         {**data, "totals": {**data["totals"], "errors": "1"}},
         {**data, "projects": [{**data["projects"][0], "counts": {"carried": 1}}]},
+        {
+            **single,
+            "patches": [
+                {
+                    **single["patches"][0],
+                    "links": {**single["patches"][0]["links"], "review_url": "javascript:alert(1)"},
+                }
+            ],
+        },
     ]
     for document in broken:
         kind = "aggregate" if document.get("kind") == "patchq-aggregate" else "report"
@@ -607,3 +633,33 @@ def test_merge_needs_nothing_of_git() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_patchq_bug_on_one_series_is_an_error_row_and_exit_3(
+    distro: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # fault injection (-j 1 runs in this process): the report builder fails on neutron only
+    from patchq.report import build as reporting
+
+    real = reporting.build
+
+    def broken(ws: Any, current: Any, **kw: Any) -> dict[str, Any]:
+        if current.upstream.name == "neutron":
+            raise KeyError("boom")
+        return real(ws, current, **kw)
+
+    monkeypatch.setattr(reporting, "build", broken)
+    from click.testing import CliRunner
+
+    from patchq.cli import cli
+
+    # not tests.builders.run, which fails any test that sees exit 3: here it is the point
+    result = CliRunner().invoke(cli, ["report", "--format", "json", "-j", "1", *GOOD])
+    assert result.exit_code == 3 and "Traceback" not in result.stderr
+    data = json.loads(result.stdout)
+    errors = {p["name"]: p["error"] for p in data["projects"]}
+    assert errors == {
+        "glance": None,
+        "neutron": "internal error, please report it: KeyError: 'boom'",
+        "nova": None,
+    }
