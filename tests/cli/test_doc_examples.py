@@ -159,6 +159,7 @@ def _check(example: Example, proc: subprocess.CompletedProcess[str], root: Path)
         assert "patchq: error" not in proc.stderr, (example.command, proc.stderr)
 
 
+@pytest.mark.slow
 def test_commands_md_init_and_import_run_in_order(demo: Path, tmp_path: Path) -> None:
     """docs/commands.md tells init and import as one session in a fresh directory."""
     root = _copy(demo, tmp_path)
@@ -179,6 +180,7 @@ OTHERS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", OTHERS, ids=[e.id for e in OTHERS])
 def test_example_runs_against_the_demo(demo: Path, tmp_path: Path, example: Example) -> None:
     root = _copy(demo, tmp_path)
@@ -198,6 +200,7 @@ def test_example_runs_against_the_demo(demo: Path, tmp_path: Path, example: Exam
     _check(example, _patchq(where, example.command), root)
 
 
+@pytest.mark.slow
 def test_demo_example(tmp_path: Path) -> None:
     (example,) = [e for e in EXAMPLES if e.command.startswith("patchq demo ")]
     target = tmp_path / "d"

@@ -127,6 +127,7 @@ def test_debian_quilt_push_applies_and_import_gives_the_series_back(
     )
 
 
+@pytest.mark.slow
 def test_lintian_finds_nothing_but_the_one_unforwarded_patch(
     pkg: Path, upstream: UpstreamRepo, tmp_path: Path
 ) -> None:

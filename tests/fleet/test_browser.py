@@ -13,11 +13,14 @@ from tests.builders import run
 from tests.fleet.distro import EPOCH, make_distro
 from tests.report.test_browser import ARTIFACTS, BROWSER, browse
 
-pytestmark = pytest.mark.skipif(
-    BROWSER is None,
-    reason="no headless browser found (install Debian's chromium, as .ci/run does, "
-    "or set PATCHQ_BROWSER)",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        BROWSER is None,
+        reason="no headless browser found (install Debian's chromium, as .ci/run does, "
+        "or set PATCHQ_BROWSER)",
+    ),
+]
 HOSTILE = (
     "<img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">"
     "<script>document.title='pwned'</script>"

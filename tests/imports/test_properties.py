@@ -11,6 +11,7 @@ import contextlib
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,6 +42,9 @@ line_text = st.text(
     alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\n"), max_size=40
 )
 eol = st.sampled_from(["\n", "\r\n"])
+
+# hypothesis explores a few hundred inputs per property: the slow set runs them (CI does).
+pytestmark = pytest.mark.slow
 
 
 @st.composite

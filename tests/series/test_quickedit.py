@@ -91,6 +91,7 @@ def test_lists_that_change_take_the_whole_file_path(tmp_path: Path) -> None:
     assert quickedit.render(crlf, old, marked, yml()) is None
 
 
+@pytest.mark.slow
 def test_mark_on_a_big_series_is_quick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     big_series(tmp_path, 3000)  # ~300 KB: the whole-file round trip takes tens of seconds
     monkeypatch.chdir(tmp_path)

@@ -62,6 +62,7 @@ def copy(template: Path, target: Path) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_import_crash_at_every_step_leaves_the_series_as_before(one: Path, tmp_path: Path) -> None:
     files = [str(tmp_path / n) for n in ("x.patch", "y.patch", "z.patch")]
     before = state(one)
@@ -89,6 +90,7 @@ def test_import_crash_at_every_step_leaves_the_series_as_before(one: Path, tmp_p
         assert not (ws / ".patchq" / "journal.json").exists()
 
 
+@pytest.mark.slow
 def test_drop_crash_between_its_writes_is_finished_by_the_next_command(
     one: Path, tmp_path: Path
 ) -> None:
