@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -19,14 +17,8 @@ TEMPLATES = {"html": "aggregate.html.j2", "markdown": "aggregate.md.j2"}
 
 
 def render(model: dict[str, Any], fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "text":
-        from rich.console import Console
-
-        buffer = io.StringIO()
-        print_text(model, Console(file=buffer, no_color=True, width=120, highlight=False))
-        return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+    if fmt in ("json", "text"):
+        return single.data_or_text(model, fmt, print_text)
     import jinja2
 
     class KeysFirst(jinja2.Environment):

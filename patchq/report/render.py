@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,16 +28,23 @@ def render(model: dict[str, Any], fmt: str, *, template: Path | None = None) -> 
     if template is not None:
         text = render_template_file(model, template)
         return text if text.endswith("\n") or not text else text + "\n"
-    if fmt == "json":
-        return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "text":
-        buffer = io.StringIO()
-        from rich.console import Console
-
-        print_text(model, Console(file=buffer, no_color=True, width=120, highlight=False))
-        return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+    if fmt in ("json", "text"):
+        return data_or_text(model, fmt, print_text)
     env = environment(_package_loader(), autoescape=fmt == "html")
     return env.get_template(TEMPLATES[fmt]).render(template_context(model))
+
+
+def data_or_text(
+    model: dict[str, Any], fmt: str, print_text: Callable[[dict[str, Any], Console], None]
+) -> str:
+    """The JSON document, or the rich tables as plain text (no colour, no trailing blanks)."""
+    if fmt == "json":
+        return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    print_text(model, Console(file=buffer, no_color=True, width=120, highlight=False))
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
 
 def render_template_file(model: dict[str, Any], template: Path) -> str:
