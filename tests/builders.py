@@ -497,22 +497,8 @@ def add_patch(root: Path, file: str, subject: str, *, status: str = "pending") -
     (root / "series.yaml").write_text(text)
 
 
-REPORT_PATCH = """\
-From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
-From: Jane Doe <jane@example.org>
-Date: Tue, 14 Nov 2023 22:13:20 +0000
-Subject: [PATCH] {subject}
-
-Explain why.
----
-diff --git a/{path} b/{path}
-new file mode 100644
-index 0000000..ce01362
---- /dev/null
-+++ b/{path}
-@@ -0,0 +1 @@
-+hello
-"""
+# The same patch without a Change-Id.
+REPORT_PATCH = PATCH.replace("\nChange-Id: I{cid}\n", "")
 
 NASTY = "Fix <script>alert(1)</script> | pipes & *stars*"
 BASE_COMMIT = "b" * 40
