@@ -51,6 +51,7 @@ from patchq.git.scan import (
     start_scan,
     stop,
 )
+from patchq.git.worktree import worktree_checkout, worktree_checkout_token, worktree_fresh
 
 __all__ = [
     "FORMAT_PATCH_FLAGS",
@@ -87,6 +88,9 @@ __all__ = [
     "start_scan",
     "stop",
     "worktree_add",
+    "worktree_checkout",
+    "worktree_checkout_token",
+    "worktree_fresh",
     "worktree_pick_conflict",
     "worktree_registered",
     "worktree_remove",

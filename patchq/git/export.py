@@ -132,7 +132,7 @@ def worktree_add(repo: Repo, path: Path, commit: Sha) -> None:
     drivers or hooks run while it is checked out, merged into or staged."""
     path.mkdir(parents=True)
     repo.make_sealed_git_dir(path / ".git", head=commit)
-    _in_worktree(repo, path, "reset", "-q", "--hard", commit)
+    run_in_worktree(repo, path, "reset", "-q", "--hard", commit)
 
 
 def worktree_remove(repo: Repo, path: Path) -> None:
@@ -184,14 +184,14 @@ def worktree_tree(repo: Repo, worktree: Path) -> Sha:
     # Staged from scratch: a blob the human's own `git add`/`git commit` there wrote went to
     # the worktree's private object store, which the clone does not see.
     (worktree / ".git" / "index").unlink(missing_ok=True)
-    _in_worktree(repo, worktree, "add", "-A")
-    return as_sha(_in_worktree(repo, worktree, "write-tree").stdout.decode())
+    run_in_worktree(repo, worktree, "add", "-A")
+    return as_sha(run_in_worktree(repo, worktree, "write-tree").stdout.decode())
 
 
 def worktree_pick_conflict(repo: Repo, worktree: Path, commit: Sha) -> None:
     """Cherry-pick `commit` without committing in a patchq worktree, leaving git's conflict
     markers and unmerged index entries for a human to resolve."""
-    _in_worktree(
+    run_in_worktree(
         repo,
         worktree,
         "-c",
@@ -203,7 +203,7 @@ def worktree_pick_conflict(repo: Repo, worktree: Path, commit: Sha) -> None:
     )
 
 
-def _in_worktree(
+def run_in_worktree(
     repo: Repo, worktree: Path, *args: str, ok_codes: tuple[int, ...] = (0,)
 ) -> subprocess.CompletedProcess[bytes]:
     overrides = [item for pair in SEALED_CONFIG for item in ("-c", pair)]

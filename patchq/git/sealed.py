@@ -71,6 +71,13 @@ def make_git_dir(
     (path / "objects" / "info").mkdir(parents=True)
     (path / "objects" / "info" / "alternates").write_text(f"{objects}\n")
     (path / "HEAD").write_text(f"{head}\n" if head else "ref: refs/heads/patchq-sealed\n")
+    (path / "config").write_text(config_text(object_format, bare=bare))
+    if shallow is not None and shallow.is_file():
+        (path / "shallow").write_bytes(shallow.read_bytes())
+
+
+def config_text(object_format: str, *, bare: bool) -> str:
+    """The whole config of a sealed GIT_DIR: nothing but the repository format."""
     version = 0 if object_format == "sha1" else 1
     lines = [
         "[core]",
@@ -81,6 +88,4 @@ def make_git_dir(
     ]
     if version:
         lines += ["[extensions]", f"\tobjectformat = {object_format}"]
-    (path / "config").write_text("\n".join(lines) + "\n")
-    if shallow is not None and shallow.is_file():
-        (path / "shallow").write_bytes(shallow.read_bytes())
+    return "\n".join(lines) + "\n"

@@ -21,7 +21,7 @@ from typing import Any
 
 from patchq import console, git
 from patchq.carry.engine import CONFLICTS, PRESENT, Carrier, PatchCommit
-from patchq.errors import ConfigError, PatchqError
+from patchq.errors import ConfigError, GitError, PatchqError
 from patchq.fsutil import checkpoint
 from patchq.git import CommitInfo, Repo, Sha
 from patchq.patches import patchfile
@@ -169,7 +169,8 @@ def _run(
     *,
     progress: bool,
 ) -> Report:
-    _tidy_worktree(repo, rdir)
+    # The conflict worktree stays: the next stop moves it (git/worktree.py), the end or
+    # --abort removes it.
     todo = len(state.entries) - state.position
     with console.progress(f"rebasing onto {state.onto}", total=todo) as bar:
         state = _walk(repo, rdir, state, advance=bar.advance, durable=True)
@@ -277,13 +278,8 @@ def _show_conflict(repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
     assert state.conflict is not None
     entry = state.entries[state.position]
     # Checking out a ~5,000-file tree takes seconds: say what is going on meanwhile.
-    with console.progress(f"writing the conflict worktree {rdir.worktree}", 3) as bar:
-        _tidy_worktree(repo, rdir)
-        git.worktree_add(repo, rdir.worktree, Sha(state.head))
-        checkpoint("worktree created")
-        bar.advance(description=f"adding {entry.file}'s conflict markers")
-        git.worktree_pick_conflict(repo, rdir.worktree, Sha(entry.old_commit))
-        checkpoint("conflict shown in worktree")
+    with console.progress(f"writing the conflict worktree {rdir.worktree}", 2) as bar:
+        _show_in_worktree(repo, rdir.worktree, head=Sha(state.head), pick=Sha(entry.old_commit))
         state = dataclasses.replace(state, conflict=dataclasses.replace(state.conflict, ready=True))
         rdir.save(state, "conflict ready")
         bar.advance(description="comparing the patches carried so far")
@@ -297,6 +293,24 @@ def _show_conflict(repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
         conflict=state.conflict,
         left_behind=left_behind_lines(state),
     )
+
+
+def _show_in_worktree(repo: Repo, worktree: Path, *, head: Sha, pick: Sha) -> None:
+    """The worktree at `head` with `pick`'s conflict markers. Checked out once per rebase:
+    a later stop moves it (only the files that differ are written); should git refuse the
+    pick in a moved worktree (a human left a cherry-pick of their own going), it is checked
+    out again from scratch."""
+    moved = git.worktree_checkout(repo, worktree, head)
+    checkpoint("worktree moved" if moved else "worktree created")
+    try:
+        git.worktree_pick_conflict(repo, worktree, pick)
+    except GitError:
+        if not moved:
+            raise
+        git.worktree_fresh(repo, worktree, head)
+        checkpoint("worktree created")
+        git.worktree_pick_conflict(repo, worktree, pick)
+    checkpoint("conflict shown in worktree")
 
 
 def _take_resolution(repo: Repo, rdir: RebaseDir, state: RebaseState) -> RebaseState:

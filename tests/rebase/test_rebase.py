@@ -218,6 +218,7 @@ def test_clean_rebase_needs_no_worktree(
         raise AssertionError("the clean path must not create a worktree")
 
     monkeypatch.setattr(pgit, "worktree_add", no_worktree)
+    monkeypatch.setattr(pgit, "worktree_checkout", no_worktree)
     done = run("rebase", "--onto", "2.0")
     assert done.exit_code == 0, done.stderr
     assert "1 dropped, 1 refreshed, 1 unchanged, 0 skipped; 2 carried" in done.stdout
