@@ -18,7 +18,6 @@ from patchq.patches.patchfile import PatchFile
 from patchq.rebase.state import CARRIED, DROPPED, Entry, Outcome, RebaseState
 from patchq.series.model import Patch, Series
 from patchq.series.workspace import Workspace
-from patchq.status import pipeline as status
 from patchq.status.verdict import CONFLICTS, LANDED, PatchState
 
 
@@ -31,6 +30,9 @@ class Plan:
 def make_plan(
     ws: Workspace, repo: Repo, current: Series, onto: str, *, refs: str, progress: bool
 ) -> Plan:
+    # Imported here: --skip and --continue walk with the carry alone and need none of it.
+    from patchq.status import pipeline as status
+
     rng, cache = status.start_scan(current, repo, onto)  # git walks the range meanwhile
     try:
         if rng.against_commit == rng.base_commit:
@@ -122,6 +124,8 @@ def carried(entry: Entry, commit: Sha) -> Outcome:
 def _old_side(
     path: Path, base: Sha, pairs: Sequence[tuple[Patch, PatchFile]], start: threading.Event
 ) -> list[PatchCommit]:
+    from patchq.status import pipeline as status
+
     start.wait()
     with Repo(path) as own:
         return status.LazySeries(own, base, pairs).full()

@@ -278,12 +278,17 @@ def _show_conflict(repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
     assert state.conflict is not None
     entry = state.entries[state.position]
     # Checking out a ~5,000-file tree takes seconds: say what is going on meanwhile.
-    with console.progress(f"writing the conflict worktree {rdir.worktree}", 2) as bar:
+    with (
+        console.progress(f"writing the conflict worktree {rdir.worktree}", 2) as bar,
+        ThreadPoolExecutor(max_workers=1) as pool,
+    ):
+        # The summary's patches are formatted (CPU) while git writes the worktree (I/O).
+        formatted = pool.submit(_refreshed_files, repo, state, original=rdir.original_patch)
         _show_in_worktree(repo, rdir.worktree, head=Sha(state.head), pick=Sha(entry.old_commit))
         state = dataclasses.replace(state, conflict=dataclasses.replace(state.conflict, ready=True))
         rdir.save(state, "conflict ready")
         bar.advance(description="comparing the patches carried so far")
-        files = _refreshed_files(repo, state, original=rdir.original_patch)
+        files = formatted.result()
         bar.advance()
     return Report(
         onto=state.onto,
