@@ -181,11 +181,22 @@ def worktree_registered(repo: Repo, path: Path) -> bool:
 def worktree_tree(repo: Repo, worktree: Path) -> Sha:
     """Stage everything in a patchq worktree and return its tree (the user's resolution); the
     objects land in the clone's object store."""
-    # Staged from scratch: a blob the human's own `git add`/`git commit` there wrote went to
-    # the worktree's private object store, which the clone does not see.
-    (worktree / ".git" / "index").unlink(missing_ok=True)
+    # A blob the human's own `git add`/`git commit` there wrote went to the worktree's private
+    # object store, which the clone does not see: then everything is staged from scratch.
+    # Otherwise every blob the index names is in the clone, and `add -A` hashes only the
+    # files that changed (a 5,000-file tree is not read again).
+    if _has_own_objects(worktree / ".git" / "objects"):
+        (worktree / ".git" / "index").unlink(missing_ok=True)
     run_in_worktree(repo, worktree, "add", "-A")
     return as_sha(run_in_worktree(repo, worktree, "write-tree").stdout.decode())
+
+
+def _has_own_objects(objects: Path) -> bool:
+    """Whether a worktree's private object store holds anything (loose objects or packs)."""
+    try:
+        return any(entry.name != "info" for entry in objects.iterdir())
+    except OSError:
+        return True
 
 
 def worktree_pick_conflict(repo: Repo, worktree: Path, commit: Sha) -> None:

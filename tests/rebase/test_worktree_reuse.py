@@ -232,3 +232,24 @@ def test_a_worktree_that_cannot_be_moved_safely_is_checked_out_again(
     assert pgit.worktree_checkout_token(worktree) not in (None, first, second, third)
     assert listing(worktree) == fresh_view(upstream, ws, tmp_path / "fresh4")
     assert rebase(ws, "--abort")[0] == 0
+
+
+@pytest.mark.parametrize("staged", [False, True])
+def test_continue_takes_the_resolution_whether_or_not_the_human_staged_it(
+    stack: tuple[UpstreamRepo, Path], staged: bool
+) -> None:
+    upstream, ws = stack
+    worktree = worktree_of(ws)
+    assert rebase(ws, "--onto", "2.0")[0] == 1
+    (worktree / "pkg" / "m1.py").write_text(module("m1", "resolved"))
+    (worktree / "pkg" / "extra.py").write_text("a new file in the resolution\n")
+    if staged:  # the blob goes to the worktree's own object store, not the clone's
+        git(worktree, "add", "pkg/m1.py")
+    code, err = rebase(ws, "--continue")
+    assert code == 1 and CONFLICTING[1] in err, err
+    state = json.loads((ws / ".patchq" / "rebase" / "state.json").read_text())
+    carried = state["outcomes"][-2]
+    assert carried["file"] == CONFLICTING[0] and carried["resolved"]
+    show = git(upstream.path, "show", "--format=", carried["commit"])
+    assert "+m1: resolved" in show and "+a new file in the resolution" in show
+    assert rebase(ws, "--abort")[0] == 0
