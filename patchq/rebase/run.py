@@ -13,6 +13,8 @@ point can be finished or undone.
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -283,7 +285,7 @@ def _show_conflict(repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
         ThreadPoolExecutor(max_workers=1) as pool,
     ):
         # The summary's patches are formatted (CPU) while git writes the worktree (I/O).
-        formatted = pool.submit(_refreshed_files, repo, state, original=rdir.original_patch)
+        formatted = pool.submit(_summary_files, repo, rdir, state)
         _show_in_worktree(repo, rdir.worktree, head=Sha(state.head), pick=Sha(entry.old_commit))
         state = dataclasses.replace(state, conflict=dataclasses.replace(state.conflict, ready=True))
         rdir.save(state, "conflict ready")
@@ -444,10 +446,43 @@ def _result(
     return files, entry
 
 
-def _refreshed_files(
-    repo: Repo, state: RebaseState, *, original: Callable[[str], bytes]
-) -> dict[str, bytes | None]:
+def _summary_files(repo: Repo, rdir: RebaseDir, state: RebaseState) -> dict[str, bytes | None]:
+    """What the summary a stop prints needs of _refreshed_files: whether each carried
+    patch's file changes (b"": it does). The commits carried before the last stop are the
+    same at this one, so only those carried since are formatted; the others' answers are
+    kept in `.patchq/rebase/summary.json` by file and commit (a cache: ignored if damaged)."""
+    cache = rdir.path / "summary.json"
+    try:
+        known = {str(k): bool(v) for k, v in json.loads(cache.read_bytes()).items()}
+    except (OSError, ValueError, AttributeError):
+        known = {}
     carried = [o for o in state.outcomes if o.action == CARRIED and o.commit]
+    keys = [f"{o.file} {o.commit}" for o in carried]
+    done = 0
+    while done < len(carried) and keys[done] in known:
+        done += 1
+    # The carried commits form one chain, so the ones not known yet are its last commits.
+    files = _refreshed_files(repo, state, original=rdir.original_patch, carried=carried[done:])
+    for key, outcome in zip(keys[done:], carried[done:], strict=True):
+        known[key] = files[outcome.file] is not None
+    if done < len(carried):
+        tmp = cache.with_name(f".summary.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(known))
+        os.replace(tmp, cache)
+    return {o.file: b"" if known[key] else None for o, key in zip(carried, keys, strict=True)}
+
+
+def _refreshed_files(
+    repo: Repo,
+    state: RebaseState,
+    *,
+    original: Callable[[str], bytes],
+    carried: list[Outcome] | None = None,
+) -> dict[str, bytes | None]:
+    """file -> new bytes (None: unchanged) for each carried patch (or those of `carried`, a
+    run of carried outcomes that ends the chain)."""
+    if carried is None:
+        carried = [o for o in state.outcomes if o.action == CARRIED and o.commit]
     if not carried:
         return {}
     new_commits = [Sha(o.commit or "") for o in carried]

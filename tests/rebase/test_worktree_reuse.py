@@ -165,18 +165,28 @@ def test_moving_gives_the_same_result_as_checking_out_each_time(
         else:
             (twin / item).write_bytes(src.read_bytes())
 
-    def walk(root: Path) -> dict[str, str]:
-        assert rebase(root, "--onto", "2.0")[0] == 1
-        assert rebase(root, "--skip", "--reason", "later")[0] == 1
+    def walk(root: Path, *, forget: bool = False) -> tuple[dict[str, str], list[str]]:
+        """The rebase with --skip, --continue, --skip; the finished series and each stop's
+        summary (`forget`: without the summaries kept from earlier stops)."""
+        shown = []
+
+        def step(*args: str) -> int:
+            if forget:
+                (root / ".patchq" / "rebase" / "summary.json").unlink(missing_ok=True)
+            result = run("-C", str(root), "rebase", *args)
+            shown.append(result.stdout)
+            return result.exit_code
+
+        assert step("--onto", "2.0") == 1
+        assert step("--skip", "--reason", "later") == 1
         (worktree_of(root) / "pkg" / "m2.py").write_text(module("m2", "resolved"))
-        assert rebase(root, "--continue")[0] == 1
-        code, err = rebase(root, "--skip", "--reason", "later")
-        assert code == 0, err
+        assert step("--continue") == 1
+        assert step("--skip", "--reason", "later") == 0
         assert not worktree_of(root).exists()
         data = digest_tree(root)
         text = (root / "series.yaml").read_text()
         data["series.yaml"] = "".join(line for line in text.splitlines() if "date:" not in line)
-        return data
+        return data, shown
 
     moved = walk(ws)
     tokens: list[str | None] = []
@@ -188,7 +198,8 @@ def test_moving_gives_the_same_result_as_checking_out_each_time(
 
     monkeypatch.setattr(moving, "worktree_move", lambda *args: False)
     monkeypatch.setattr(moving, "worktree_fresh", counted_fresh)
-    assert walk(twin) == moved
+    assert walk(twin, forget=True) == moved
+    assert "refreshed" in moved[1][2] and "conflict resolved" in moved[1][3]
     assert len(tokens) == 3 and len(set(tokens)) == 3  # one checkout per stop there
     assert upstream.snapshot() == before
 
