@@ -101,9 +101,18 @@ def _import_what_the_finish_needs() -> None:
     import ruamel.yaml  # noqa: F401
 
 
+def _import_the_summary_table() -> None:
+    """rich's table and console (tens of ms), imported while --skip or --continue waits on
+    git rather than after it."""
+    import rich.console
+    import rich.table
+    import rich.text  # noqa: F401
+
+
 def resume(ws: Workspace, *, progress: bool = False) -> Report:
     """`patchq rebase --continue`: take the resolved worktree (if stopped) and go on."""
     rdir = _in_progress(ws, "--continue")
+    threading.Thread(target=_import_the_summary_table, daemon=True).start()
     state = rdir.load()
     with _open(ws, state) as repo:
         if state.phase == FINISHING:  # interrupted while writing the result: write it again
@@ -119,6 +128,7 @@ def resume(ws: Workspace, *, progress: bool = False) -> Report:
 def skip(ws: Workspace, *, reason: str | None, progress: bool = False) -> Report:
     """`patchq rebase --skip [--reason TEXT]`: leave the conflicting patch out and go on."""
     rdir = _in_progress(ws, "--skip")
+    threading.Thread(target=_import_the_summary_table, daemon=True).start()
     state = rdir.load()
     conflict = state.conflict
     if state.phase != STOPPED or conflict is None:
