@@ -16,7 +16,10 @@ Rows, in paired alternating runs of whole processes:
 * the whole rebase (`rebase --onto 2.0`, then `--skip` until it finishes), cold cache, against
   `git rebase --onto 2.0 1.0` (merge backend) with `--skip` on each stop;
 * each later stop alone (a `--skip` that stops again), against a 0.3 s budget;
-* the first stop (`rebase --onto 2.0` up to the first conflict), against git's first stop.
+* the first stop (`rebase --onto 2.0` up to the first conflict), against git's first stop;
+* what bounds the whole rebase: one checkout of 2.0 into an empty directory (`git read-tree
+  --reset -u`), which patchq's conflict worktree needs once and `git rebase`, working in the
+  user's own checkout, never does, against the whole git rebase.
 """
 
 from __future__ import annotations
@@ -178,6 +181,25 @@ def measure(data: Synth, *, conflicts: int | None, runs: int) -> list[dict[str, 
     result = harness.paired(
         patchq_rebase, git_rebase, runs=runs, prepare_a=fresh, prepare_b=reset_git
     )
+    first = (
+        statistics.median(firsts),
+        statistics.median(git_firsts),
+        statistics.median(a / b for a, b in zip(firsts, git_firsts, strict=True)),
+    )
+    # What bounds the whole rebase: the one checkout of the tree patchq's worktree needs.
+    scratch = side / "checkout"
+
+    def empty() -> None:
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir()
+
+    def checkout() -> None:
+        env = {**harness.env(), "GIT_INDEX_FILE": str(side / "checkout.index")}
+        env["GIT_WORK_TREE"] = str(scratch)
+        argv = [*GIT, "read-tree", "--reset", "-u", data.new]
+        subprocess.run(argv, cwd=data.upstream, env=env, check=True, capture_output=True)
+
+    bound = harness.paired(checkout, git_rebase, runs=runs, prepare_a=empty, prepare_b=reset_git)
     shutil.rmtree(side, ignore_errors=True)
     tree = f"{data.files}-file upstream" if data.files else f"{data.base}..{data.new}"
     what = f"{tree}, {data.patches} patches, {got} stops (git {want})"
@@ -185,11 +207,6 @@ def measure(data: Synth, *, conflicts: int | None, runs: int) -> list[dict[str, 
     budget = f"{STOP_BUDGET:g} s budget (issue 12)"
     later = (statistics.median(stops), STOP_BUDGET, statistics.median(stops) / STOP_BUDGET)
     worst = (max(stops), STOP_BUDGET, max(stops) / STOP_BUDGET)
-    first = (
-        statistics.median(firsts),
-        statistics.median(git_firsts),
-        statistics.median(a / b for a, b in zip(firsts, git_firsts, strict=True)),
-    )
     whole = f"rebase with --skip at each stop, cold cache ({what})"
     return [
         harness.row(whole, git_label, result, 1.0),
@@ -200,6 +217,7 @@ def measure(data: Synth, *, conflicts: int | None, runs: int) -> list[dict[str, 
         harness.row(
             "the first stop (`rebase --onto`)", "git rebase to its first stop", first, None
         ),
+        harness.row("one checkout of NEW alone (`read-tree -u`)", git_label, bound, None),
     ]
 
 
