@@ -327,6 +327,11 @@ class Repo:
             args.append(old)
         self.run(*args)
 
+    def update_refs(self, updates: Sequence[tuple[str, Sha]], *, reason: str) -> None:
+        """Set several refs in one `git update-ref --stdin` transaction (all or none)."""
+        lines = "".join(f"update {ref}\0{new}\0\0" for ref, new in updates)
+        self.run("update-ref", "-z", "--stdin", "-m", reason, input=lines.encode())
+
     def delete_ref(self, ref: str) -> None:
         self.run("update-ref", "-d", ref, check=False)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -102,17 +103,23 @@ def _import_what_the_finish_needs() -> None:
 
 
 def _import_the_summary_table() -> None:
-    """rich's table and console (tens of ms), imported while --skip or --continue waits on
-    git rather than after it."""
-    import rich.console
-    import rich.table
-    import rich.text  # noqa: F401
+    """rich's table (tens of ms), imported in a thread while git writes the worktree or the
+    patches rather than after (not sooner: the command's own imports would compete for the
+    interpreter)."""
+    if "rich.table" in sys.modules:
+        return
+
+    def load() -> None:
+        import rich.console
+        import rich.table
+        import rich.text  # noqa: F401
+
+    threading.Thread(target=load, daemon=True).start()
 
 
 def resume(ws: Workspace, *, progress: bool = False) -> Report:
     """`patchq rebase --continue`: take the resolved worktree (if stopped) and go on."""
     rdir = _in_progress(ws, "--continue")
-    threading.Thread(target=_import_the_summary_table, daemon=True).start()
     state = rdir.load()
     with _open(ws, state) as repo:
         if state.phase == FINISHING:  # interrupted while writing the result: write it again
@@ -128,7 +135,6 @@ def resume(ws: Workspace, *, progress: bool = False) -> Report:
 def skip(ws: Workspace, *, reason: str | None, progress: bool = False) -> Report:
     """`patchq rebase --skip [--reason TEXT]`: leave the conflicting patch out and go on."""
     rdir = _in_progress(ws, "--skip")
-    threading.Thread(target=_import_the_summary_table, daemon=True).start()
     state = rdir.load()
     conflict = state.conflict
     if state.phase != STOPPED or conflict is None:
@@ -279,8 +285,10 @@ def _stop(repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
     conflict = dataclasses.replace(state.conflict, worktree=str(rdir.worktree), ready=False)
     state = dataclasses.replace(state, conflict=conflict)
     # Keep the commits alive while a human works (gc prunes unreachable objects).
-    repo.update_ref(f"{state.refs}/head", Sha(state.head), reason="patchq rebase")
-    repo.update_ref(f"{state.refs}/old", Sha(state.old_tip), reason="patchq rebase")
+    repo.update_refs(
+        [(f"{state.refs}/head", Sha(state.head)), (f"{state.refs}/old", Sha(state.old_tip))],
+        reason="patchq rebase",
+    )
     rdir.save(state, f"stopped at {conflict.file}")
     return _show_conflict(repo, rdir, state)
 
@@ -289,6 +297,7 @@ def _show_conflict(repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
     """(Re)make the worktree: new base + series so far + this patch's conflict markers."""
     assert state.conflict is not None
     entry = state.entries[state.position]
+    _import_the_summary_table()
     # Checking out a ~5,000-file tree takes seconds: say what is going on meanwhile.
     with (
         console.progress(f"writing the conflict worktree {rdir.worktree}", 2) as bar,
@@ -393,6 +402,7 @@ def _finish(
             "`patchq rebase --continue`, or `patchq rebase --abort`"
         )
     current = ws.load()
+    _import_the_summary_table()
     with (
         console.progress("regenerating the carried patch files", 1) as bar,
         ThreadPoolExecutor(max_workers=1) as pool,
