@@ -403,6 +403,12 @@ def _finish(
         )
     current = ws.load()
     _import_the_summary_table()
+    # The conflict worktree is done with: its thousands of files are removed (I/O) while the
+    # patches are formatted and series.yaml rendered (CPU). _tidy removes whatever a crash
+    # leaves of it.
+    removal = threading.Thread(target=git.worktree_remove, args=(repo, rdir.worktree))
+    if rdir.worktree.exists():
+        removal.start()
     with (
         console.progress("regenerating the carried patch files", 1) as bar,
         ThreadPoolExecutor(max_workers=1) as pool,
@@ -427,6 +433,8 @@ def _finish(
     changed = {f: data for f, data in files.items() if data is not None}
     rdir.write_output(Output(writes=changed, deletes=deletes, series_text=text))
     state = dataclasses.replace(state, phase=FINISHING)
+    if removal.is_alive():
+        removal.join()
     rdir.save(state, "finishing")
     return _complete(repo, rdir, state, summary_rows(state, files), history=entry)
 
