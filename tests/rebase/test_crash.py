@@ -12,6 +12,7 @@ crashes at every step.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -223,4 +224,77 @@ def test_crash_at_every_step_of_a_clean_rebase(
         if (ws2 / ".patchq" / "rebase").exists():
             assert runner.patchq(ws2, "rebase", "--abort").returncode == 0
             assert digest_tree(ws2) == original, k
+    assert_upstream_clean(upstream, before)
+
+
+def _phase(ws: Path) -> tuple[str, int, bool] | None:
+    """(phase, position, conflict shown) of the rebase in progress, or None."""
+    state_file = ws / ".patchq" / "rebase" / "state.json"
+    if not state_file.is_file():
+        return None
+    state = json.loads(state_file.read_text())
+    conflict = state.get("conflict") or {}
+    return state["phase"], state["position"], bool(conflict.get("ready"))
+
+
+@pytest.mark.parametrize("sweep", SWEEPS)
+def test_crash_at_every_step_of_a_skip_that_moves_the_worktree(
+    tmp_path: Path, server: ForkServer, sweep: str
+) -> None:
+    """The conflict worktree moved from one stop to the next (issue 12): a crash at any step
+    of that `--skip` is undone by --abort byte for byte, and `--continue`/`--skip` go on to
+    the uninterrupted result, with the next stop's worktree as a fresh checkout would show."""
+    from tests.rebase.test_worktree_reuse import build_stack, fresh_view, listing
+
+    upstream, template = build_stack(tmp_path / "stack")
+    runner = Runner(upstream, template, tmp_path / "runs", server)
+    before = upstream.snapshot()
+    original = digest_tree(template)
+
+    def finish(ws: Path) -> None:
+        for _ in range(10):
+            where = _phase(ws)
+            if where is None:
+                return
+            phase, _position, ready = where
+            if phase == "stopped" and ready:
+                proc = runner.patchq(ws, "rebase", "--skip")
+            else:
+                proc = runner.patchq(ws, "rebase", "--continue")
+            assert proc.returncode in (0, 1), proc.stderr
+        raise AssertionError("the rebase does not end")
+
+    ref_ws = runner.fresh()
+    assert runner.patchq(ref_ws, "rebase", "--onto", "2.0").returncode == 1
+    finish(ref_ws)
+    reference = result_of(ref_ws)
+
+    counted = runner.fresh()
+    assert runner.patchq(counted, "rebase", "--onto", "2.0").returncode == 1
+    total, moved = runner.steps(counted, "rebase", "--skip")
+    assert moved.returncode == 1, moved.stderr
+    assert "worktree moved" in moved.stdout
+    assert runner.patchq(counted, "rebase", "--abort").returncode == 0
+    for k in crash_points(total, sweep):
+        aborted = runner.fresh()
+        assert runner.patchq(aborted, "rebase", "--onto", "2.0").returncode == 1
+        assert runner.patchq(aborted, "rebase", "--skip", crash=k).returncode == 137
+        assert runner.patchq(aborted, "rebase", "--abort").returncode == 0, k
+        assert digest_tree(aborted) == original, k
+        assert not (aborted / ".patchq" / "rebase").exists()
+
+        resumed = runner.fresh()
+        assert runner.patchq(resumed, "rebase", "--onto", "2.0").returncode == 1
+        assert runner.patchq(resumed, "rebase", "--skip", crash=k).returncode == 137
+        where = _phase(resumed)
+        assert where is not None, k
+        if where[0] != "stopped" or where[1] == 1:  # not at the second stop yet: get there
+            step = "--skip" if where == ("stopped", 1, True) else "--continue"
+            assert runner.patchq(resumed, "rebase", step).returncode == 1, k
+        elif not where[2]:  # stopped there, but the worktree was not shown: show it again
+            assert runner.patchq(resumed, "rebase", "--continue").returncode == 1, k
+        worktree = resumed / ".patchq" / "rebase" / "worktree"
+        assert listing(worktree) == fresh_view(upstream, resumed, tmp_path / f"fresh{k}"), k
+        finish(resumed)
+        assert result_of(resumed) == reference, k
     assert_upstream_clean(upstream, before)

@@ -42,6 +42,11 @@ CONFLICTING = ["0002-b.patch", "0004-d.patch", "0006-f.patch"]
 
 @pytest.fixture
 def stack(tmp_path: Path) -> tuple[UpstreamRepo, Path]:
+    return build_stack(tmp_path)
+
+
+def build_stack(tmp_path: Path) -> tuple[UpstreamRepo, Path]:
+    """An upstream (1.0, 2.0) and the STORY series on 1.0 in tmp_path/pkg."""
     upstream = UpstreamRepo(tmp_path / "up")
     files: dict[str, str | bytes | None] = {f"pkg/m{i}.py": module(f"m{i}") for i in range(8)}
     files["untouched.txt"] = "nobody changes me\n"
