@@ -223,7 +223,15 @@ def _append_history(
             return None  # comments at the end of the file: ruamel hangs them on the last patch
         return (patches.end, patches.end, rendered)
     seq = history.node
-    if not isinstance(seq, yaml.SequenceNode) or seq.flow_style or not seq.value:
+    if not isinstance(seq, yaml.SequenceNode):
+        return None
+    if (
+        not seq.value
+        and lines[history.start] == "history: []\n"
+        and history.end == history.start + 1
+    ):
+        return (history.start, history.end, rendered)  # as `patchq init` writes it
+    if seq.flow_style or not seq.value:
         return None
     if not all(lines[item.start_mark.line].startswith("  - ") for item in seq.value):
         return None

@@ -146,6 +146,8 @@ SHAPES = {
         "    carried: 2\n"
         "# the end\n"
     ),
+    "history: [] as init writes it": "\n# history below\nhistory: []\n",
+    "history: [] with a comment after": "history: []\n# the end\n",
     "history, then a comment and another key": (
         "history:\n  - date: 2025-01-01T00:00:00Z\n    to: '1.0'\n\n# policy\npolicy: {}\n"
     ),
@@ -173,8 +175,10 @@ def test_a_rebase_edit_gives_the_round_trips_bytes(
 
 
 def test_shapes_the_fast_path_leaves_to_the_round_trip(tmp_path: Path) -> None:
-    big_series(tmp_path, 30)  # ends with `history: []`, a flow list
-    raw = (tmp_path / "series.yaml").read_bytes()
+    big_series(tmp_path, 30)
+    flow = (tmp_path / "series.yaml").read_text().replace("history: []", "history: [{to: '1'}]")
+    raw = flow.encode()
+    (tmp_path / "series.yaml").write_bytes(raw)
     old = series.load(tmp_path)
     assert quickedit.render(raw, old, rebase_edit(old, [3]), yml()) is None
     everything = dataclasses.replace(old, patches=())
