@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from patchq.rebase.state import DROPPED, SKIPPED, Conflict, Entry, RebaseState
-from patchq.status.left_behind import summary_lines
 from patchq.status.verdict import LOST
 
 # Row results shown in the plan and the summary.
@@ -89,6 +88,12 @@ def summary_rows(state: RebaseState, files: dict[str, bytes | None]) -> tuple[Ro
 
 def left_behind_lines(state: RebaseState) -> tuple[str, ...]:
     """The summary `patchq status` prints: what the move leaves behind, the lost ones listed."""
+    if not state.left_behind:
+        return ()
+    # Imported here: it brings the status engine's detection and cache modules, which a
+    # --skip or --continue of a rebase that leaves nothing behind does not need.
+    from patchq.status.left_behind import summary_lines
+
     return tuple(summary_lines(state.from_ref, state.onto, state.left_behind))
 
 
