@@ -11,6 +11,9 @@
   (the same patches in one mbox, for `git am`);
 * `landed` of the patches also land upstream, spread over the range: every other one with its
   Change-Id kept (patch-id + change-id evidence), the rest under a new Change-Id (patch-id only).
+* `notes_every=N` (issue 12's nova shape): about 1 in N upstream commits, and 1 in N patches,
+  also adds a release note, a small new file in one flat `releasenotes/notes/` folder (nova has
+  1,104 files there at 32.0.0, and 16% of its commits touch it). Off (0) by default.
 
 Deterministic for given sizes (seeded). Other benchmark modules (bench_*.py) import it.
 """
@@ -73,6 +76,13 @@ class _Stream:
             for p in self.paths
         }
 
+    def add_note(self, label: str) -> str:
+        """A new release note (a small new file in one flat folder); returns its path."""
+        slug = "".join(self.rng.choice("0123456789abcdef") for _ in range(16))
+        path = f"releasenotes/notes/{label}-{slug}.yaml"
+        self.content[path] = ["---", "fixes:", "  - |", f"    {label} fixed something.", ""]
+        return path
+
     def blob_text(self, path: str) -> bytes:
         return ("\n".join(self.content[path]) + "\n").encode()
 
@@ -120,6 +130,7 @@ def make_upstream(
     files: int | None = None,
     lines: int = LINES_PER_FILE,
     seed: int = 1,
+    notes_every: int = 0,
 ) -> Synth:
     """Build the synthetic upstream and series under `root` (created; must not exist)."""
     rng = random.Random(seed)
@@ -143,6 +154,10 @@ def make_upstream(
         before = {p: list(stream.content[p]) for p in chosen}
         for path in chosen:
             stream.edit(path, half="bottom", label=f"downstream {i}")
+        if notes_every and i % notes_every == notes_every - 1:
+            note = stream.add_note(f"downstream-{i:04d}")
+            before[note] = [""] * len(stream.content[note])
+            chosen = [*chosen, note]
         edits = [
             (p, n, line)
             for p in chosen
@@ -165,7 +180,7 @@ def make_upstream(
         if n in land_at and land_at[n] < len(series_edits):
             subject, edits, cid = series_edits[land_at[n]]
             for path, line_no, line in edits:
-                stream.content[path][line_no] = line
+                stream.content.setdefault(path, [""] * 5)[line_no] = line
             keep = (land_at[n] // max(1, patches // max(1, landed))) % 2 == 0
             msg = f"{subject}\n\nLanded upstream.\n\nChange-Id: {cid if keep else change_id(rng)}\n"
             parent = stream.commit(
@@ -175,6 +190,8 @@ def make_upstream(
         chosen = rng.sample(stream.paths, k=rng.choice((1, 1, 1, 2, 3)))
         for path in chosen:
             stream.edit(path, half="top", label=f"upstream {n}")
+        if notes_every and rng.randrange(notes_every) == 0:
+            chosen.append(stream.add_note(f"upstream-{n:05d}"))
         msg = f"Upstream change {n}\n\nSome work.\n\nChange-Id: {change_id(rng)}\n"
         parent = stream.commit("refs/heads/master", msg, chosen, parent=parent)
     stream.tag("2.0", parent)

@@ -42,17 +42,20 @@ class Range:
 
 def resolve_range(current: Series, repo: Repo, against: str | None) -> Range:
     """base..REF; REF must exist (ConfigError, exit 2). The scan of the range tells whether
-    it contains base (require_ancestor)."""
+    it contains base (require_ancestor). Every name is looked up by one git process."""
     up = current.upstream
-    base_commit = repo.resolve(up.base_commit) if up.base_commit else None
+    trunk = f"origin/{up.trunk}"
+    names = [up.base_commit or up.base, against or up.trunk, *([trunk] if against is None else [])]
+    found = repo.resolve_all(names)
+    base_commit = found[0]
     if base_commit is None and up.base_commit:
         # Not the base ref instead: it may have moved, and the series would then look broken.
         raise ConfigError(missing_base(up.base, up.base_commit, repo))
     if base_commit is None:
-        base_commit = repo.resolve_or_fail(up.base, what="base")
+        raise ConfigError(not_a_commit("base", up.base, repo))
     if against is None:
         name = up.trunk
-        ref = repo.resolve(name) or repo.resolve(f"origin/{name}")
+        ref = found[1] or found[2]
         if ref is None:
             raise ConfigError(
                 f"upstream branch {name!r} is not in {repo.path}: pass --against REF "
@@ -60,8 +63,15 @@ def resolve_range(current: Series, repo: Repo, against: str | None) -> Range:
             )
     else:
         name = against
-        ref = repo.resolve_or_fail(against)
+        ref = found[1]
+        if ref is None:
+            raise ConfigError(not_a_commit("ref", against, repo))
     return Range(up.base, base_commit, name, ref)
+
+
+def not_a_commit(what: str, ref: str, repo: Repo) -> str:
+    """Repo.resolve_or_fail's message."""
+    return f"{what} {ref!r} is not a commit in {repo.path}: check the name or fetch it"
 
 
 def missing_base(base: str, base_commit: str, repo: Repo) -> str:
@@ -241,6 +251,7 @@ def assess(
         except BaseException:
             cache.cancel()
             raise
+    own = OwnPatchIds(repo, cache, [info.diff for _, info in pairs])
     series = LazySeries(repo, rng.base_commit, pairs)
     early = None
     if commit or not cache.knows_range(rng.base_commit, rng.against_commit):
@@ -257,7 +268,7 @@ def assess(
         scan = cache.scan(rng.base_commit, rng.against_commit, on_new=feed.add)
         scanned = scan.commits
         live = detect.live_commits(scanned)
-        own_ids = repo.patch_ids([info.diff for _, info in pairs]) if pairs else []
+        own_ids = own.get()
         carried = [
             carried_view(i, patch, info, own_ids[i]) for i, (patch, info) in enumerate(pairs)
         ]
@@ -301,6 +312,41 @@ def assess(
         left_behind=behind,
     )
     return Assessment(result, head)
+
+
+class OwnPatchIds:
+    """The series' own `git patch-id --stable`s: cached per diff (a warm run asks git
+    nothing), the others asked of one git process in a thread while the range is scanned."""
+
+    def __init__(self, repo: Repo, cache: CommitCache, diffs: list[bytes]) -> None:
+        self.cache = cache
+        self.keys = [digest("patch-id", diff) for diff in diffs]
+        self.known = [cache.outcome(key) for key in self.keys]
+        self.missing = [i for i, known in enumerate(self.known) if known is None]
+        self._result: list[str | None] | BaseException = []
+        self._thread: threading.Thread | None = None
+        if self.missing:
+            wanted = [diffs[i] for i in self.missing]
+            self._thread = threading.Thread(target=self._ask, args=(repo, wanted), daemon=True)
+            self._thread.start()
+
+    def _ask(self, repo: Repo, diffs: list[bytes]) -> None:
+        try:
+            self._result = repo.patch_ids(diffs)
+        except BaseException as exc:  # re-raised in get(), on the main thread
+            self._result = exc
+
+    def get(self) -> list[str | None]:
+        ids = [known[0] or None if known is not None else None for known in self.known]
+        if self._thread is None:
+            return ids
+        self._thread.join()
+        if isinstance(self._result, BaseException):
+            raise self._result
+        for i, pid in zip(self.missing, self._result, strict=True):
+            ids[i] = pid
+            self.cache.put_outcome(self.keys[i], pid or "", ())
+        return ids
 
 
 class EarlyCarrier:
