@@ -48,13 +48,31 @@ _SCAN_FORMAT = (
     "--format=%x01%H%x00%P%x00%s%x00%(trailers:key=Change-Id,valueonly,separator=%x2C)%x00%B%x02"
 )
 _SCAN_ARGS = ("log", "-z", "--no-renames", "--name-only", _SCAN_FORMAT)
+# A range scan is two `git log`s at once: the metadata (no tree diffs: a fraction of the cost),
+# which the caller needs first, and the path sets, which only landed detection needs, later.
+# On a tree with a flat folder of thousands of files (nova's releasenotes/notes) diffing every
+# commit's trees is most of a scan, and this keeps it off the caller's path.
+_META_ARGS = ("log", "-z", _SCAN_FORMAT)
+_PATHS_ARGS = ("log", "-z", "--no-renames", "--name-only", "--format=%x01%H%x00%P%x02")
 
 
-def start_scan(repo: Repo, base: Sha, ref: Sha) -> subprocess.Popen[bytes]:
-    """The `git log` of scan_range, started ahead of reading it (git spends its first tenth
-    of a second walking the range before it writes anything)."""
-    # Newest first: `--reverse` would make git hold everything back until the walk ends.
-    return start_stream(repo, [*_SCAN_ARGS, f"{base}..{ref}", "--"])
+class ScanStreams:
+    """The two `git log`s of scan_range, started ahead of reading them (git spends its first
+    tenth of a second walking the range before it writes anything)."""
+
+    def __init__(self, repo: Repo, base: Sha, ref: Sha) -> None:
+        self.base, self.ref = base, ref
+        # Newest first: `--reverse` would make git hold everything back until the walk ends.
+        self.meta = start_stream(repo, [*_META_ARGS, f"{base}..{ref}", "--"])
+        self.paths = start_stream(repo, [*_PATHS_ARGS, f"{base}..{ref}", "--"])
+
+    def stop(self) -> None:
+        stop(self.meta)
+        stop(self.paths)
+
+
+def start_scan(repo: Repo, base: Sha, ref: Sha) -> ScanStreams:
+    return ScanStreams(repo, base, ref)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -63,27 +81,98 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.communicate()
 
 
+class PathSets:
+    """Each non-merge commit's path key, read from ScanStreams.paths in a thread; `on_commit`
+    sees each (sha, path key) as it arrives, on that thread."""
+
+    def __init__(
+        self,
+        repo: Repo,
+        proc: subprocess.Popen[bytes],
+        on_commit: Callable[[Sha, str], None] | None = None,
+    ) -> None:
+        import threading
+
+        self.keys: dict[str, str] = {}
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._read, args=(repo, proc, on_commit), daemon=True
+        )
+        self._thread.start()
+
+    def _read(
+        self,
+        repo: Repo,
+        proc: subprocess.Popen[bytes],
+        on_commit: Callable[[Sha, str], None] | None,
+    ) -> None:
+        try:
+            for rec in read_records(repo, proc):
+                head, _, tail = rec.decode("utf-8", "surrogateescape").partition("\x02")
+                sha, parents = head.split("\x00", 1)
+                if len(parents.split()) > 1:
+                    continue
+                key = _paths_key(tail)
+                self.keys[sha] = key
+                if on_commit is not None:
+                    on_commit(Sha(sha), key)
+        except BaseException as exc:  # re-raised by result(), on the caller's thread
+            self._error = exc
+
+    def result(self) -> dict[str, str]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self.keys
+
+    def wait(self) -> None:
+        """Let the reader finish (after its git process was stopped), whatever it found."""
+        self._thread.join()
+
+
 def scan_range(
     repo: Repo,
     base: Sha,
     ref: Sha,
     *,
     on_commit: Callable[[ScannedCommit], None] | None = None,
-    started: subprocess.Popen[bytes] | None = None,
+    started: ScanStreams | None = None,
 ) -> RangeScan:
-    """base..ref in ONE `git log` with no blob diffs: each non-merge commit's Change-Ids,
-    revert target and path set, and whether base is an ancestor of ref (which costs nothing
-    here, unlike a separate `git merge-base --is-ancestor`). `started`: its start_scan()."""
-    commits, ancestor = [], base == ref
-    for rec in read_records(repo, started or start_scan(repo, base, ref)):
+    """base..ref: each non-merge commit's Change-Ids, revert target and path set, and
+    whether base is an ancestor of ref (which costs nothing here, unlike a separate
+    `git merge-base --is-ancestor`). `started`: its start_scan()."""
+    streams = started or start_scan(repo, base, ref)
+
+    def seen(sha: Sha, key: str) -> None:
+        if on_commit is not None:
+            on_commit(ScannedCommit(sha, "", (), None, key))
+
+    paths = PathSets(repo, streams.paths, seen)
+    try:
+        meta = scan_metadata(repo, streams)
+    except BaseException:
+        streams.stop()
+        paths.wait()
+        raise
+    return with_paths(meta, paths.result())
+
+
+def scan_metadata(repo: Repo, streams: ScanStreams) -> RangeScan:
+    """What ScanStreams.meta says: the commits with no path sets (path_key ""), oldest
+    first, and whether base is an ancestor of ref."""
+    commits, ancestor, base = [], streams.base == streams.ref, streams.base
+    for rec in read_records(repo, streams.meta):
         commit, parents = _parse_scan(rec)
         ancestor = ancestor or base in parents
         if len(parents) <= 1:
             commits.append(commit)
-            if on_commit is not None:
-                on_commit(commit)
     commits.reverse()
     return RangeScan(commits, ancestor)
+
+
+def with_paths(scan: RangeScan, keys: dict[str, str]) -> RangeScan:
+    commits = [c._replace(path_key=keys.get(c.sha, "")) for c in scan.commits]
+    return RangeScan(commits, scan.base_is_ancestor)
 
 
 def start_stream(repo: Repo, args: Sequence[str]) -> subprocess.Popen[bytes]:
@@ -150,18 +239,23 @@ def _parse_scan(rec: bytes) -> tuple[ScannedCommit, list[str]]:
     # Hot: called once per upstream commit of the range (tens of thousands).
     head, _, tail = rec.decode("utf-8", "surrogateescape").partition("\x02")
     sha, parents, subject, cids, body = head.split("\x00", 4)
-    tail = tail.lstrip("\x00")
-    if tail.startswith("\n"):
-        tail = tail[1:]
     reverts = _REVERTS_RE.search(body) if "This reverts commit" in body else None
     commit = ScannedCommit(
         sha=Sha(sha),
         subject=subject,
         change_ids=tuple(c.strip() for c in cids.split(",") if c.strip()) if cids else (),
         reverts=reverts.group(1) if reverts else None,
-        path_key="\n".join(sorted(p for p in tail.split("\x00") if p)),
+        path_key=_paths_key(tail),
     )
     return commit, parents.split()
+
+
+def _paths_key(tail: str) -> str:
+    """path_key of the NUL-separated `--name-only -z` paths after a record's header."""
+    tail = tail.lstrip("\x00")
+    if tail.startswith("\n"):
+        tail = tail[1:]
+    return "\n".join(sorted(p for p in tail.split("\x00") if p))
 
 
 _DIFF_ARGS = ("diff-tree", "--stdin", "-p", "-M", "--binary", "--no-color", "-r")

@@ -265,18 +265,22 @@ def assess(
         bases = None  # known to share history (a cached range), not yet asked
         if not cache.knows_range(rng.base_commit, rng.against_commit):
             bases = require_related(rng, repo)
-        scan = cache.scan(rng.base_commit, rng.against_commit, on_new=feed.add)
-        scanned = scan.commits
-        live = detect.live_commits(scanned)
+        # The evidence and the carry need no path sets: git reads them (and diffs the
+        # look-alike commits, and the patch-ids) meanwhile.
+        pending = cache.scan_soon(rng.base_commit, rng.against_commit, on_new=feed.add)
         own_ids = own.get()
         carried = [
             carried_view(i, patch, info, own_ids[i]) for i, (patch, info) in enumerate(pairs)
         ]
-        evidence = gather_evidence(repo, rng, carried, live, scanned, cache)
-        # The carry needs no patch-id: git finishes the diffs meanwhile.
+        evidence = gather_evidence(
+            repo, rng, carried, detect.live_commits(pending.commits), pending.commits, cache
+        )
         steps, head = carry(
             repo, rng, series, evidence, cache, early, progress=progress, commit=commit
         )
+        scan = pending.complete()
+        scanned = scan.commits
+        live = detect.live_commits(scanned)
     except BaseException:
         cache.cancel()
         if early is not None:
