@@ -57,18 +57,26 @@ _PATHS_ARGS = ("log", "-z", "--no-renames", "--name-only", "--format=%x01%H%x00%
 
 
 class ScanStreams:
-    """The two `git log`s of scan_range, started ahead of reading them (git spends its first
+    """The `git log`s of scan_range, started ahead of reading them (git spends its first
     tenth of a second walking the range before it writes anything)."""
 
     def __init__(self, repo: Repo, base: Sha, ref: Sha) -> None:
-        self.base, self.ref = base, ref
+        self.repo, self.base, self.ref = repo, base, ref
         # Newest first: `--reverse` would make git hold everything back until the walk ends.
         self.meta = start_stream(repo, [*_META_ARGS, f"{base}..{ref}", "--"])
         self.paths = start_stream(repo, [*_PATHS_ARGS, f"{base}..{ref}", "--"])
+        self.back: subprocess.Popen[bytes] | None = None
+
+    def start_back(self) -> subprocess.Popen[bytes]:
+        """The path sets again, oldest first (see PathSets)."""
+        args = [*_PATHS_ARGS, "--reverse", f"{self.base}..{self.ref}", "--"]
+        self.back = start_stream(self.repo, args)
+        return self.back
 
     def stop(self) -> None:
-        stop(self.meta)
-        stop(self.paths)
+        for proc in (self.meta, self.paths, self.back):
+            if proc is not None:
+                _reap(proc)
 
 
 def start_scan(repo: Repo, base: Sha, ref: Sha) -> ScanStreams:
@@ -83,51 +91,125 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 class PathSets:
     """Each non-merge commit's path key, read from ScanStreams.paths in a thread; `on_commit`
-    sees each (sha, path key) as it arrives, on that thread."""
+    sees each (sha, path key) as it arrives, on a reader thread, one call at a time.
+
+    Diffing every commit's trees is git's work here, one core's worth. On a long range
+    (BACK_AFTER commits and more) a second `git log --reverse` reads from the oldest end at
+    once, and both stop where they meet: the same walk in reverse order, so the first commit
+    one meets that the other has seen means every later one has been seen too."""
+
+    BACK_AFTER = 1000
 
     def __init__(
         self,
         repo: Repo,
-        proc: subprocess.Popen[bytes],
+        streams: ScanStreams,
         on_commit: Callable[[Sha, str], None] | None = None,
     ) -> None:
         import threading
 
         self.keys: dict[str, str] = {}
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(
-            target=self._read, args=(repo, proc, on_commit), daemon=True
-        )
-        self._thread.start()
+        self._seen: set[str] = set()  # merges too: where the two readers meet
+        self._lock = threading.Lock()
+        self._met = False
+        self._errors: list[BaseException] = []
+        self._repo, self._streams, self._on_commit = repo, streams, on_commit
+        self._threads = [threading.Thread(target=self._read, args=(streams.paths, True))]
+        self._threads[0].daemon = True
+        self._threads[0].start()
 
-    def _read(
-        self,
-        repo: Repo,
-        proc: subprocess.Popen[bytes],
-        on_commit: Callable[[Sha, str], None] | None,
-    ) -> None:
+    def _read(self, proc: subprocess.Popen[bytes], first: bool) -> None:
         try:
-            for rec in read_records(repo, proc):
-                head, _, tail = rec.decode("utf-8", "surrogateescape").partition("\x02")
-                sha, parents = head.split("\x00", 1)
-                if len(parents.split()) > 1:
-                    continue
-                key = _paths_key(tail)
-                self.keys[sha] = key
-                if on_commit is not None:
-                    on_commit(Sha(sha), key)
+            for count, rec in enumerate(_stream_records(proc), 1):
+                if self._take(rec):
+                    self._meet()
+                    return
+                if first and count == self.BACK_AFTER:
+                    self._start_back()
+            assert proc.stderr is not None
+            stderr = proc.stderr.read()
+            if proc.wait() != 0:
+                with self._lock:
+                    if self._met:
+                        return  # stopped here: the other reader saw the rest
+                raise self._repo.error(list(proc.args), proc.returncode, stderr)  # type: ignore[arg-type]
+            self._meet()  # this reader saw the whole range
         except BaseException as exc:  # re-raised by result(), on the caller's thread
-            self._error = exc
+            self._errors.append(exc)
+
+    def _take(self, rec: bytes) -> bool:
+        """Keep one commit's path set; True once the readers have met."""
+        head, _, tail = rec.decode("utf-8", "surrogateescape").partition("\x02")
+        sha, parents = head.split("\x00", 1)
+        with self._lock:
+            if self._met or sha in self._seen:
+                return True
+            self._seen.add(sha)
+            if len(parents.split()) > 1:
+                return False
+            key = _paths_key(tail)
+            self.keys[sha] = key
+            if self._on_commit is not None:
+                self._on_commit(Sha(sha), key)
+        return False
+
+    def _start_back(self) -> None:
+        import threading
+
+        with self._lock:
+            if self._met:
+                return
+            proc = self._streams.start_back()
+            thread = threading.Thread(target=self._read, args=(proc, False), daemon=True)
+            self._threads.append(thread)
+        thread.start()
+
+    def _meet(self) -> None:
+        with self._lock:
+            self._met = True
+        for proc in (self._streams.paths, self._streams.back):
+            if proc is not None:
+                proc.kill()
 
     def result(self) -> dict[str, str]:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
+        self.wait()
+        if not self._met and self._errors:
+            raise self._errors[0]
+        if self._errors and not isinstance(self._errors[0], Exception):
+            raise self._errors[0]  # KeyboardInterrupt and the like
         return self.keys
 
     def wait(self) -> None:
-        """Let the reader finish (after its git process was stopped), whatever it found."""
-        self._thread.join()
+        """Let the readers finish (after their git processes were stopped), and reap git."""
+        for thread in list(self._threads):
+            thread.join()
+        for thread in list(self._threads):  # a reverse reader started meanwhile
+            thread.join()
+        for proc in (self._streams.paths, self._streams.back):
+            if proc is not None:
+                _reap(proc)
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    """stop(), for a process that may have ended or been stopped already."""
+    import contextlib
+
+    if proc.returncode is None:
+        proc.kill()
+    with contextlib.suppress(ValueError, OSError):
+        proc.communicate()
+
+
+def _stream_records(proc: subprocess.Popen[bytes], sep: bytes = b"\x01") -> Iterator[bytes]:
+    """read_records() without the exit status (a reader that was stopped checks it)."""
+    assert proc.stdout is not None
+    rest = b""
+    while chunk := os.read(proc.stdout.fileno(), 1 << 20):
+        parts = (rest + chunk).split(sep)
+        rest = parts.pop()
+        yield from (part for part in parts if part)
+    if rest:
+        yield rest
 
 
 def scan_range(
@@ -147,7 +229,7 @@ def scan_range(
         if on_commit is not None:
             on_commit(ScannedCommit(sha, "", (), None, key))
 
-    paths = PathSets(repo, streams.paths, seen)
+    paths = PathSets(repo, streams, seen)
     try:
         meta = scan_metadata(repo, streams)
     except BaseException:

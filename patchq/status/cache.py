@@ -157,7 +157,7 @@ class CommitCache:
             if on_new is not None:
                 on_new(ScannedCommit(sha, "", (), None, key))
 
-        paths = git.PathSets(self.repo, streams.paths, seen)
+        paths = git.PathSets(self.repo, streams, seen)
         try:
             meta = git.scan_metadata(self.repo, streams)
         except BaseException:

@@ -13,6 +13,7 @@ import hashlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
 
 from patchq import console, git
 from patchq.carry.engine import (
@@ -30,6 +31,8 @@ from patchq.series.model import Patch, Series
 from patchq.series.workspace import Workspace
 from patchq.status import detect, left_behind, verdict
 from patchq.status.cache import CommitCache, DiffFacts
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -262,12 +265,15 @@ def assess(
     keys = [git.path_key(info.paths) for _, info in pairs]
     feed = Prefetch(repo, cache, keys, early if not hints else None)
     try:
-        bases = None  # known to share history (a cached range), not yet asked
+        related = None  # known to share history (a cached range), not yet asked
         if not cache.knows_range(rng.base_commit, rng.against_commit):
-            bases = require_related(rng, repo)
+            # Asked while the range's metadata is read (it walks both histories too), and
+            # answered before the path sets of an unrelated REF's whole history are.
+            related = InThread(lambda: require_related(rng, repo))
         # The evidence and the carry need no path sets: git reads them (and diffs the
         # look-alike commits, and the patch-ids) meanwhile.
         pending = cache.scan_soon(rng.base_commit, rng.against_commit, on_new=feed.add)
+        bases = related.get() if related is not None else None
         own_ids = own.get()
         carried = [
             carried_view(i, patch, info, own_ids[i]) for i, (patch, info) in enumerate(pairs)
@@ -316,6 +322,29 @@ def assess(
         left_behind=behind,
     )
     return Assessment(result, head)
+
+
+class InThread(Generic[T]):
+    """`job()` run in a thread (one that mostly waits on git); get() is its result, or
+    raises what it raised."""
+
+    def __init__(self, job: Callable[[], T]) -> None:
+        self._result: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(job,), daemon=True)
+        self._thread.start()
+
+    def _run(self, job: Callable[[], T]) -> None:
+        try:
+            self._result = job()
+        except BaseException as exc:
+            self._error = exc
+
+    def get(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result  # type: ignore[return-value]
 
 
 class OwnPatchIds:
