@@ -4,6 +4,8 @@ one `git log --name-only` per commit says."""
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from patchq.git import PathSets, Repo, ScanStreams, Sha, scan_range, scan_shas
