@@ -39,7 +39,12 @@ def test_both_ends_meet_with_every_path_set(
     monkeypatch.setattr(PathSets, "BACK_AFTER", back_after)
     backs: list[int] = []
     start_back = ScanStreams.start_back
-    monkeypatch.setattr(ScanStreams, "start_back", lambda self: backs.append(1) or start_back(self))
+
+    def counted(self: ScanStreams) -> subprocess.Popen[bytes]:
+        backs.append(1)
+        return start_back(self)
+
+    monkeypatch.setattr(ScanStreams, "start_back", counted)
     with Repo(upstream.path) as repo:
         seen: list[str] = []
         scan = scan_range(repo, Sha(base), Sha(tip), on_commit=lambda c: seen.append(c.sha))
