@@ -64,13 +64,15 @@ class ScanStreams:
         self.repo, self.base, self.ref = repo, base, ref
         # Newest first: `--reverse` would make git hold everything back until the walk ends.
         self.meta = start_stream(repo, [*_META_ARGS, f"{base}..{ref}", "--"])
-        self.paths = start_stream(repo, [*_PATHS_ARGS, f"{base}..{ref}", "--"])
+        # The path-set logs keep the default 64 KiB pipe: git runs at most a few hundred
+        # commits ahead of its reader, and so past the point where the two meet.
+        self.paths = start_stream(repo, [*_PATHS_ARGS, f"{base}..{ref}", "--"], wide=False)
         self.back: subprocess.Popen[bytes] | None = None
 
     def start_back(self) -> subprocess.Popen[bytes]:
         """The path sets again, oldest first (see PathSets)."""
         args = [*_PATHS_ARGS, "--reverse", f"{self.base}..{self.ref}", "--"]
-        self.back = start_stream(self.repo, args)
+        self.back = start_stream(self.repo, args, wide=False)
         return self.back
 
     def stop(self) -> None:
@@ -139,15 +141,15 @@ class PathSets:
 
     def _take(self, rec: bytes) -> bool:
         """Keep one commit's path set; True once the readers have met."""
-        head, _, tail = rec.decode("utf-8", "surrogateescape").partition("\x02")
-        sha, parents = head.split("\x00", 1)
+        head, _, tail = rec.partition(b"\x02")
+        sha = head[:40].decode("ascii")
         with self._lock:
             if self._met or sha in self._seen:
                 return True
             self._seen.add(sha)
-            if len(parents.split()) > 1:
+            if b" " in head:  # two parents or more: a merge
                 return False
-            key = _paths_key(tail)
+            key = _paths_key(tail.decode("utf-8", "surrogateescape"))
             self.keys[sha] = key
             if self._on_commit is not None:
                 self._on_commit(Sha(sha), key)
@@ -257,12 +259,13 @@ def with_paths(scan: RangeScan, keys: dict[str, str]) -> RangeScan:
     return RangeScan(commits, scan.base_is_ancestor)
 
 
-def start_stream(repo: Repo, args: Sequence[str]) -> subprocess.Popen[bytes]:
+def start_stream(repo: Repo, args: Sequence[str], *, wide: bool = True) -> subprocess.Popen[bytes]:
     # GIT_FLUSH=0: git would otherwise write() each record to a pipe on its own, and every
     # small read costs this process a turn at the interpreter lock.
     proc = repo.popen(*args, stdin=subprocess.DEVNULL, env={"GIT_FLUSH": "0"})
     assert proc.stdout is not None
-    _widen_pipe(proc.stdout.fileno())
+    if wide:
+        _widen_pipe(proc.stdout.fileno())
     return proc
 
 
