@@ -273,6 +273,10 @@ def assess(
         # The evidence and the carry need no path sets: git reads them (and diffs the
         # look-alike commits, and the patch-ids) meanwhile.
         pending = cache.scan_soon(rng.base_commit, rng.against_commit, on_new=feed.add)
+        if len(pending.commits) < git.PathSets.BACK_AFTER:
+            # A short range's path sets are a moment's work: read them now, with nothing
+            # else on this thread, so the diffs they ask for start at once.
+            pending.complete()
         bases = related.get() if related is not None else None
         own_ids = own.get()
         carried = [
@@ -446,6 +450,8 @@ class Prefetch:
     patch-ids judge only the patches that do not go onto the stack, and a wrong guess costs
     a diff later (CommitCache.diff_facts), never a verdict."""
 
+    SECOND_FEED_AFTER = 8
+
     def __init__(
         self, repo: Repo, cache: CommitCache, keys: list[str], early: EarlyCarrier | None
     ) -> None:
@@ -453,7 +459,8 @@ class Prefetch:
         self.wanted = set(keys)
         self.skip: set[str] | None = None if early is not None else set()
         self.held: list[ScannedCommit] = []
-        self.feed: git.DiffFeed | None = None
+        self.feeds: list[git.DiffFeed] = []
+        self.sent = 0
 
     def add(self, commit: ScannedCommit) -> None:
         if commit.path_key not in self.wanted or self.cache.has_facts(commit.sha):
@@ -471,13 +478,16 @@ class Prefetch:
             assert self.early is not None
             self.early.wait()
             self._settle(self.early.likely or frozenset())  # no guess: diff them all
-        return self.feed.result() if self.feed is not None else {}
+        out: dict[str, bytes] = {}
+        for feed in self.feeds:
+            out.update(feed.result())
+        return out
 
     def close(self) -> None:
         """Stop the diffs (after an error)."""
-        if self.feed is not None:
-            self.feed.close()
-            self.feed = None
+        for feed in self.feeds:
+            feed.close()
+        self.feeds = []
 
     def _settle(self, likely: frozenset[int]) -> None:
         needed = {key for i, key in enumerate(self.keys) if i not in likely}
@@ -489,9 +499,12 @@ class Prefetch:
     def _send(self, commit: ScannedCommit) -> None:
         assert self.skip is not None
         if commit.path_key not in self.skip:
-            if self.feed is None:
-                self.feed = git.DiffFeed(self.repo)
-            self.feed.add(commit.sha)
+            # Diffing a busy file's versions costs git milliseconds each (nova's largest
+            # files are 0.5 MB): past the first few, a second process takes every other one.
+            if len(self.feeds) < (1 if self.sent < self.SECOND_FEED_AFTER else 2):
+                self.feeds.append(git.DiffFeed(self.repo))
+            self.feeds[self.sent % len(self.feeds)].add(commit.sha)
+            self.sent += 1
 
 
 class LazySeries(SeriesSource):
