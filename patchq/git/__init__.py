@@ -37,7 +37,7 @@ from patchq.git.history import first_parent_touching, merge_bases
 from patchq.git.index import ApplyResult, PrivateIndex
 from patchq.git.scan import (
     DiffFeed,
-    PathSets,
+    RangeReader,
     RangeScan,
     ScannedCommit,
     ScanStreams,
@@ -47,13 +47,11 @@ from patchq.git.scan import (
     path_key,
     reached_by,
     rev_list,
-    scan_metadata,
     scan_range,
     scan_shas,
     split_diffs,
     start_scan,
     stop,
-    with_paths,
 )
 
 __all__ = [
@@ -63,8 +61,8 @@ __all__ = [
     "CommitInfo",
     "DiffFeed",
     "MergeResult",
-    "PathSets",
     "PrivateIndex",
+    "RangeReader",
     "RangeScan",
     "Repo",
     "ScanStreams",
@@ -87,13 +85,11 @@ __all__ = [
     "path_key",
     "reached_by",
     "rev_list",
-    "scan_metadata",
     "scan_range",
     "scan_shas",
     "split_diffs",
     "start_scan",
     "stop",
-    "with_paths",
     "worktree_add",
     "worktree_pick_conflict",
     "worktree_registered",

@@ -48,35 +48,28 @@ _SCAN_FORMAT = (
     "--format=%x01%H%x00%P%x00%s%x00%(trailers:key=Change-Id,valueonly,separator=%x2C)%x00%B%x02"
 )
 _SCAN_ARGS = ("log", "-z", "--no-renames", "--name-only", _SCAN_FORMAT)
-# A range scan is two `git log`s at once: the metadata (no tree diffs: a fraction of the cost),
-# which the caller needs first, and the path sets, which only landed detection needs, later.
-# On a tree with a flat folder of thousands of files (nova's releasenotes/notes) diffing every
-# commit's trees is most of a scan, and this keeps it off the caller's path.
-_META_ARGS = ("log", "-z", _SCAN_FORMAT)
-_PATHS_ARGS = ("log", "-z", "--no-renames", "--name-only", "--format=%x01%H%x00%P%x02")
 
 
 class ScanStreams:
-    """The `git log`s of scan_range, started ahead of reading them (git spends its first
-    tenth of a second walking the range before it writes anything)."""
+    """The `git log` of scan_range, started ahead of reading it (git spends its first tenth of
+    a second walking the range before it writes anything), and on a long range a second one
+    from the other end (see RangeReader)."""
 
     def __init__(self, repo: Repo, base: Sha, ref: Sha) -> None:
         self.repo, self.base, self.ref = repo, base, ref
         # Newest first: `--reverse` would make git hold everything back until the walk ends.
-        self.meta = start_stream(repo, [*_META_ARGS, f"{base}..{ref}", "--"])
-        # The path-set logs keep the default 64 KiB pipe: git runs at most a few hundred
-        # commits ahead of its reader, and so past the point where the two meet.
-        self.paths = start_stream(repo, [*_PATHS_ARGS, f"{base}..{ref}", "--"], wide=False)
+        self.forward = start_stream(repo, [*_SCAN_ARGS, f"{base}..{ref}", "--"])
         self.back: subprocess.Popen[bytes] | None = None
 
     def start_back(self) -> subprocess.Popen[bytes]:
-        """The path sets again, oldest first (see PathSets)."""
-        args = [*_PATHS_ARGS, "--reverse", f"{self.base}..{self.ref}", "--"]
+        """The same scan, oldest first (git's default 64 KiB pipe: it runs only a few hundred
+        commits ahead of its reader, and so past the point where the two meet)."""
+        args = [*_SCAN_ARGS, "--reverse", f"{self.base}..{self.ref}", "--"]
         self.back = start_stream(self.repo, args, wide=False)
         return self.back
 
     def stop(self) -> None:
-        for proc in (self.meta, self.paths, self.back):
+        for proc in (self.forward, self.back):
             if proc is not None:
                 _reap(proc)
 
@@ -91,107 +84,6 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.communicate()
 
 
-class PathSets:
-    """Each non-merge commit's path key, read from ScanStreams.paths in a thread; `on_commit`
-    sees each (sha, path key) as it arrives, on a reader thread, one call at a time.
-
-    Diffing every commit's trees is git's work here, one core's worth. On a long range
-    (BACK_AFTER commits and more) a second `git log --reverse` reads from the oldest end at
-    once, and both stop where they meet: the same walk in reverse order, so the first commit
-    one meets that the other has seen means every later one has been seen too."""
-
-    BACK_AFTER = 1000
-
-    def __init__(
-        self,
-        repo: Repo,
-        streams: ScanStreams,
-        on_commit: Callable[[Sha, str], None] | None = None,
-    ) -> None:
-        import threading
-
-        self.keys: dict[str, str] = {}
-        self._seen: set[str] = set()  # merges too: where the two readers meet
-        self._lock = threading.Lock()
-        self._met = False
-        self._errors: list[BaseException] = []
-        self._repo, self._streams, self._on_commit = repo, streams, on_commit
-        self._threads = [threading.Thread(target=self._read, args=(streams.paths, True))]
-        self._threads[0].daemon = True
-        self._threads[0].start()
-
-    def _read(self, proc: subprocess.Popen[bytes], first: bool) -> None:
-        try:
-            for count, rec in enumerate(_stream_records(proc), 1):
-                if self._take(rec):
-                    self._meet()
-                    return
-                if first and count == self.BACK_AFTER:
-                    self._start_back()
-            assert proc.stderr is not None
-            stderr = proc.stderr.read()
-            if proc.wait() != 0:
-                with self._lock:
-                    if self._met:
-                        return  # stopped here: the other reader saw the rest
-                raise self._repo.error(list(proc.args), proc.returncode, stderr)  # type: ignore[arg-type]
-            self._meet()  # this reader saw the whole range
-        except BaseException as exc:  # re-raised by result(), on the caller's thread
-            self._errors.append(exc)
-
-    def _take(self, rec: bytes) -> bool:
-        """Keep one commit's path set; True once the readers have met."""
-        head, _, tail = rec.partition(b"\x02")
-        sha = head[:40].decode("ascii")
-        with self._lock:
-            if self._met or sha in self._seen:
-                return True
-            self._seen.add(sha)
-            if b" " in head:  # two parents or more: a merge
-                return False
-            key = _paths_key(tail.decode("utf-8", "surrogateescape"))
-            self.keys[sha] = key
-            if self._on_commit is not None:
-                self._on_commit(Sha(sha), key)
-        return False
-
-    def _start_back(self) -> None:
-        import threading
-
-        with self._lock:
-            if self._met:
-                return
-            proc = self._streams.start_back()
-            thread = threading.Thread(target=self._read, args=(proc, False), daemon=True)
-            self._threads.append(thread)
-        thread.start()
-
-    def _meet(self) -> None:
-        with self._lock:
-            self._met = True
-        for proc in (self._streams.paths, self._streams.back):
-            if proc is not None:
-                proc.kill()
-
-    def result(self) -> dict[str, str]:
-        self.wait()
-        if not self._met and self._errors:
-            raise self._errors[0]
-        if self._errors and not isinstance(self._errors[0], Exception):
-            raise self._errors[0]  # KeyboardInterrupt and the like
-        return self.keys
-
-    def wait(self) -> None:
-        """Let the readers finish (after their git processes were stopped), and reap git."""
-        for thread in list(self._threads):
-            thread.join()
-        for thread in list(self._threads):  # a reverse reader started meanwhile
-            thread.join()
-        for proc in (self._streams.paths, self._streams.back):
-            if proc is not None:
-                _reap(proc)
-
-
 def _reap(proc: subprocess.Popen[bytes]) -> None:
     """stop(), for a process that may have ended or been stopped already."""
     import contextlib
@@ -200,6 +92,105 @@ def _reap(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
     with contextlib.suppress(ValueError, OSError):
         proc.communicate()
+
+
+class RangeReader:
+    """Reads a range scan; `on_commit` sees each non-merge commit as it arrives, one call at
+    a time (from either reader thread).
+
+    Diffing every commit's trees (for the path sets) is git's work, one core's worth: on a
+    tree with thousands of files it is most of a long scan. From BACK_AFTER commits on, a
+    second `git log --reverse` of the range starts from the oldest end, read in a thread, and
+    both stop where they meet: it is the same walk in reverse order, so the first commit one
+    reader gets that the other has seen means the other has seen all the rest."""
+
+    BACK_AFTER = 1000
+
+    def __init__(
+        self,
+        repo: Repo,
+        streams: ScanStreams,
+        on_commit: Callable[[ScannedCommit], None] | None,
+    ) -> None:
+        import threading
+
+        self.repo, self.streams, self.on_commit = repo, streams, on_commit
+        self.newest: list[ScannedCommit] = []  # the forward reader's, newest first
+        self.oldest: list[ScannedCommit] = []  # the backward reader's, oldest first
+        self.ancestor = streams.base == streams.ref
+        self._seen: set[str] = set()  # merges too: where the two meet
+        self._lock = threading.Lock()
+        self._met = False
+        self._back_error: BaseException | None = None
+        self._back_thread: threading.Thread | None = None
+
+    def read(self) -> RangeScan:
+        """Read the forward stream here (and the backward one in a thread, on a long range)."""
+        try:
+            self._read(self.streams.forward, self.newest, first=True)
+        finally:
+            if self._back_thread is not None:
+                if self._met:
+                    self._stop_both()
+                self._back_thread.join()
+            self.streams.stop()
+        if self._back_error is not None and not self._met:
+            raise self._back_error
+        return RangeScan([*self.oldest, *reversed(self.newest)], self.ancestor)
+
+    def _read(
+        self, proc: subprocess.Popen[bytes], into: list[ScannedCommit], *, first: bool
+    ) -> None:
+        for count, rec in enumerate(_stream_records(proc), 1):
+            if self._take(rec, into):
+                self._stop_both()
+                return
+            if first and count == self.BACK_AFTER:
+                self._start_back()
+        assert proc.stderr is not None
+        stderr = proc.stderr.read()
+        if proc.wait() != 0:
+            with self._lock:
+                if self._met:
+                    return  # stopped here: the other reader has the rest
+            raise self.repo.error(list(proc.args), proc.returncode, stderr)  # type: ignore[arg-type]
+        with self._lock:
+            self._met = True  # this reader saw the whole range
+        self._stop_both()
+
+    def _take(self, rec: bytes, into: list[ScannedCommit]) -> bool:
+        """Keep one commit; True once the readers have met."""
+        commit, parents = _parse_scan(rec)
+        with self._lock:
+            if self._met or commit.sha in self._seen:
+                self._met = True
+                return True
+            self._seen.add(commit.sha)
+            self.ancestor = self.ancestor or self.streams.base in parents
+            if len(parents) <= 1:
+                into.append(commit)
+                if self.on_commit is not None:
+                    self.on_commit(commit)
+        return False
+
+    def _start_back(self) -> None:
+        import threading
+
+        proc = self.streams.start_back()
+        self._back_thread = threading.Thread(target=self._read_back, args=(proc,), daemon=True)
+        self._back_thread.start()
+
+    def _read_back(self, proc: subprocess.Popen[bytes]) -> None:
+        try:
+            self._read(proc, self.oldest, first=False)
+        except BaseException as exc:  # re-raised by read(), on the caller's thread
+            self._back_error = exc
+            self._stop_both()
+
+    def _stop_both(self) -> None:
+        for proc in (self.streams.forward, self.streams.back):
+            if proc is not None and proc.returncode is None:
+                proc.kill()
 
 
 def _stream_records(proc: subprocess.Popen[bytes], sep: bytes = b"\x01") -> Iterator[bytes]:
@@ -222,41 +213,11 @@ def scan_range(
     on_commit: Callable[[ScannedCommit], None] | None = None,
     started: ScanStreams | None = None,
 ) -> RangeScan:
-    """base..ref: each non-merge commit's Change-Ids, revert target and path set, and
-    whether base is an ancestor of ref (which costs nothing here, unlike a separate
-    `git merge-base --is-ancestor`). `started`: its start_scan()."""
-    streams = started or start_scan(repo, base, ref)
-
-    def seen(sha: Sha, key: str) -> None:
-        if on_commit is not None:
-            on_commit(ScannedCommit(sha, "", (), None, key))
-
-    paths = PathSets(repo, streams, seen)
-    try:
-        meta = scan_metadata(repo, streams)
-    except BaseException:
-        streams.stop()
-        paths.wait()
-        raise
-    return with_paths(meta, paths.result())
-
-
-def scan_metadata(repo: Repo, streams: ScanStreams) -> RangeScan:
-    """What ScanStreams.meta says: the commits with no path sets (path_key ""), oldest
-    first, and whether base is an ancestor of ref."""
-    commits, ancestor, base = [], streams.base == streams.ref, streams.base
-    for rec in read_records(repo, streams.meta):
-        commit, parents = _parse_scan(rec)
-        ancestor = ancestor or base in parents
-        if len(parents) <= 1:
-            commits.append(commit)
-    commits.reverse()
-    return RangeScan(commits, ancestor)
-
-
-def with_paths(scan: RangeScan, keys: dict[str, str]) -> RangeScan:
-    commits = [c._replace(path_key=keys.get(c.sha, "")) for c in scan.commits]
-    return RangeScan(commits, scan.base_is_ancestor)
+    """base..ref in ONE `git log` with no blob diffs (two on a long range, RangeReader): each
+    non-merge commit's Change-Ids, revert target and path set, and whether base is an
+    ancestor of ref (which costs nothing here, unlike a separate `git merge-base
+    --is-ancestor`). `started`: its start_scan()."""
+    return RangeReader(repo, started or start_scan(repo, base, ref), on_commit).read()
 
 
 def start_stream(repo: Repo, args: Sequence[str], *, wide: bool = True) -> subprocess.Popen[bytes]:

@@ -54,7 +54,6 @@ class CommitCache:
         self.apart: set[str] = set()  # ranges whose base is not an ancestor of their ref
         self.changed = False
         self._started: dict[tuple[Sha, Sha], Any] = {}  # start(): scans running, not yet read
-        self._reading: list[tuple[Any, Any]] = []  # scan_soon(): path sets still being read
         self._load()
 
     # -- disk ---------------------------------------------------------------------------
@@ -116,32 +115,21 @@ class CommitCache:
         for streams in self._started.values():
             streams.stop()
         self._started.clear()
-        for streams, paths in self._reading:
-            streams.stop()
-            paths.wait()
-        self._reading.clear()
 
     def scan(
         self, base: Sha, ref: Sha, *, on_new: Callable[[ScannedCommit], None] | None = None
     ) -> RangeScan:
         """git.scan_range, cached: a range seen before costs no git at all, and a new range
         over known commits costs one `git rev-list`. `on_new` sees each commit scanned from
-        git as it arrives (its sha and path_key; perhaps on another thread). The caller has
+        git as it arrives (one call at a time, perhaps on another thread). The caller has
         made sure base and ref share history (the range is kept whether or not base is an
         ancestor of ref)."""
-        return self.scan_soon(base, ref, on_new=on_new).complete()
-
-    def scan_soon(
-        self, base: Sha, ref: Sha, *, on_new: Callable[[ScannedCommit], None] | None = None
-    ) -> PendingScan:
-        """scan(), returned as soon as the commits' metadata is in: on a cold range the
-        path sets are still being read (PendingScan.complete() waits for them)."""
         key = f"{base}..{ref}"
         known = self.ranges.get(key)
         if known is not None:
             try:
                 commits = [self._scanned(sha) for sha in known]
-                return PendingScan(RangeScan(commits, base_is_ancestor=key not in self.apart))
+                return RangeScan(commits, base_is_ancestor=key not in self.apart)
             except (CorruptCache, KeyError, TypeError, ValueError, IndexError, AttributeError):
                 self._forget()
         if self.commits:
@@ -150,29 +138,11 @@ class CommitCache:
             for commit in fresh:
                 if on_new is not None:
                     on_new(commit)
-            return PendingScan(self._record(base, ref, shas, ancestor, fresh))
-        streams = self._started.pop((base, ref), None) or git.start_scan(self.repo, base, ref)
-
-        def seen(sha: Sha, key: str) -> None:
-            if on_new is not None:
-                on_new(ScannedCommit(sha, "", (), None, key))
-
-        paths = git.PathSets(self.repo, streams, seen)
-        try:
-            meta = git.scan_metadata(self.repo, streams)
-        except BaseException:
-            streams.stop()
-            paths.wait()
-            raise
-        self._reading.append((streams, paths))
-
-        def finish() -> RangeScan:
-            found = git.with_paths(meta, paths.result())
-            self._reading.remove((streams, paths))
-            shas = [c.sha for c in found.commits]
-            return self._record(base, ref, shas, found.base_is_ancestor, found.commits)
-
-        return PendingScan(meta, finish)
+            return self._record(base, ref, shas, ancestor, fresh)
+        started = self._started.pop((base, ref), None)
+        found = git.scan_range(self.repo, base, ref, on_commit=on_new, started=started)
+        shas = [c.sha for c in found.commits]
+        return self._record(base, ref, shas, found.base_is_ancestor, found.commits)
 
     def _record(
         self, base: Sha, ref: Sha, shas: list[Sha], ancestor: bool, fresh: list[ScannedCommit]
@@ -272,23 +242,6 @@ class CommitCache:
                 record[4], record[5] = facts.patch_id or "", list(facts.lines)
                 self.changed = True
         return out
-
-
-class PendingScan:
-    """A range scan whose commits' metadata is in (`commits`: path_key "" until complete(),
-    on a cold range) and whose path sets may still be coming."""
-
-    def __init__(self, scan: RangeScan, finish: Callable[[], RangeScan] | None = None) -> None:
-        self.commits = scan.commits
-        self.base_is_ancestor = scan.base_is_ancestor
-        self._scan, self._finish = scan, finish
-
-    def complete(self) -> RangeScan:
-        """The whole scan, path sets included (kept in the cache)."""
-        if self._finish is not None:
-            self._scan, self._finish = self._finish(), None
-            self.commits = self._scan.commits
-        return self._scan
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:

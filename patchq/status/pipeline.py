@@ -267,30 +267,21 @@ def assess(
     try:
         related = None  # known to share history (a cached range), not yet asked
         if not cache.knows_range(rng.base_commit, rng.against_commit):
-            # Asked while the range's metadata is read (it walks both histories too), and
-            # answered before the path sets of an unrelated REF's whole history are.
+            # Asked while the range is scanned (it walks both histories too).
             related = InThread(lambda: require_related(rng, repo))
-        # The evidence and the carry need no path sets: git reads them (and diffs the
-        # look-alike commits, and the patch-ids) meanwhile.
-        pending = cache.scan_soon(rng.base_commit, rng.against_commit, on_new=feed.add)
-        if len(pending.commits) < git.PathSets.BACK_AFTER:
-            # A short range's path sets are a moment's work: read them now, with nothing
-            # else on this thread, so the diffs they ask for start at once.
-            pending.complete()
+        scan = cache.scan(rng.base_commit, rng.against_commit, on_new=feed.add)
         bases = related.get() if related is not None else None
+        scanned = scan.commits
+        live = detect.live_commits(scanned)
         own_ids = own.get()
         carried = [
             carried_view(i, patch, info, own_ids[i]) for i, (patch, info) in enumerate(pairs)
         ]
-        evidence = gather_evidence(
-            repo, rng, carried, detect.live_commits(pending.commits), pending.commits, cache
-        )
+        evidence = gather_evidence(repo, rng, carried, live, scanned, cache)
+        # The carry needs no patch-id: git finishes the diffs meanwhile.
         steps, head = carry(
             repo, rng, series, evidence, cache, early, progress=progress, commit=commit
         )
-        scan = pending.complete()
-        scanned = scan.commits
-        live = detect.live_commits(scanned)
     except BaseException:
         cache.cancel()
         if early is not None:

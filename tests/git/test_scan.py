@@ -1,6 +1,5 @@
-"""scan.py's range scan: metadata and path sets read by separate `git log`s (on long ranges
-two of them for the path sets, one from each end, meeting in the middle) give exactly what
-one `git log --name-only` per commit says."""
+"""scan.py's range scan: on a long range two `git log`s, one from each end, meeting in the
+middle, give exactly what one `git log --name-only` per commit says."""
 
 from __future__ import annotations
 
@@ -8,7 +7,8 @@ import subprocess
 
 import pytest
 
-from patchq.git import PathSets, Repo, ScanStreams, Sha, scan_range, scan_shas
+from patchq.errors import GitError
+from patchq.git import RangeReader, Repo, ScanStreams, Sha, scan_range, scan_shas
 from tests.builders import Clock, UpstreamRepo, fast_commits, git
 
 
@@ -36,7 +36,7 @@ def test_both_ends_meet_with_every_path_set(
     upstream: UpstreamRepo, monkeypatch: pytest.MonkeyPatch, back_after: int
 ) -> None:
     base, tip = long_history(upstream)
-    monkeypatch.setattr(PathSets, "BACK_AFTER", back_after)
+    monkeypatch.setattr(RangeReader, "BACK_AFTER", back_after)
     backs: list[int] = []
     start_back = ScanStreams.start_back
 
@@ -58,15 +58,14 @@ def test_both_ends_meet_with_every_path_set(
     assert deleted[0].path_key == "nova/m1.py"
 
 
-def test_stopping_a_scan_halfway_leaves_nothing_running(
+def test_a_failing_scan_is_an_error_and_leaves_nothing_running(
     upstream: UpstreamRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    base, tip = long_history(upstream)
-    monkeypatch.setattr(PathSets, "BACK_AFTER", 3)
+    base, _ = long_history(upstream)
+    monkeypatch.setattr(RangeReader, "BACK_AFTER", 3)
     with Repo(upstream.path) as repo:
-        streams = ScanStreams(repo, Sha(base), Sha(tip))
-        paths = PathSets(repo, streams)
-        streams.stop()
-        paths.wait()
-        procs = [streams.meta, streams.paths, streams.back]
+        streams = ScanStreams(repo, Sha(base), Sha("0" * 40))  # a commit it does not have
+        with pytest.raises(GitError, match="failed"):
+            RangeReader(repo, streams, None).read()
+        procs = [streams.forward, streams.back]
         assert all(p is None or p.returncode is not None for p in procs)
