@@ -126,16 +126,19 @@ class RangeReader:
 
     def read(self) -> RangeScan:
         """Read the forward stream here (and the backward one in a thread, on a long range)."""
+        error: BaseException | None = None
         try:
             self._read(self.streams.forward, self.newest, first=True)
-        finally:
-            if self._back_thread is not None:
-                if self._met:
-                    self._stop_both()
-                self._back_thread.join()
-            self.streams.stop()
-        if self._back_error is not None and not self._met:
-            raise self._back_error
+        except BaseException as exc:
+            error = exc
+            self._stop_both()
+        if self._back_thread is not None:
+            self._back_thread.join()
+        self.streams.stop()
+        if error is not None and (self._back_error is None or not isinstance(error, Exception)):
+            raise error
+        if self._back_error is not None:
+            raise self._back_error  # what stopped both (the forward reader's end is cut short)
         return RangeScan([*self.oldest, *reversed(self.newest)], self.ancestor)
 
     def _read(
@@ -160,6 +163,8 @@ class RangeReader:
 
     def _take(self, rec: bytes, into: list[ScannedCommit]) -> bool:
         """Keep one commit; True once the readers have met."""
+        if self._met:
+            return True  # what a stopped git wrote last may be cut short
         commit, parents = _parse_scan(rec)
         with self._lock:
             if self._met or commit.sha in self._seen:
