@@ -102,7 +102,8 @@ class RangeReader:
     tree with thousands of files it is most of a long scan. From BACK_AFTER commits on, a
     second `git log --reverse` of the range starts from the oldest end, read in a thread, and
     both stop where they meet: it is the same walk in reverse order, so the first commit one
-    reader gets that the other has seen means the other has seen all the rest."""
+    reader gets that the other has seen means the other has seen all the rest. Only when
+    the machine has a core to spare (spare_core)."""
 
     BACK_AFTER = 1000
 
@@ -148,7 +149,7 @@ class RangeReader:
             if self._take(rec, into):
                 self._stop_both()
                 return
-            if first and count == self.BACK_AFTER:
+            if first and count == self.BACK_AFTER and spare_core():
                 self._start_back()
         assert proc.stderr is not None
         stderr = proc.stderr.read()
@@ -196,6 +197,16 @@ class RangeReader:
         for proc in (self.streams.forward, self.streams.back):
             if proc is not None and proc.returncode is None:
                 proc.kill()
+
+
+def spare_core() -> bool:
+    """Whether another process of git's would get a core of its own: on a busy machine the
+    second reader only adds work (the walk again, what each git runs ahead of the meeting
+    point) for no time won."""
+    try:
+        return os.getloadavg()[0] < (os.cpu_count() or 1) - 1
+    except OSError:
+        return False
 
 
 def _stream_records(proc: subprocess.Popen[bytes], sep: bytes = b"\x01") -> Iterator[bytes]:

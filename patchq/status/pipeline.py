@@ -491,8 +491,10 @@ class Prefetch:
         assert self.skip is not None
         if commit.path_key not in self.skip:
             # Diffing a busy file's versions costs git milliseconds each (nova's largest
-            # files are 0.5 MB): past the first few, a second process takes every other one.
-            if len(self.feeds) < (1 if self.sent < self.SECOND_FEED_AFTER else 2):
+            # files are 0.5 MB): past the first few, a second process takes every other one
+            # when the machine has a core to spare.
+            second = self.sent == self.SECOND_FEED_AFTER
+            if not self.feeds or (second and git.spare_core()):
                 self.feeds.append(git.DiffFeed(self.repo))
             self.feeds[self.sent % len(self.feeds)].add(commit.sha)
             self.sent += 1

@@ -9,6 +9,7 @@ import pytest
 
 from patchq.errors import GitError
 from patchq.git import RangeReader, Repo, ScanStreams, Sha, scan_range, scan_shas
+from patchq.git import scan as scan_module
 from tests.builders import Clock, UpstreamRepo, fast_commits, git
 
 
@@ -31,12 +32,15 @@ def long_history(upstream: UpstreamRepo) -> tuple[str, str]:
     return base, git(upstream.path, "rev-parse", "master").strip()
 
 
-@pytest.mark.parametrize("back_after", [7, 1, 10_000])
+@pytest.mark.parametrize(
+    ("back_after", "spare"), [(7, True), (1, True), (10_000, True), (1, False)]
+)
 def test_both_ends_meet_with_every_path_set(
-    upstream: UpstreamRepo, monkeypatch: pytest.MonkeyPatch, back_after: int
+    upstream: UpstreamRepo, monkeypatch: pytest.MonkeyPatch, back_after: int, spare: bool
 ) -> None:
     base, tip = long_history(upstream)
     monkeypatch.setattr(RangeReader, "BACK_AFTER", back_after)
+    monkeypatch.setattr(scan_module, "spare_core", lambda: spare)  # the machine's load
     backs: list[int] = []
     start_back = ScanStreams.start_back
 
@@ -49,7 +53,7 @@ def test_both_ends_meet_with_every_path_set(
         seen: list[str] = []
         scan = scan_range(repo, Sha(base), Sha(tip), on_commit=lambda c: seen.append(c.sha))
         one_by_one = scan_shas(repo, [c.sha for c in scan.commits])
-    assert backs == ([] if back_after > 100 else [1])
+    assert backs == ([1] if back_after < 100 and spare else [])
     assert len(scan.commits) == 48  # the merge is left out
     assert scan.commits == one_by_one  # metadata and path sets, as one --name-only log has them
     assert sorted(seen) == sorted(c.sha for c in scan.commits)  # each commit seen once
@@ -63,6 +67,7 @@ def test_a_failing_scan_is_an_error_and_leaves_nothing_running(
 ) -> None:
     base, _ = long_history(upstream)
     monkeypatch.setattr(RangeReader, "BACK_AFTER", 3)
+    monkeypatch.setattr(scan_module, "spare_core", lambda: True)
     with Repo(upstream.path) as repo:
         streams = ScanStreams(repo, Sha(base), Sha("0" * 40))  # a commit it does not have
         with pytest.raises(GitError, match="failed"):
