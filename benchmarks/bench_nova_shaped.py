@@ -32,7 +32,7 @@ QUICK = {"commits": 1_000, "patches": 20, "landed": 5, "files": 500, "lines": 10
 
 def rows(data: Synth, *, quick: bool, runs: int | None = None) -> list[dict[str, Any]]:
     runs = runs or (1 if quick else 3)
-    shaped = shaped_data(data.root.parent / "nova-shaped-data", QUICK if quick else SIZES)
+    shaped = shaped_data(data.root / "nova-shaped-data", QUICK if quick else SIZES)
     what = f"nova-shaped ({describe(shaped)}): status"
     return shaped_rows(shaped, what=what, runs=runs, targets=(0.3, 0.1))
 

@@ -67,7 +67,7 @@ def describe(data: Synth) -> str:
 
 def rows(data: Synth, *, quick: bool, runs: int | None = None) -> list[dict[str, Any]]:
     runs = runs or (1 if quick else 5)
-    shaped = shaped_data(data.root.parent / "one-release-data", QUICK if quick else SIZES)
+    shaped = shaped_data(data.root / "one-release-data", QUICK if quick else SIZES)
     what = f"one release ({describe(shaped)}): status"
     return shaped_rows(shaped, what=what, runs=runs, targets=(0.5, 0.2))
 
