@@ -8,8 +8,9 @@ A plug-in of benchmarks/run.py (`rows(data, quick=...)`), or on its own:
 Real packagers move one release at a time: nova 31.0.0 -> 32.0.0 is about 200 non-merge
 commits, neutron 27.0.0 -> 28.0.0 about 300 (800 with merges). The data (benchmarks/synth.py)
 is a nova-shaped tree (5,000 files of 250 lines in folders of 50, and a flat
-`releasenotes/notes/` that 1 in 5 commits adds a file to), 500 commits from 1.0 to 2.0 and a
-50-patch series of which 10 landed. Targets: cold <= 0.5x, warm <= 0.2x of the patch-id pass.
+`releasenotes/notes/` that 1 in 5 commits adds a file to) with nova's busy big files (HOT),
+500 commits from 1.0 to 2.0 and a 50-patch series of which 10 landed. Targets: cold <= 0.5x,
+warm <= 0.2x of the patch-id pass.
 `shaped_rows` is shared with bench_nova_shaped.py (the 20,000-commit case).
 """
 
@@ -27,7 +28,11 @@ import run as harness  # noqa: E402
 from synth import Synth, make_upstream  # noqa: E402
 
 NOVA_SHAPE = {"files": 5_000, "lines": 250, "notes_every": 5}
-SIZES = {"commits": 500, "patches": 50, "landed": 10, **NOVA_SHAPE}
+# nova's busiest files (compute/manager.py, its tests: 0.3-0.5 MB) are what a one-release
+# patch-id pass spends its time on: 10 files of 10,000 lines, one of them changed by 60% of the
+# commits, bring the pass to nova's cost per commit (about 2.5 ms on an idle machine).
+HOT = {"hot_files": 10, "hot_lines": 10_000, "hot_share": 0.6}
+SIZES = {"commits": 500, "patches": 50, "landed": 10, **NOVA_SHAPE, **HOT}
 QUICK = {"commits": 200, "patches": 20, "landed": 4, "files": 500, "lines": 100, "notes_every": 5}
 
 
@@ -58,9 +63,10 @@ def shaped_rows(
     return out
 
 
-def describe(data: Synth) -> str:
+def describe(data: Synth, *, hot: bool = False) -> str:
+    big = ", 10 of 10,000 lines" if hot else ""
     return (
-        f"{data.commits} commits, {data.files} files of {data.lines} lines + release notes, "
+        f"{data.commits} commits, {data.files} files of {data.lines} lines{big} + release notes, "
         f"{data.patches} patches ({data.landed} landed)"
     )
 
@@ -68,7 +74,7 @@ def describe(data: Synth) -> str:
 def rows(data: Synth, *, quick: bool, runs: int | None = None) -> list[dict[str, Any]]:
     runs = runs or (1 if quick else 5)
     shaped = shaped_data(data.root / "one-release-data", QUICK if quick else SIZES)
-    what = f"one release ({describe(shaped)}): status"
+    what = f"one release ({describe(shaped, hot=not quick)}): status"
     return shaped_rows(shaped, what=what, runs=runs, targets=(0.5, 0.2))
 
 
@@ -85,7 +91,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="patchq-bench-") as tmp:
         root = args.keep or Path(tmp) / "data"
         data = shaped_data(root, QUICK if args.quick else SIZES)
-        what = f"one release ({describe(data)}): status"
+        what = f"one release ({describe(data, hot=not args.quick)}): status"
         table = shaped_rows(data, what=what, runs=args.runs or 5, targets=(0.5, 0.2))
         print(harness.render(table, data))
 
