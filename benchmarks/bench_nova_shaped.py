@@ -46,7 +46,6 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build (or reuse) the data here")
     parser.add_argument("--runs", type=int)
     args = parser.parse_args()
-    harness.compile_patchq()
     with tempfile.TemporaryDirectory(prefix="patchq-bench-") as tmp:
         root = args.keep or Path(tmp) / "data"
         data = shaped_data(root, QUICK if args.quick else SIZES)

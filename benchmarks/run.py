@@ -286,7 +286,6 @@ def main() -> int:
         else:
             data = load_or_make(root, sizes, lambda: make_upstream(root, **sizes))
         print(f"data ready in {time.perf_counter() - start:.1f}s", file=sys.stderr)
-        compile_patchq()
         only = set(args.only.split(",")) if args.only else None
         rows: list[dict[str, Any]] = []
         if only is None or "status" in only:
@@ -310,15 +309,6 @@ def main() -> int:
         if tmp is not None:
             tmp.cleanup()
     return 0
-
-
-def compile_patchq() -> None:
-    """Byte-compile patchq once, as installing it does: with PYTHONDONTWRITEBYTECODE set (some
-    CI and sandbox environments do), every timed run would otherwise compile each module again
-    (about 0.1 s of every process)."""
-    import compileall
-
-    compileall.compile_dir(ROOT / "patchq", quiet=1)
 
 
 def load_or_make(root: Path, params: dict[str, Any], make: Callable[[], Synth]) -> Synth:
