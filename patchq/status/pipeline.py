@@ -48,7 +48,8 @@ def resolve_range(current: Series, repo: Repo, against: str | None) -> Range:
     it contains base (require_ancestor). Every name is looked up by one git process."""
     up = current.upstream
     trunk = f"origin/{up.trunk}"
-    names = [up.base_commit or up.base, against or up.trunk, *([trunk] if against is None else [])]
+    ref_name = up.trunk if against is None else against  # "" is a name, and not a commit
+    names = [up.base_commit or up.base, ref_name, *([trunk] if against is None else [])]
     found = repo.resolve_all(names)
     base_commit = found[0]
     if base_commit is None and up.base_commit:
