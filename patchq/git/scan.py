@@ -200,11 +200,11 @@ class RangeReader:
 
 
 def spare_core() -> bool:
-    """Whether another process of git's would get a core of its own: on a busy machine the
-    second reader only adds work (the walk again, what each git runs ahead of the meeting
-    point) for no time won."""
+    """Whether another process of git's would find a core idle (the load average, over the
+    last minute, below the number of cores): on a busy machine the second reader only adds
+    work (the walk again, what each git runs ahead of the meeting point) for no time won."""
     try:
-        return os.getloadavg()[0] < (os.cpu_count() or 1) - 1
+        return os.getloadavg()[0] < (os.cpu_count() or 1)
     except OSError:
         return False
 
