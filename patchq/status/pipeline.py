@@ -442,8 +442,6 @@ class Prefetch:
     patch-ids judge only the patches that do not go onto the stack, and a wrong guess costs
     a diff later (CommitCache.diff_facts), never a verdict."""
 
-    SECOND_FEED_AFTER = 8
-
     def __init__(
         self, repo: Repo, cache: CommitCache, keys: list[str], early: EarlyCarrier | None
     ) -> None:
@@ -451,8 +449,7 @@ class Prefetch:
         self.wanted = set(keys)
         self.skip: set[str] | None = None if early is not None else set()
         self.held: list[ScannedCommit] = []
-        self.feeds: list[git.DiffFeed] = []
-        self.sent = 0
+        self.feed: git.DiffFeed | None = None
 
     def add(self, commit: ScannedCommit) -> None:
         if commit.path_key not in self.wanted or self.cache.has_facts(commit.sha):
@@ -470,16 +467,13 @@ class Prefetch:
             assert self.early is not None
             self.early.wait()
             self._settle(self.early.likely or frozenset())  # no guess: diff them all
-        out: dict[str, bytes] = {}
-        for feed in self.feeds:
-            out.update(feed.result())
-        return out
+        return self.feed.result() if self.feed is not None else {}
 
     def close(self) -> None:
         """Stop the diffs (after an error)."""
-        for feed in self.feeds:
-            feed.close()
-        self.feeds = []
+        if self.feed is not None:
+            self.feed.close()
+            self.feed = None
 
     def _settle(self, likely: frozenset[int]) -> None:
         needed = {key for i, key in enumerate(self.keys) if i not in likely}
@@ -491,14 +485,9 @@ class Prefetch:
     def _send(self, commit: ScannedCommit) -> None:
         assert self.skip is not None
         if commit.path_key not in self.skip:
-            # Diffing a busy file's versions costs git milliseconds each (nova's largest
-            # files are 0.5 MB): past the first few, a second process takes every other one
-            # when the machine has a core to spare.
-            second = self.sent == self.SECOND_FEED_AFTER
-            if not self.feeds or (second and git.spare_core()):
-                self.feeds.append(git.DiffFeed(self.repo))
-            self.feeds[self.sent % len(self.feeds)].add(commit.sha)
-            self.sent += 1
+            if self.feed is None:
+                self.feed = git.DiffFeed(self.repo)
+            self.feed.add(commit.sha)
 
 
 class LazySeries(SeriesSource):
