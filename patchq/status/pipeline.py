@@ -352,30 +352,16 @@ class OwnPatchIds:
         self.keys = [digest("patch-id", diff) for diff in diffs]
         self.known = [cache.outcome(key) for key in self.keys]
         self.missing = [i for i, known in enumerate(self.known) if known is None]
-        self._result: list[str | None] | BaseException = []
-        self._thread: threading.Thread | None = None
-        if self.missing:
-            wanted = [diffs[i] for i in self.missing]
-            self._thread = threading.Thread(target=self._ask, args=(repo, wanted), daemon=True)
-            self._thread.start()
-
-    def _ask(self, repo: Repo, diffs: list[bytes]) -> None:
-        try:
-            self._result = repo.patch_ids(diffs)
-        except BaseException as exc:  # re-raised in get(), on the main thread
-            self._result = exc
+        wanted = [diffs[i] for i in self.missing]
+        self._asked = InThread(lambda: repo.patch_ids(wanted)) if wanted else None
 
     def get(self) -> list[str | None]:
-        ids = [known[0] or None if known is not None else None for known in self.known]
-        if self._thread is None:
-            return ids
-        self._thread.join()
-        if isinstance(self._result, BaseException):
-            raise self._result
-        for i, pid in zip(self.missing, self._result, strict=True):
-            ids[i] = pid
-            self.cache.put_outcome(self.keys[i], pid or "", ())
-        return ids
+        if self._asked is not None:
+            for i, pid in zip(self.missing, self._asked.get(), strict=True):
+                self.known[i] = (pid or "", ())
+                self.cache.put_outcome(self.keys[i], pid or "", ())
+            self._asked = None
+        return [known[0] or None if known is not None else None for known in self.known]
 
 
 class EarlyCarrier:
