@@ -52,3 +52,27 @@ def test_synthetic_upstream_is_what_it_says(tmp_path: Path) -> None:
     assert int(count) == 50
     assert len(list((data.series_dir / "patches").glob("*.patch"))) == 6
     assert data.mbox.read_bytes().count(b"\nFrom: ") == 6
+
+
+def test_nova_shaped_upstream_adds_release_notes_to_a_flat_folder(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from synth import make_upstream
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    data = make_upstream(tmp_path / "d", commits=200, patches=10, landed=2, lines=30,
+                         files=200, notes_every=5)  # fmt: skip
+    notes = subprocess.run(
+        ["git", "-C", str(data.upstream), "log", "--format=%H", f"{data.base}..{data.new}",
+         "--", "releasenotes/notes"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert 20 <= len(notes) <= 60  # about 1 in 5
+    tree = subprocess.run(
+        ["git", "-C", str(data.upstream), "ls-tree", "--name-only", data.new,
+         "releasenotes/notes/"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert len(tree) >= len(notes) and all(name.endswith(".yaml") for name in tree)
+    patches = (data.series_dir / "patches").glob("*.patch")
+    assert sum(b"releasenotes/notes/" in p.read_bytes() for p in patches) == 2  # 1 in 5

@@ -9,6 +9,7 @@ from `apply_hunks`: the caller falls back to git's 3-way machinery.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -199,10 +200,7 @@ def split_lines(content: bytes) -> list[bytes]:
     cached = _SPLIT_CACHE.get(content)
     if cached is not None:
         return list(cached)
-    parts = content.split(b"\n")
-    lines = [part + b"\n" for part in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1])
+    lines = io.BytesIO(content).readlines()  # splits at b"\n" only, in C
     if len(content) > 4096:
         # The same big file is split again and again (forward and reverse, patch after patch).
         if len(_SPLIT_CACHE) >= 16:

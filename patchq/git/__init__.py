@@ -37,8 +37,10 @@ from patchq.git.history import first_parent_touching, merge_bases
 from patchq.git.index import ApplyResult, PrivateIndex
 from patchq.git.scan import (
     DiffFeed,
+    RangeReader,
     RangeScan,
     ScannedCommit,
+    ScanStreams,
     commit_diffs,
     commit_names,
     commit_raw_diffs,
@@ -61,8 +63,10 @@ __all__ = [
     "DiffFeed",
     "MergeResult",
     "PrivateIndex",
+    "RangeReader",
     "RangeScan",
     "Repo",
+    "ScanStreams",
     "ScannedCommit",
     "Sha",
     "as_sha",

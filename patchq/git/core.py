@@ -129,6 +129,8 @@ class Repo:
     _shallow: Path | None = field(default=None, init=False)
     _sealed_dir: Path | None = field(default=None, init=False)
     _sealing: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    # Commits never change: what commit_info() learned of a full sha is kept for the repo's life.
+    _infos: dict[str, CommitInfo] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
@@ -313,6 +315,19 @@ class Repo:
         )
         return as_sha(proc.stdout.decode()) if proc.returncode == 0 else None
 
+    def resolve_all(self, refs: Sequence[str]) -> list[Sha | None]:
+        """resolve() of each ref: ONE `git rev-parse` when every ref names a commit (the
+        usual case), else one per ref (git stops printing at the first name it cannot
+        resolve, so the answers no longer line up)."""
+        if refs and all(r and not r.startswith("-") and "\n" not in r for r in refs):
+            proc = self.run("rev-parse", "--revs-only", *(f"{r}^{{commit}}" for r in refs),
+                            check=False)  # fmt: skip
+            lines = proc.stdout.decode().split()
+            answered = proc.returncode == 0 and len(lines) == len(refs)
+            if answered and all(SHA_RE.match(line) for line in lines):
+                return [Sha(line) for line in lines]
+        return [self.resolve(r) for r in refs]
+
     def resolve_or_fail(self, ref: str, *, what: str = "ref") -> Sha:
         sha = self.resolve(ref)
         if sha is None:
@@ -339,6 +354,8 @@ class Repo:
         """Metadata of many commits from one `git log --no-walk` process."""
         if not shas:
             return []
+        if all(sha in self._infos for sha in shas):
+            return [self._infos[sha] for sha in shas]
         fmt = "%x01%H%x00%P%x00%T%x00%an%x00%ae%x00%ad%x00%cn%x00%ce%x00%cd%x00%B"
         out = self.run(
             "log",
@@ -352,6 +369,8 @@ class Repo:
         # git shows a commit once however often it is asked for: map full shas back to the
         # request (duplicates included); other names keep the order git printed.
         found = {c.sha: c for c in printed}
+        for sha, info in found.items():
+            self._infos[sha] = info
         if all(sha in found for sha in shas):
             return [found[Sha(sha)] for sha in shas]
         return printed
@@ -427,7 +446,7 @@ class Repo:
         """The repo's one object writer: new objects in memory, written as one pack on
         flush(); closed with the repo."""
         if self._objects is None:
-            fmt = self.text("rev-parse", "--show-object-format").strip()
+            fmt = self._object_format  # asked when the repo was opened
             if fmt != "sha1":
                 raise ConfigError(f"{self.path} uses {fmt} object names: patchq supports sha1 only")
             self._objects = ObjectWriter(self)

@@ -112,9 +112,7 @@ class ObjectWriter:
         """Move pack and index into objects/pack (pack first: git finds packs by index)."""
         try:
             if self._pack_dir is None:
-                objects = self.repo.text("rev-parse", "--git-path", "objects").strip()
-                path = Path(objects)
-                self._pack_dir = (path if path.is_absolute() else self.repo.path / path) / "pack"
+                self._pack_dir = self.repo.objects_dir / "pack"  # absolute (Repo asks git)
             name = f"pack-{pack[-20:].hex()}"
             final_pack = self._pack_dir / f"{name}.pack"
             final_index = self._pack_dir / f"{name}.idx"

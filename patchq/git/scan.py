@@ -50,11 +50,32 @@ _SCAN_FORMAT = (
 _SCAN_ARGS = ("log", "-z", "--no-renames", "--name-only", _SCAN_FORMAT)
 
 
-def start_scan(repo: Repo, base: Sha, ref: Sha) -> subprocess.Popen[bytes]:
-    """The `git log` of scan_range, started ahead of reading it (git spends its first tenth
-    of a second walking the range before it writes anything)."""
-    # Newest first: `--reverse` would make git hold everything back until the walk ends.
-    return start_stream(repo, [*_SCAN_ARGS, f"{base}..{ref}", "--"])
+class ScanStreams:
+    """The `git log` of scan_range, started ahead of reading it (git spends its first tenth of
+    a second walking the range before it writes anything), and on a long range a second one
+    from the other end (see RangeReader)."""
+
+    def __init__(self, repo: Repo, base: Sha, ref: Sha) -> None:
+        self.repo, self.base, self.ref = repo, base, ref
+        # Newest first: `--reverse` would make git hold everything back until the walk ends.
+        self.forward = start_stream(repo, [*_SCAN_ARGS, f"{base}..{ref}", "--"])
+        self.back: subprocess.Popen[bytes] | None = None
+
+    def start_back(self) -> subprocess.Popen[bytes]:
+        """The same scan, oldest first (git's default 64 KiB pipe: it runs only a few hundred
+        commits ahead of its reader, and so past the point where the two meet)."""
+        args = [*_SCAN_ARGS, "--reverse", f"{self.base}..{self.ref}", "--"]
+        self.back = start_stream(self.repo, args, wide=False)
+        return self.back
+
+    def stop(self) -> None:
+        for proc in (self.forward, self.back):
+            if proc is not None:
+                _reap(proc)
+
+
+def start_scan(repo: Repo, base: Sha, ref: Sha) -> ScanStreams:
+    return ScanStreams(repo, base, ref)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -63,35 +84,165 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.communicate()
 
 
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    """stop(), for a process that may have ended or been stopped already."""
+    import contextlib
+
+    if proc.returncode is None:
+        proc.kill()
+    with contextlib.suppress(ValueError, OSError):
+        proc.communicate()
+
+
+class RangeReader:
+    """Reads a range scan; `on_commit` sees each non-merge commit as it arrives, one call at
+    a time (from either reader thread).
+
+    Diffing every commit's trees (for the path sets) is git's work, one core's worth: on a
+    tree with thousands of files it is most of a long scan. From BACK_AFTER commits on, a
+    second `git log --reverse` of the range starts from the oldest end, read in a thread, and
+    both stop where they meet: it is the same walk in reverse order, so the first commit one
+    reader gets that the other has seen means the other has seen all the rest. Only when
+    the machine has a core to spare (spare_core)."""
+
+    BACK_AFTER = 1000
+
+    def __init__(
+        self,
+        repo: Repo,
+        streams: ScanStreams,
+        on_commit: Callable[[ScannedCommit], None] | None,
+    ) -> None:
+        import threading
+
+        self.repo, self.streams, self.on_commit = repo, streams, on_commit
+        self.newest: list[ScannedCommit] = []  # the forward reader's, newest first
+        self.oldest: list[ScannedCommit] = []  # the backward reader's, oldest first
+        self.ancestor = streams.base == streams.ref
+        self._seen: set[str] = set()  # merges too: where the two meet
+        self._lock = threading.Lock()
+        self._met = False
+        self._back_error: BaseException | None = None
+        self._back_thread: threading.Thread | None = None
+
+    def read(self) -> RangeScan:
+        """Read the forward stream here (and the backward one in a thread, on a long range)."""
+        error: BaseException | None = None
+        try:
+            self._read(self.streams.forward, self.newest, first=True)
+        except BaseException as exc:
+            error = exc
+            self._stop_both()
+        if self._back_thread is not None:
+            self._back_thread.join()
+        self.streams.stop()
+        if error is not None and (self._back_error is None or not isinstance(error, Exception)):
+            raise error
+        if self._back_error is not None:
+            raise self._back_error  # what stopped both (the forward reader's end is cut short)
+        return RangeScan([*self.oldest, *reversed(self.newest)], self.ancestor)
+
+    def _read(
+        self, proc: subprocess.Popen[bytes], into: list[ScannedCommit], *, first: bool
+    ) -> None:
+        for count, rec in enumerate(_stream_records(proc), 1):
+            if self._take(rec, into):
+                self._stop_both()
+                return
+            if first and count == self.BACK_AFTER and spare_core():
+                self._start_back()
+        assert proc.stderr is not None
+        stderr = proc.stderr.read()
+        if proc.wait() != 0:
+            with self._lock:
+                if self._met:
+                    return  # stopped here: the other reader has the rest
+            raise self.repo.error(list(proc.args), proc.returncode, stderr)  # type: ignore[arg-type]
+        with self._lock:
+            self._met = True  # this reader saw the whole range
+        self._stop_both()
+
+    def _take(self, rec: bytes, into: list[ScannedCommit]) -> bool:
+        """Keep one commit; True once the readers have met."""
+        if self._met:
+            return True  # what a stopped git wrote last may be cut short
+        commit, parents = _parse_scan(rec)
+        with self._lock:
+            if self._met or commit.sha in self._seen:
+                self._met = True
+                return True
+            self._seen.add(commit.sha)
+            self.ancestor = self.ancestor or self.streams.base in parents
+            if len(parents) <= 1:
+                into.append(commit)
+                if self.on_commit is not None:
+                    self.on_commit(commit)
+        return False
+
+    def _start_back(self) -> None:
+        import threading
+
+        proc = self.streams.start_back()
+        self._back_thread = threading.Thread(target=self._read_back, args=(proc,), daemon=True)
+        self._back_thread.start()
+
+    def _read_back(self, proc: subprocess.Popen[bytes]) -> None:
+        try:
+            self._read(proc, self.oldest, first=False)
+        except BaseException as exc:  # re-raised by read(), on the caller's thread
+            self._back_error = exc
+            self._stop_both()
+
+    def _stop_both(self) -> None:
+        for proc in (self.streams.forward, self.streams.back):
+            if proc is not None and proc.returncode is None:
+                proc.kill()
+
+
+def spare_core() -> bool:
+    """Whether another process of git's would find a core idle (the load average, over the
+    last minute, below the number of cores): on a busy machine the second reader only adds
+    work (the walk again, what each git runs ahead of the meeting point) for no time won."""
+    try:
+        return os.getloadavg()[0] < (os.cpu_count() or 1)
+    except OSError:
+        return False
+
+
+def _stream_records(proc: subprocess.Popen[bytes], sep: bytes = b"\x01") -> Iterator[bytes]:
+    """read_records() without the exit status (a reader that was stopped checks it)."""
+    assert proc.stdout is not None
+    rest = b""
+    while chunk := os.read(proc.stdout.fileno(), 1 << 20):
+        parts = (rest + chunk).split(sep)
+        rest = parts.pop()
+        yield from (part for part in parts if part)
+    if rest:
+        yield rest
+
+
 def scan_range(
     repo: Repo,
     base: Sha,
     ref: Sha,
     *,
     on_commit: Callable[[ScannedCommit], None] | None = None,
-    started: subprocess.Popen[bytes] | None = None,
+    started: ScanStreams | None = None,
 ) -> RangeScan:
-    """base..ref in ONE `git log` with no blob diffs: each non-merge commit's Change-Ids,
-    revert target and path set, and whether base is an ancestor of ref (which costs nothing
-    here, unlike a separate `git merge-base --is-ancestor`). `started`: its start_scan()."""
-    commits, ancestor = [], base == ref
-    for rec in read_records(repo, started or start_scan(repo, base, ref)):
-        commit, parents = _parse_scan(rec)
-        ancestor = ancestor or base in parents
-        if len(parents) <= 1:
-            commits.append(commit)
-            if on_commit is not None:
-                on_commit(commit)
-    commits.reverse()
-    return RangeScan(commits, ancestor)
+    """base..ref in ONE `git log` with no blob diffs (two on a long range, RangeReader): each
+    non-merge commit's Change-Ids, revert target and path set, and whether base is an
+    ancestor of ref (which costs nothing here, unlike a separate `git merge-base
+    --is-ancestor`). `started`: its start_scan()."""
+    return RangeReader(repo, started or start_scan(repo, base, ref), on_commit).read()
 
 
-def start_stream(repo: Repo, args: Sequence[str]) -> subprocess.Popen[bytes]:
+def start_stream(repo: Repo, args: Sequence[str], *, wide: bool = True) -> subprocess.Popen[bytes]:
     # GIT_FLUSH=0: git would otherwise write() each record to a pipe on its own, and every
     # small read costs this process a turn at the interpreter lock.
     proc = repo.popen(*args, stdin=subprocess.DEVNULL, env={"GIT_FLUSH": "0"})
     assert proc.stdout is not None
-    _widen_pipe(proc.stdout.fileno())
+    if wide:
+        _widen_pipe(proc.stdout.fileno())
     return proc
 
 
@@ -150,18 +301,23 @@ def _parse_scan(rec: bytes) -> tuple[ScannedCommit, list[str]]:
     # Hot: called once per upstream commit of the range (tens of thousands).
     head, _, tail = rec.decode("utf-8", "surrogateescape").partition("\x02")
     sha, parents, subject, cids, body = head.split("\x00", 4)
-    tail = tail.lstrip("\x00")
-    if tail.startswith("\n"):
-        tail = tail[1:]
     reverts = _REVERTS_RE.search(body) if "This reverts commit" in body else None
     commit = ScannedCommit(
         sha=Sha(sha),
         subject=subject,
         change_ids=tuple(c.strip() for c in cids.split(",") if c.strip()) if cids else (),
         reverts=reverts.group(1) if reverts else None,
-        path_key="\n".join(sorted(p for p in tail.split("\x00") if p)),
+        path_key=_paths_key(tail),
     )
     return commit, parents.split()
+
+
+def _paths_key(tail: str) -> str:
+    """path_key of the NUL-separated `--name-only -z` paths after a record's header."""
+    tail = tail.lstrip("\x00")
+    if tail.startswith("\n"):
+        tail = tail[1:]
+    return "\n".join(sorted(p for p in tail.split("\x00") if p))
 
 
 _DIFF_ARGS = ("diff-tree", "--stdin", "-p", "-M", "--binary", "--no-color", "-r")

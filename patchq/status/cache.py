@@ -105,14 +105,15 @@ class CommitCache:
     # -- range scans --------------------------------------------------------------------
 
     def start(self, base: Sha, ref: Sha) -> None:
-        """Start the `git log` a cold scan() of base..ref will read, so that git walks the
+        """Start the `git log`s a cold scan() of base..ref will read, so that git walks the
         range while the caller prepares; cancel() if scan() is not called after all."""
         if f"{base}..{ref}" not in self.ranges and not self.commits:
             self._started[(base, ref)] = git.start_scan(self.repo, base, ref)
 
     def cancel(self) -> None:
-        for proc in self._started.values():
-            git.stop(proc)
+        """Stop the scans started and not finished (after an error)."""
+        for streams in self._started.values():
+            streams.stop()
         self._started.clear()
 
     def scan(
@@ -120,8 +121,9 @@ class CommitCache:
     ) -> RangeScan:
         """git.scan_range, cached: a range seen before costs no git at all, and a new range
         over known commits costs one `git rev-list`. `on_new` sees each commit scanned from
-        git as it arrives. The caller has made sure base and ref share history (the range
-        is kept whether or not base is an ancestor of ref)."""
+        git as it arrives (one call at a time, perhaps on another thread). The caller has
+        made sure base and ref share history (the range is kept whether or not base is an
+        ancestor of ref)."""
         key = f"{base}..{ref}"
         known = self.ranges.get(key)
         if known is not None:
@@ -136,14 +138,16 @@ class CommitCache:
             for commit in fresh:
                 if on_new is not None:
                     on_new(commit)
-        else:
-            started = self._started.pop((base, ref), None)
-            found = git.scan_range(self.repo, base, ref, on_commit=on_new, started=started)
-            shas, ancestor, fresh = (
-                [c.sha for c in found.commits],
-                found.base_is_ancestor,
-                found.commits,
-            )
+            return self._record(base, ref, shas, ancestor, fresh)
+        started = self._started.pop((base, ref), None)
+        found = git.scan_range(self.repo, base, ref, on_commit=on_new, started=started)
+        shas = [c.sha for c in found.commits]
+        return self._record(base, ref, shas, found.base_is_ancestor, found.commits)
+
+    def _record(
+        self, base: Sha, ref: Sha, shas: list[Sha], ancestor: bool, fresh: list[ScannedCommit]
+    ) -> RangeScan:
+        """Keep what a scan of base..ref learned; the range's commits, oldest first."""
         for commit in fresh:
             self.commits[commit.sha] = [
                 commit.subject,
@@ -154,6 +158,7 @@ class CommitCache:
                 None,
             ]
             self.changed = True
+        key = f"{base}..{ref}"
         self.ranges[key] = list(shas)
         if not ancestor:
             self.apart.add(key)

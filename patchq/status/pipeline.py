@@ -13,6 +13,7 @@ import hashlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
 
 from patchq import console, git
 from patchq.carry.engine import (
@@ -31,6 +32,8 @@ from patchq.series.workspace import Workspace
 from patchq.status import detect, left_behind, verdict
 from patchq.status.cache import CommitCache, DiffFacts
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Range:
@@ -42,17 +45,21 @@ class Range:
 
 def resolve_range(current: Series, repo: Repo, against: str | None) -> Range:
     """base..REF; REF must exist (ConfigError, exit 2). The scan of the range tells whether
-    it contains base (require_ancestor)."""
+    it contains base (require_ancestor). Every name is looked up by one git process."""
     up = current.upstream
-    base_commit = repo.resolve(up.base_commit) if up.base_commit else None
+    trunk = f"origin/{up.trunk}"
+    ref_name = up.trunk if against is None else against  # "" is a name, and not a commit
+    names = [up.base_commit or up.base, ref_name, *([trunk] if against is None else [])]
+    found = repo.resolve_all(names)
+    base_commit = found[0]
     if base_commit is None and up.base_commit:
         # Not the base ref instead: it may have moved, and the series would then look broken.
         raise ConfigError(missing_base(up.base, up.base_commit, repo))
     if base_commit is None:
-        base_commit = repo.resolve_or_fail(up.base, what="base")
+        raise ConfigError(not_a_commit("base", up.base, repo))
     if against is None:
         name = up.trunk
-        ref = repo.resolve(name) or repo.resolve(f"origin/{name}")
+        ref = found[1] or found[2]
         if ref is None:
             raise ConfigError(
                 f"upstream branch {name!r} is not in {repo.path}: pass --against REF "
@@ -60,8 +67,15 @@ def resolve_range(current: Series, repo: Repo, against: str | None) -> Range:
             )
     else:
         name = against
-        ref = repo.resolve_or_fail(against)
+        ref = found[1]
+        if ref is None:
+            raise ConfigError(not_a_commit("ref", against, repo))
     return Range(up.base, base_commit, name, ref)
+
+
+def not_a_commit(what: str, ref: str, repo: Repo) -> str:
+    """Repo.resolve_or_fail's message."""
+    return f"{what} {ref!r} is not a commit in {repo.path}: check the name or fetch it"
 
 
 def missing_base(base: str, base_commit: str, repo: Repo) -> str:
@@ -241,6 +255,7 @@ def assess(
         except BaseException:
             cache.cancel()
             raise
+    own = OwnPatchIds(repo, cache, [info.diff for _, info in pairs])
     series = LazySeries(repo, rng.base_commit, pairs)
     early = None
     if commit or not cache.knows_range(rng.base_commit, rng.against_commit):
@@ -251,13 +266,15 @@ def assess(
     keys = [git.path_key(info.paths) for _, info in pairs]
     feed = Prefetch(repo, cache, keys, early if not hints else None)
     try:
-        bases = None  # known to share history (a cached range), not yet asked
+        related = None  # known to share history (a cached range), not yet asked
         if not cache.knows_range(rng.base_commit, rng.against_commit):
-            bases = require_related(rng, repo)
+            # Asked while the range is scanned (it walks both histories too).
+            related = InThread(lambda: require_related(rng, repo))
         scan = cache.scan(rng.base_commit, rng.against_commit, on_new=feed.add)
+        bases = related.get() if related is not None else None
         scanned = scan.commits
         live = detect.live_commits(scanned)
-        own_ids = repo.patch_ids([info.diff for _, info in pairs]) if pairs else []
+        own_ids = own.get()
         carried = [
             carried_view(i, patch, info, own_ids[i]) for i, (patch, info) in enumerate(pairs)
         ]
@@ -301,6 +318,50 @@ def assess(
         left_behind=behind,
     )
     return Assessment(result, head)
+
+
+class InThread(Generic[T]):
+    """`job()` run in a thread (one that mostly waits on git); get() is its result, or
+    raises what it raised."""
+
+    def __init__(self, job: Callable[[], T]) -> None:
+        self._result: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(job,), daemon=True)
+        self._thread.start()
+
+    def _run(self, job: Callable[[], T]) -> None:
+        try:
+            self._result = job()
+        except BaseException as exc:
+            self._error = exc
+
+    def get(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result  # type: ignore[return-value]
+
+
+class OwnPatchIds:
+    """The series' own `git patch-id --stable`s: cached per diff (a warm run asks git
+    nothing), the others asked of one git process in a thread while the range is scanned."""
+
+    def __init__(self, repo: Repo, cache: CommitCache, diffs: list[bytes]) -> None:
+        self.cache = cache
+        self.keys = [digest("patch-id", diff) for diff in diffs]
+        self.known = [cache.outcome(key) for key in self.keys]
+        self.missing = [i for i, known in enumerate(self.known) if known is None]
+        wanted = [diffs[i] for i in self.missing]
+        self._asked = InThread(lambda: repo.patch_ids(wanted)) if wanted else None
+
+    def get(self) -> list[str | None]:
+        if self._asked is not None:
+            for i, pid in zip(self.missing, self._asked.get(), strict=True):
+                self.known[i] = (pid or "", ())
+                self.cache.put_outcome(self.keys[i], pid or "", ())
+            self._asked = None
+        return [known[0] or None if known is not None else None for known in self.known]
 
 
 class EarlyCarrier:
