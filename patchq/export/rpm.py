@@ -80,6 +80,9 @@ def _read_spec(path: Path) -> str:
 
 def parse(text: str, path: Path, *, ours: bool = False) -> Specfile:
     """The spec parsed by RPM through specfile; a parse error is one line naming the line."""
+    from patchq.export import rpmbindings
+
+    rpmbindings.load()
     try:
         from specfile.exceptions import RPMException
         from specfile.specfile import Specfile
