@@ -4,7 +4,6 @@ own template, JSON, and rich tables for the terminal. Renderers only read the mo
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,7 +38,9 @@ def data_or_text(
 ) -> str:
     """The JSON document, or the rich tables as plain text (no colour, no trailing blanks)."""
     if fmt == "json":
-        return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
+        from patchq.report import jsontext
+
+        return jsontext.dumps(model) + "\n"
     from rich.console import Console
 
     buffer = io.StringIO()
