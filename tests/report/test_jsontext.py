@@ -49,7 +49,7 @@ class Name(str):
 
 
 def test_values_json_writes_its_own_way_fall_back_to_it() -> None:
-    for value in (
+    values: tuple[Any, ...] = (
         {"nan": math.nan, "inf": [math.inf, -math.inf], "big": 10**40, "neg": -0.0},
         {"tuple": (1, "a", [])},
         {1: "int key", None: "none key", 2.5: "float key", False: "bool key"},
@@ -58,7 +58,8 @@ def test_values_json_writes_its_own_way_fall_back_to_it() -> None:
         [],
         "just a string",
         12,
-    ):
+    )
+    for value in values:
         same(value)
 
 
