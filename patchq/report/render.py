@@ -114,8 +114,14 @@ def environment(
 
     if kind is None:
         kind = jinja2.sandbox.SandboxedEnvironment if sandboxed else jinja2.Environment
+    cache = None
+    if not sandboxed:  # patchq's own templates: compiled once, kept in the user's cache
+        from patchq.report import templatecache
+
+        cache = templatecache.bytecode_cache(kind.__module__, kind.__qualname__, autoescape)
     env = kind(
         loader=loader,
+        bytecode_cache=cache,
         autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
