@@ -205,7 +205,7 @@ class Writer:
         if present is None:
             return  # `stage` of that output meets the same failure, and keeps it for `commit`
         for path, data in files.items():
-            absent = path.name not in present[path.parent]
+            absent = _absent(path, present)
             job = self._pool.submit(_stage_if_changed, path, data, absent=absent)
             self._early[path] = (data, job)
 
@@ -222,7 +222,7 @@ class Writer:
                 continue
             if early is not None:
                 self._forget(early[1])
-            absent = path.name not in present[path.parent]
+            absent = _absent(path, present)
             jobs.append((path, self._pool.submit(_stage_if_changed, path, data, absent=absent)))
         self._staged.append((output, jobs))
 
@@ -267,12 +267,12 @@ class Writer:
 
     def _present(
         self, files: dict[Path, bytes], target: Path | None = None
-    ) -> dict[Path, set[str]] | None:
+    ) -> dict[Path, set[str] | None] | None:
         """The names already in each directory the files go to (one listing per directory,
         not a failed open per new file); a missing directory is created, and remembered so an
         aborted export removes it again. A directory that cannot be made is reported by
         `commit`, after every target was computed (their errors come first), as None here."""
-        present: dict[Path, set[str]] = {}
+        present: dict[Path, set[str] | None] = {}
         for parent in sorted({path.parent for path in files}):
             try:
                 try:
@@ -281,9 +281,8 @@ class Writer:
                     self._new_dirs.update(d for d in (parent, *parent.parents) if not d.exists())
                     parent.mkdir(parents=True, exist_ok=True)
                     present[parent] = set()
-                except OSError:  # not a directory: mkdir says why, as it always did
-                    parent.mkdir(parents=True, exist_ok=True)
-                    present[parent] = set(os.listdir(parent))
+                except OSError:  # not a directory, unreadable: each file's own read says why
+                    present[parent] = None
             except OSError as exc:
                 if target is not None and self._failure is None:
                     self._failure = (exc, target)
@@ -312,12 +311,20 @@ def _unlink_result(future: Future[Path | None]) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def _stage_if_changed(path: Path, data: bytes, *, absent: bool = False) -> Path | None:
+def _absent(path: Path, present: dict[Path, set[str] | None]) -> bool | None:
+    names = present[path.parent]
+    return None if names is None else path.name not in names
+
+
+def _stage_if_changed(path: Path, data: bytes, *, absent: bool | None = False) -> Path | None:
     """The temporary file holding `data`, or None when `path` already holds exactly that.
-    `absent`: the caller knows there is no such file (whatever may stand there meanwhile)."""
+    `absent`: the caller knows there is no such file (whatever may stand there meanwhile);
+    None: it could not list the directory, whose errors reading and making it report."""
     if not absent and _read_or_none(path) == data:
         return None
-    return _stage(path, data, new=absent)
+    if absent is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return _stage(path, data, new=bool(absent))
 
 
 _serial = itertools.count()

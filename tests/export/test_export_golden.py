@@ -50,3 +50,19 @@ def test_export_of_every_format_writes_the_golden_bytes(
     ok(changed)
     transcript.append(f"$ patchq export\n{changed.stderr}{changed.stdout}{snapshot(out)}")
     golden.check("export", "\n".join(transcript).replace(str(tmp_path), "<tmp>"))
+
+
+def test_a_target_that_cannot_be_written_is_one_line_and_nothing_is_written(
+    upstream: UpstreamRepo, workdir: Path, tmp_path: Path
+) -> None:
+    pkg = make_series(upstream, workdir)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a-file").write_text("not a directory\n")
+    before = snapshot(out)
+    result = run("export", "--format", "mbox", str(out / "a-file" / "x" / "all.mbox"))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"patchq: error: cannot read {out}/a-file/x/all.mbox: Not a directory\n"
+    )
+    assert snapshot(out) == before and not list(pkg.glob("**/*.tmp"))
