@@ -366,9 +366,7 @@ def _finish(
         console.progress("regenerating the carried patch files", 1) as bar,
         ThreadPoolExecutor(max_workers=1) as pool,
     ):
-        # git format-patch of the new chain runs while series.yaml is parsed for the edit.
         job = pool.submit(_result, repo, rdir, state)
-        editable = series.parse_for_edit(original)
         repo.run_deferred()  # the status scan's cache write, while git formats the patches
         files, entry = job.result()
         bar.advance()
@@ -381,7 +379,9 @@ def _finish(
         patches=tuple(p for p in current.patches if p.file in kept),
         history=(*current.history, entry),
     )
-    text = series.render_edit(editable, new)
+    text = series.quick_render(original, current, new)
+    if text is None:
+        text = series.render_edit(series.parse_for_edit(original), new)
     deletes = tuple(o.file for o in state.outcomes if o.action in (DROPPED, SKIPPED))
     changed = {f: data for f, data in files.items() if data is not None}
     rdir.write_output(Output(writes=changed, deletes=deletes, series_text=text))

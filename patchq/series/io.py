@@ -541,6 +541,16 @@ def _quick_edit(root: Path, old_raw: bytes, series: Series) -> bytes | None:
     return quickedit.render(old_raw, old, series, _yaml(YAML))
 
 
+def quick_render(old_raw: bytes, old: Series, new: Series) -> bytes | None:
+    """series.yaml edited on lines only (dropped entries, a moved base, appended history,
+    a few changed entries), or None when only the whole-file round trip can do the edit."""
+    from ruamel.yaml import YAML
+
+    from patchq.series import quickedit
+
+    return quickedit.render(old_raw, old, new, _yaml(YAML))
+
+
 def render_bytes(old_raw: bytes | None, series: Series) -> bytes:
     """render() for the file's bytes: a CRLF file stays CRLF (an edit is not every line)."""
     if old_raw is None:
