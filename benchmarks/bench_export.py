@@ -11,9 +11,8 @@ from scratch (they are removed before each run), against the one-second budget; 
 process's CPU time) stays steady when other jobs share the machine. The first row runs with the
 user's cache as the warm-up left it (where RPM's Python bindings are, found once: see
 patchq/export/rpmbindings.py); the second gives every run an empty cache, as a first export on a
-new machine or a CI job in a fresh container would; the third runs patchq from compiled bytecode,
-as an installed patchq does (a checkout with PYTHONDONTWRITEBYTECODE=1 compiles every module
-from source on every run).
+new machine or a CI job in a fresh container would. patchq is byte-compiled first
+(run.precompile), as an installed patchq is.
 """
 
 from __future__ import annotations
@@ -83,13 +82,6 @@ def _clock() -> tuple[float, float]:
     return time.perf_counter(), t.user + t.system + t.children_user + t.children_system
 
 
-def bytecode_env(directory: Path) -> dict[str, str]:
-    """Run with compiled bytecode, as an installed patchq does (pip, rpm and dpkg byte-compile
-    at install). Without it, a checkout run with PYTHONDONTWRITEBYTECODE=1 compiles every patchq
-    module from source on every run. The bytecode goes to `directory`, not into the tree."""
-    return {"PYTHONPYCACHEPREFIX": str(directory), "PYTHONDONTWRITEBYTECODE": ""}
-
-
 def run_on(argv: list[str], cwd: Path, extra: dict[str, str]) -> None:
     from run import env
 
@@ -111,15 +103,11 @@ def rows(data: Any, *, quick: bool) -> list[dict[str, Any]]:
     assert len(written) == data.patches + 1, written  # every patch and `series`
     assert (work / "out" / "all.mbox").read_bytes().count(b"\nFrom: ") == data.patches
     out = []
-    compiled = data.root / "bench-export-pycache"
-    variants = {
+    variants: dict[str, dict[str, str] | None] = {
         "": {},
         ", empty user cache": None,  # a new temporary XDG_CACHE_HOME per run
-        ", byte-compiled (as installed)": bytecode_env(compiled),
     }
     for label, extra in variants.items():
-        if extra:
-            run_on(argv, work, extra)  # warm-up: compiles every module once
         samples = []
         for _ in range(3 if quick else 5):
             reset(work)
@@ -127,8 +115,6 @@ def rows(data: Any, *, quick: bool) -> list[dict[str, Any]]:
                 wall0, cpu0 = _clock()
                 if extra is None:
                     run_on(argv, work, {"XDG_CACHE_HOME": cache})
-                elif extra:
-                    run_on(argv, work, extra)
                 else:
                     run_patchq(argv, work)
                 wall1, cpu1 = _clock()

@@ -38,12 +38,13 @@ FULL = {"series": 40, "patches": 50, "commits": 300}
 QUICK = {"series": 4, "patches": 10, "commits": 60}
 
 
-def patchq(
-    *args: str, cwd: Path, cold_cache: bool = False, extra: dict[str, str] | None = None
-) -> Callable[[], None]:
+def patchq(*args: str, cwd: Path, cold_cache: bool = False) -> Callable[[], None]:
     """`cold_cache`: each run gets an empty user cache (patchq's compiled templates), as a CI
-    job in a fresh container would. `extra`: more environment (bench_export.bytecode_env)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **(extra or {})}
+    job in a fresh container would. patchq is byte-compiled first, as an installed one is."""
+    from run import precompile
+
+    precompile()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("PATCHQ_UPSTREAM", None)
 
     def run() -> None:
@@ -164,29 +165,12 @@ def measure_merge(root: Path, dirs: list[str], *, runs: int) -> list[dict[str, A
         if not (root / name).is_file():
             patchq("-C", d, "report", "--format", "json", "-o", f"../../{name}", cwd=root)()
         reports.append(name)
-    from bench_export import bytecode_env
-
     out = []
-    compiled = bytecode_env(root / "bench-pycache")
-    for fmt, cold, extra in (
-        ("json", False, None),
-        ("html", False, None),
-        ("html", True, None),
-        ("json", False, compiled),
-        ("html", False, compiled),
-    ):
+    for fmt, cold in (("json", False), ("html", False), ("html", True)):
         name = f"report --merge {n} JSON files, --format {fmt}"
         name += ", empty user cache (templates compiled)" if cold else ""
-        name += ", byte-compiled (as installed)" if extra else ""
         merge = patchq(
-            "report",
-            "--merge",
-            "-o",
-            f"merged.{fmt}",
-            *reports,
-            cwd=root,
-            cold_cache=cold,
-            extra=extra,
+            "report", "--merge", "-o", f"merged.{fmt}", *reports, cwd=root, cold_cache=cold
         )
         out.append(row(name, median_time(merge, runs, name), "0.5 s budget", 0.5, 1.0))
     return out
