@@ -33,6 +33,8 @@ def bytecode_cache(*options: object) -> jinja2.BytecodeCache | None:
     key = repr((jinja2.__version__, sys.version, options))
     digest = hashlib.sha256(key.encode()).hexdigest()[:20]
     root = usercache.directory()
+    if root is None:
+        return None
     directory = root / "templates" / digest
     try:
         for path in (root, root / "templates", directory):

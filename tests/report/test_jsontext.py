@@ -34,7 +34,7 @@ def same(value: Any) -> None:
     assert jsontext.dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(DOCUMENTS)
 def test_any_document_is_written_as_json_dumps_writes_it(document: Any) -> None:
     same(document)

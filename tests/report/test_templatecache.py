@@ -17,7 +17,9 @@ from patchq.report import render, templatecache
 @pytest.fixture
 def cache_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    return usercache.directory() / "templates"
+    root = usercache.directory()
+    assert root is not None
+    return root / "templates"
 
 
 def page(source: str) -> str:
@@ -57,3 +59,20 @@ def test_no_cache_where_others_may_write_or_for_a_users_template(
     os.chmod(cache_root, 0o700)
     env = render.environment(jinja2.DictLoader({}), autoescape=True, sandboxed=True)
     assert env.bytecode_cache is None
+
+
+def test_no_home_means_no_cache_and_a_relative_xdg_value_is_ignored(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert usercache.directory() == Path.home() / ".cache" / "patchq"
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", no_home)
+    assert usercache.directory() is None
+    assert usercache.read_json("x.json") is None
+    usercache.write_json("x.json", {"a": 1})  # nothing to write to, and no error
+    assert templatecache.bytecode_cache("x") is None
+    assert page("hi {{ name }}") == "hi &lt;nova&gt;"
