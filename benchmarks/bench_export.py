@@ -137,8 +137,6 @@ def rows(data: Any, *, quick: bool) -> list[dict[str, Any]]:
 
 
 def main() -> int:
-    import tempfile
-
     from run import QUICK, load_or_make
     from synth import make_upstream
 
@@ -148,10 +146,11 @@ def main() -> int:
     # The export reads only the series: a short upstream history is enough.
     params = QUICK if args.quick else {**QUICK, "patches": 200}
 
-    root = Path(tempfile.mkdtemp(prefix="patchq-bench-export-"))
-    data = load_or_make(root, params, lambda: make_upstream(root / "data", **params))
-    for item in rows(data, quick=args.quick):
-        print(item)
+    with tempfile.TemporaryDirectory(prefix="patchq-bench-export-") as tmp:
+        root = Path(tmp)
+        data = load_or_make(root, params, lambda: make_upstream(root / "data", **params))
+        for item in rows(data, quick=args.quick):
+            print(item)
     return 0
 
 
