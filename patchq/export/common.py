@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import itertools
 import os
 import signal
-import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,80 +159,200 @@ def _line_differences(file: Path, old: bytes, new: bytes) -> list[str]:
 
 
 def write(output: Output) -> Written:
-    """Write what changed and remove what left, all or nothing.
+    """Write what changed and remove what left, all or nothing (one output: see `Writer`)."""
+    with Writer() as writer:
+        writer.stage(output)
+        return writer.commit()[0]
 
-    Every new file is first written and fsynced beside its target under a temporary name; only
-    then are they renamed over the targets, with SIGINT and SIGTERM held back for those few
-    renames. An export stopped while staging leaves the target as it was.
+
+class Writer:
+    """Writes every output of one export in a single pass, all or nothing.
+
+    `stage` starts writing an output's changed files at once, each to a temporary name beside
+    its target, fsynced, in a shared pool of threads, so the disk works while the next format
+    is computed. `commit` waits for them and only then renames them over the targets, output by
+    output in staging order (the index file of each last), then removes what left, with SIGINT
+    and SIGTERM held back for those few renames. Leaving the `with` block without a commit (a
+    later target failed, an interrupt) removes every temporary file and every directory the
+    export created: the targets stay as they were.
     """
-    changed = [(path, data) for path, data in output.files.items() if _read_or_none(path) != data]
-    parents = {p.parent for p, _ in changed}
-    new_dirs = {d for parent in parents if not parent.is_dir() for d in (parent, *parent.parents)}
-    new_dirs = {d for d in new_dirs if not d.exists()}
-    staged: list[tuple[Path, Path]] = []
-    try:
+
+    def __init__(self) -> None:
         # fsync waits for the disk; many at once share the filesystem's journal commits, so a
-        # 200-file export costs a few disk flushes instead of 200 in a row.
-        staged = _stage_all(changed)
-        with _signals_held():
-            for tmp, path in staged:
-                os.replace(tmp, path)
-            staged = []
-            for path in output.removals:
-                path.unlink(missing_ok=True)
-            for directory in {p.parent for p, _ in changed} | {p.parent for p in output.removals}:
-                fsync_dir(directory)
-    except BaseException as exc:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        for directory in sorted(new_dirs, key=lambda d: len(d.parts), reverse=True):
+        # 400-file export costs a few disk flushes instead of 400 in a row.
+        self._pool = ThreadPoolExecutor(max_workers=16)
+        self._staged: list[tuple[Output, list[tuple[Path, Future[Path | None]]]]] = []
+        self._early: dict[Path, tuple[bytes, Future[Path | None]]] = {}
+        self._new_dirs: set[Path] = set()
+        self._failure: tuple[OSError, Path] | None = None
+        self._done = False
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._done:
+            self._abort()
+
+    def stage_early(self, files: dict[Path, bytes]) -> None:
+        """Start writing files an output will hold before the rest of it is known; `stage`
+        of that output then reuses them (unless their bytes changed meanwhile).
+
+        Whether each file exists is asked now: RPM's parse, which runs meanwhile, puts
+        placeholders under the names of missing sources for a moment (specfile's dummy
+        sources), and a file absent now must not be compared with, or take the mode of, one."""
+        present = self._present(files)
+        if present is None:
+            return  # `stage` of that output meets the same failure, and keeps it for `commit`
+        for path, data in files.items():
+            absent = _absent(path, present)
+            job = self._pool.submit(_stage_if_changed, path, data, absent=absent)
+            self._early[path] = (data, job)
+
+    def stage(self, output: Output) -> None:
+        jobs: list[tuple[Path, Future[Path | None]]] = []
+        present = self._present(output.files, output.target)
+        if present is None:
+            self._staged.append((output, jobs))
+            return
+        for path, data in output.files.items():
+            early = self._early.pop(path, None)
+            if early is not None and early[0] == data:
+                jobs.append((path, early[1]))
+                continue
+            if early is not None:
+                self._forget(early[1])
+            absent = _absent(path, present)
+            jobs.append((path, self._pool.submit(_stage_if_changed, path, data, absent=absent)))
+        self._staged.append((output, jobs))
+
+    def commit(self) -> list[Written]:
+        for _, future in self._early.values():
+            self._forget(future)
+        self._early.clear()
+        try:
+            if self._failure is not None:
+                raise self._failure[0]
+            ready = [
+                (output, [(path, future.result()) for path, future in jobs])
+                for output, jobs in self._staged
+            ]
+            with _signals_held():
+                results = []
+                touched: set[Path] = set()
+                for output, files in ready:
+                    for path, tmp in files:
+                        if tmp is not None:
+                            os.replace(tmp, path)
+                            touched.add(path.parent)
+                    for path in output.removals:
+                        path.unlink(missing_ok=True)
+                        touched.add(path.parent)
+                    written = tuple(path for path, tmp in files if tmp is not None)
+                    results.append(
+                        Written(written, len(output.files) - len(written), output.removals)
+                    )
+                self._done = True
+                for directory in touched:
+                    fsync_dir(directory)
+        except OSError as exc:
+            staged = self._staged[0][0].target if self._staged else ""
+            target = self._failure[1] if self._failure else staged
+            raise ConfigError(
+                f"cannot write {exc.filename or target}: {exc.strerror}: nothing was exported"
+            ) from None
+        finally:
+            self._pool.shutdown()
+        return results
+
+    def _present(
+        self, files: dict[Path, bytes], target: Path | None = None
+    ) -> dict[Path, set[str] | None] | None:
+        """The names already in each directory the files go to (one listing per directory,
+        not a failed open per new file); a missing directory is created, and remembered so an
+        aborted export removes it again. A directory that cannot be made is reported by
+        `commit`, after every target was computed (their errors come first), as None here."""
+        present: dict[Path, set[str] | None] = {}
+        for parent in sorted({path.parent for path in files}):
+            try:
+                try:
+                    present[parent] = set(os.listdir(parent))
+                except FileNotFoundError:
+                    self._new_dirs.update(d for d in (parent, *parent.parents) if not d.exists())
+                    parent.mkdir(parents=True, exist_ok=True)
+                    present[parent] = set()
+                except OSError:  # not a directory, unreadable: each file's own read says why
+                    present[parent] = None
+            except OSError as exc:
+                if target is not None and self._failure is None:
+                    self._failure = (exc, target)
+                return None
+        return present
+
+    def _forget(self, future: Future[Path | None]) -> None:
+        """A staged file nothing will rename: remove it once written."""
+        future.add_done_callback(_unlink_result)
+
+    def _abort(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        futures = [f for _, jobs in self._staged for _, f in jobs]
+        futures += [f for _, f in self._early.values()]
+        for future in futures:
+            _unlink_result(future)
+        for directory in sorted(self._new_dirs, key=lambda d: len(d.parts), reverse=True):
             with contextlib.suppress(OSError):  # a directory this export created, if empty
                 directory.rmdir()
-        if isinstance(exc, OSError):
-            raise ConfigError(
-                f"cannot write {exc.filename or output.target}: {exc.strerror}: nothing was "
-                "exported"
-            ) from None
-        raise
-    return Written(
-        written=tuple(p for p, _ in changed),
-        unchanged=len(output.files) - len(changed),
-        removed=output.removals,
-    )
 
 
-def _stage_all(changed: list[tuple[Path, bytes]]) -> list[tuple[Path, Path]]:
-    """(temp file, target) for each; on any failure or interrupt, none is left behind."""
-    pool = ThreadPoolExecutor(max_workers=16)
-    futures = [(pool.submit(_stage, path, data), path) for path, data in changed]
-    staged: list[tuple[Path, Path]] = []
+def _unlink_result(future: Future[Path | None]) -> None:
+    if future.done() and not future.cancelled() and future.exception() is None:
+        tmp = future.result()
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+
+
+def _absent(path: Path, present: dict[Path, set[str] | None]) -> bool | None:
+    names = present[path.parent]
+    return None if names is None else path.name not in names
+
+
+def _stage_if_changed(path: Path, data: bytes, *, absent: bool | None = False) -> Path | None:
+    """The temporary file holding `data`, or None when `path` already holds exactly that.
+    `absent`: the caller knows there is no such file (whatever may stand there meanwhile);
+    None: it could not list the directory, whose errors reading and making it report."""
+    if not absent and _read_or_none(path) == data:
+        return None
+    if absent is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return _stage(path, data, new=bool(absent))
+
+
+_serial = itertools.count()
+
+
+def _stage(path: Path, data: bytes, *, new: bool = False) -> Path:
+    """`data` in a new file beside `path`, fsynced, with `path`'s mode (0644 for a new one).
+    A few syscalls per file: an export stages hundreds of them."""
+    mode = path.stat().st_mode & 0o777 if not new and path.exists() else 0o644
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    while True:
+        tmp = path.parent / f".{path.name}.{os.getpid()}-{next(_serial)}.tmp"
+        try:
+            fd = os.open(tmp, flags, 0o600)
+            break
+        except FileExistsError:  # left by an earlier process that had this pid
+            continue
     try:
-        for future, path in futures:
-            staged.append((future.result(), path))
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fchmod(fd, mode)
+        os.fsync(fd)
     except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
-        for future, _ in futures:
-            if future.done() and not future.cancelled() and future.exception() is None:
-                future.result().unlink(missing_ok=True)
-        raise
-    pool.shutdown()
-    return staged
-
-
-def _stage(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        os.chmod(tmp, mode)
-    except BaseException:
+        os.close(fd)
         tmp.unlink(missing_ok=True)
         raise
+    os.close(fd)
     return tmp
 
 

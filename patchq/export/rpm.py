@@ -12,10 +12,11 @@ number while it stays in the series; a new one gets a number above every number 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -28,19 +29,29 @@ if TYPE_CHECKING:
 _PATCH_TAG = re.compile(r"^(patch)(\d*)$", re.I)
 
 
-def plan(loaded: Sequence[Loaded], spec_path: Path, *, changelog: str | None = None) -> Output:
+def plan(
+    loaded: Sequence[Loaded],
+    spec_path: Path,
+    *,
+    changelog: str | None = None,
+    early: Callable[[dict[Path, bytes]], None] | None = None,
+) -> Output:
+    """`early`, when given, gets the patch files beside the spec before RPM parses it (twice:
+    the spec as found, and the result, which must parse too)."""
     text = _read_spec(spec_path)
+    if early is not None:
+        with contextlib.suppress(ConfigError):  # a link beside the spec: refused below,
+            early(_beside(loaded, spec_path))  # after the spec's own errors
     spec = parse(text, spec_path)
     names = [item.patch.file for item in loaded]
     old_files = _rewrite_tags(spec, names, spec_path)
     if changelog:
         _add_changelog(spec, changelog, spec_path)
     new_text = str(spec)
-    parse(new_text, spec_path, ours=True)
+    if new_text != text:  # the spec as found has just parsed
+        parse(new_text, spec_path, ours=True)
     beside = spec_path.parent
-    files: dict[Path, bytes] = {}
-    for item in loaded:
-        files[inside(beside, beside / item.patch.file, "export")] = item.parsed.raw
+    files = _beside(loaded, spec_path)
     files[spec_path] = new_text.encode("utf-8")
     removals = tuple(
         inside(beside, beside / name, "export")
@@ -48,6 +59,12 @@ def plan(loaded: Sequence[Loaded], spec_path: Path, *, changelog: str | None = N
         if name not in names and "/" not in name and (beside / name).is_file()
     )
     return Output("rpm", spec_path, files, removals)
+
+
+def _beside(loaded: Sequence[Loaded], spec_path: Path) -> dict[Path, bytes]:
+    """The patch files the export copies beside the spec."""
+    beside = spec_path.parent
+    return {inside(beside, beside / item.patch.file, "export"): item.parsed.raw for item in loaded}
 
 
 def _read_spec(path: Path) -> str:
@@ -63,6 +80,9 @@ def _read_spec(path: Path) -> str:
 
 def parse(text: str, path: Path, *, ours: bool = False) -> Specfile:
     """The spec parsed by RPM through specfile; a parse error is one line naming the line."""
+    from patchq.export import rpmbindings
+
+    rpmbindings.load()
     try:
         from specfile.exceptions import RPMException
         from specfile.specfile import Specfile

@@ -4,7 +4,7 @@ each format's output, then compare it (`--check`) or write it."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +66,10 @@ def build(
     target: Target,
     *,
     changelog: str | None = None,
+    early: Callable[[dict[Path, bytes]], None] | None = None,
 ) -> common.Output:
+    """`early` is given the files of the output known before the rest (rpm: the patch files
+    beside the spec, while RPM parses the spec)."""
     common.refuse_target(ws, target.path, WHAT[target.format])
     if target.format == "debian":
         from patchq.export import debian
@@ -77,7 +80,7 @@ def build(
     if target.format == "rpm":
         from patchq.export import rpm
 
-        return rpm.plan(loaded, target.path, changelog=changelog)
+        return rpm.plan(loaded, target.path, changelog=changelog, early=early)
     from patchq.export import mbox
 
     if target.path.is_dir():
@@ -102,21 +105,31 @@ def export(
     check: bool = False,
     changelog: str | None = None,
 ) -> list[Result]:
-    """Every target's output is computed before anything is written: one bad target (an
-    unparsable spec) stops the export with nothing written anywhere."""
+    """Every target's output is computed before anything is renamed into place: one bad target
+    (an unparsable spec) stops the export with nothing written anywhere. Meanwhile the files of
+    the outputs already computed, and the patch files beside a spec while RPM parses it, are
+    written to temporary names (common.Writer), so the disk works while the CPU does."""
     loaded = common.load_patches(ws, series)
     with console.progress("exporting", len(chosen) * (1 if check else 2)) as bar:
-        outputs = []
-        for target in chosen:
-            bar.advance(0, description=f"{target.format}: {common.shown(target.path)}")
-            outputs.append(build(ws, series, loaded, target, changelog=changelog))
-            bar.advance()
         if check:
+            outputs = []
+            for target in chosen:
+                bar.advance(0, description=f"{target.format}: {common.shown(target.path)}")
+                outputs.append(build(ws, series, loaded, target, changelog=changelog))
+                bar.advance()
             return [
                 Result(o, tuple(common.differences(o, line_diff=line_files(o)))) for o in outputs
             ]
-        results = []
-        for output in outputs:
-            results.append(Result(output, written=common.write(output)))
-            bar.advance()
-        return results
+        with common.Writer() as writer:
+            outputs = []
+            for target in chosen:
+                bar.advance(0, description=f"{target.format}: {common.shown(target.path)}")
+                output = build(
+                    ws, series, loaded, target, changelog=changelog, early=writer.stage_early
+                )
+                writer.stage(output)
+                outputs.append(output)
+                bar.advance()
+            written = writer.commit()
+        bar.advance(len(chosen))
+        return [Result(o, written=done) for o, done in zip(outputs, written, strict=True)]

@@ -4,7 +4,6 @@ own template, JSON, and rich tables for the terminal. Renderers only read the mo
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,7 +38,9 @@ def data_or_text(
 ) -> str:
     """The JSON document, or the rich tables as plain text (no colour, no trailing blanks)."""
     if fmt == "json":
-        return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
+        from patchq.report import jsontext
+
+        return jsontext.dumps(model) + "\n"
     from rich.console import Console
 
     buffer = io.StringIO()
@@ -113,8 +114,14 @@ def environment(
 
     if kind is None:
         kind = jinja2.sandbox.SandboxedEnvironment if sandboxed else jinja2.Environment
+    cache = None
+    if not sandboxed:  # patchq's own templates: compiled once, kept in the user's cache
+        from patchq.report import templatecache
+
+        cache = templatecache.bytecode_cache(kind.__module__, kind.__qualname__, autoescape)
     env = kind(
         loader=loader,
+        bytecode_cache=cache,
         autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

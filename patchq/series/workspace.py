@@ -9,13 +9,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from patchq.errors import ConfigError
 from patchq.fsutil import atomic_write
-from patchq.git import Repo
 from patchq.patches import patchfile
 from patchq.series import io as series
 from patchq.series.model import Patch, Series
+
+if TYPE_CHECKING:  # git's modules load when a command opens the clone, not for every series
+    from patchq.git import Repo
 
 STATE_DIR = ".patchq"
 REBASE_STATE = "rebase"
@@ -85,6 +88,8 @@ class Workspace:
         return path if path.is_absolute() else (self.root / path)
 
     def open_repo(self, current: Series | None = None) -> Repo:
+        from patchq.git import Repo
+
         return Repo(self.upstream_path(current))
 
     # -- state, locks and guards -----------------------------------------------------------

@@ -583,11 +583,11 @@ def test_interrupted_export_leaves_the_target_unchanged(
     real = common._stage
     calls = []
 
-    def stop_at_second(path: Path, data: bytes) -> Path:
+    def stop_at_second(path: Path, data: bytes, **options: bool) -> Path:
         calls.append(path)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return real(path, data)
+        return real(path, data, **options)
 
     monkeypatch.setattr(common, "_stage", stop_at_second)
     result = run("export", "--format", "debian", str(out))
