@@ -56,23 +56,20 @@ def fsync_files(paths: Iterable[Path]) -> None:
     one; a global sync() would also wait for every other process's writes)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    def one(path: Path) -> None:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
     with ThreadPoolExecutor(max_workers=16) as pool:
-        list(pool.map(one, paths))
+        list(pool.map(fsync_path, paths))
 
 
-def fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
+def fsync_path(path: Path) -> None:
+    """fsync a file or a directory (its entries: a rename in it is then durable)."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+fsync_dir = fsync_path
 
 
 def write_output(target: Path, data: bytes, *, shown: str, flag: str = "--output") -> None:

@@ -415,6 +415,7 @@ def _finish(
     ):
         job = pool.submit(_result, repo, rdir, state)
         repo.run_deferred()  # the status scan's cache write, while git formats the patches
+        series.warm_up_quick_render()
         files, entry = job.result()
         bar.advance()
     kept = {o.file for o in state.outcomes if o.action == CARRIED}

@@ -541,6 +541,13 @@ def _quick_edit(root: Path, old_raw: bytes, series: Series) -> bytes | None:
     return quickedit.render(old_raw, old, series, _yaml(YAML))
 
 
+def warm_up_quick_render() -> None:
+    """Import what quick_render needs (ruamel, yamledit: ~50 ms), e.g. while git works."""
+    from ruamel.yaml import YAML  # noqa: F401
+
+    from patchq.series import quickedit, yamledit  # noqa: F401
+
+
 def quick_render(old_raw: bytes, old: Series, new: Series) -> bytes | None:
     """series.yaml edited on lines only (dropped entries, a moved base, appended history,
     a few changed entries), or None when only the whole-file round trip can do the edit."""
