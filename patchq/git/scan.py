@@ -251,14 +251,8 @@ def read_records(
 ) -> Iterator[bytes]:
     """The `sep`-separated records of a start_stream() command's output, as they arrive:
     parsing overlaps git's work instead of waiting for all of it."""
-    assert proc.stdout is not None and proc.stderr is not None
-    rest = b""
-    while chunk := os.read(proc.stdout.fileno(), 1 << 20):
-        parts = (rest + chunk).split(sep)
-        rest = parts.pop()
-        yield from (part for part in parts if part)
-    if rest:
-        yield rest
+    assert proc.stderr is not None
+    yield from _stream_records(proc, sep)
     stderr = proc.stderr.read()
     if proc.wait() != 0:
         raise repo.error(list(proc.args), proc.returncode, stderr)  # type: ignore[arg-type]

@@ -72,15 +72,7 @@ def _object(value: dict[Any, Any], newline: str, write: Any) -> None:
             raise _Unusual  # json turns ints, floats, bools and None into strings its own way
         write(opener + inner + encode_basestring(key) + ": ")
         opener = ","
-        kind = type(item)
-        if kind is str:
-            write(encode_basestring(item))
-        elif kind is dict:
-            _object(item, inner, write)
-        elif kind is list:
-            _array(item, inner, write)
-        else:
-            write(_leaf(item))
+        _value(item, inner, write)
     write(newline + "}")
 
 
@@ -93,13 +85,5 @@ def _array(value: list[Any], newline: str, write: Any) -> None:
     for item in value:
         write(opener + inner)
         opener = ","
-        kind = type(item)
-        if kind is str:
-            write(encode_basestring(item))
-        elif kind is dict:
-            _object(item, inner, write)
-        elif kind is list:
-            _array(item, inner, write)
-        else:
-            write(_leaf(item))
+        _value(item, inner, write)
     write(newline + "]")
