@@ -22,8 +22,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-import run as harness  # noqa: E402
-from bench_one_release import NOVA_SHAPE, describe, shaped_data, shaped_rows  # noqa: E402
+from bench_one_release import NOVA_SHAPE, describe, shaped_data, shaped_main, shaped_rows  # noqa: E402
 from synth import Synth  # noqa: E402
 
 SIZES = {"commits": 20_000, "patches": 200, "landed": 40, **NOVA_SHAPE}
@@ -38,20 +37,8 @@ def rows(data: Synth, *, quick: bool, runs: int | None = None) -> list[dict[str,
 
 
 def main() -> None:
-    import argparse
-    import tempfile
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, one run")
-    parser.add_argument("--keep", type=Path, help="build (or reuse) the data here")
-    parser.add_argument("--runs", type=int)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="patchq-bench-") as tmp:
-        root = args.keep or Path(tmp) / "data"
-        data = shaped_data(root, QUICK if args.quick else SIZES)
-        what = f"nova-shaped ({describe(data)}): status"
-        print(harness.render(shaped_rows(data, what=what, runs=args.runs or 3,
-                                         targets=(0.3, 0.1)), data))  # fmt: skip
+    shaped_main(__doc__.splitlines()[0], SIZES, QUICK, label="nova-shaped", runs=3,
+                targets=(0.3, 0.1))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -78,21 +78,36 @@ def rows(data: Synth, *, quick: bool, runs: int | None = None) -> list[dict[str,
     return shaped_rows(shaped, what=what, runs=runs, targets=(0.5, 0.2))
 
 
-def main() -> None:
+def shaped_main(
+    description: str,
+    sizes: dict[str, int],
+    quick_sizes: dict[str, int],
+    *,
+    label: str,
+    runs: int,
+    targets: tuple[float, float],
+    hot: bool = False,
+) -> None:
+    """The command line of a shaped-data benchmark (this one and bench_nova_shaped.py)."""
     import argparse
     import tempfile
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="small sizes, one run")
     parser.add_argument("--keep", type=Path, help="build (or reuse) the data here")
     parser.add_argument("--runs", type=int)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="patchq-bench-") as tmp:
         root = args.keep or Path(tmp) / "data"
-        data = shaped_data(root, QUICK if args.quick else SIZES)
-        what = f"one release ({describe(data, hot=not args.quick)}): status"
-        table = shaped_rows(data, what=what, runs=args.runs or 5, targets=(0.5, 0.2))
+        data = shaped_data(root, quick_sizes if args.quick else sizes)
+        what = f"{label} ({describe(data, hot=hot and not args.quick)}): status"
+        table = shaped_rows(data, what=what, runs=args.runs or runs, targets=targets)
         print(harness.render(table, data))
+
+
+def main() -> None:
+    shaped_main(__doc__.splitlines()[0], SIZES, QUICK, label="one release", runs=5,
+                targets=(0.5, 0.2), hot=True)  # fmt: skip
 
 
 if __name__ == "__main__":
