@@ -38,10 +38,9 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import run as harness  # noqa: E402
-from synth import Synth, _Stream, git, series_from_range  # noqa: E402
+from bench_rebase import GIT, _git_side  # noqa: E402
+from synth import Synth, _Stream, _write_series, git, load_stream, series_from_range  # noqa: E402
 
-GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.org"]
-GIT += ["-c", "core.hooksPath=/dev/null", "-c", "gc.auto=0"]
 FULL_SIZES = {"files": 5_000, "commits": 300, "patches": 30, "conflicts": 5}
 QUICK_SIZES = {"files": 400, "commits": 60, "patches": 12, "conflicts": 3}
 STOP_BUDGET = 0.3
@@ -87,18 +86,10 @@ def make_conflicting(
         msg = f"Upstream change {n}\n\nSome work.\n"
         parent = stream.commit("refs/heads/master", msg, chosen, parent=parent)
     stream.tag("2.0", parent)
-    proc = subprocess.run(
-        ["git", "-C", str(upstream), "fast-import", "--quiet"],
-        input=b"".join(stream.chunks) + b"done\n",
-        capture_output=True,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"git fast-import: {proc.stderr.decode()}")
-    git(upstream, "checkout", "-q", "-f", "master")
-    import synth
+    load_stream(upstream, stream)
 
     series_dir, mbox = root / "series", root / "series.mbox"
-    synth._write_series(upstream, series_dir, mbox)
+    _write_series(upstream, series_dir, mbox)
     git(upstream, "update-ref", "-d", "refs/heads/downstream")
     return Synth(
         root=root, upstream=upstream, series_dir=series_dir, mbox=mbox, base="1.0", new="2.0",
@@ -219,18 +210,6 @@ def measure(data: Synth, *, conflicts: int | None, runs: int) -> list[dict[str, 
         ),
         harness.row("one checkout of NEW alone (`read-tree -u`)", git_label, bound, None),
     ]
-
-
-def _git_side(data: Synth, side: Path) -> tuple[Path, str]:
-    """A clone sharing the upstream's objects, with the series as commits on OLD."""
-    clone = side / "git-rebase"
-    harness.run(
-        ["git", "clone", "-q", "--shared", "--no-checkout", str(data.upstream), str(clone)], side
-    )
-    harness.run([*GIT, "checkout", "-q", "--detach", data.base], clone)
-    harness.run([*GIT, "am", "-q", str(data.mbox)], clone)
-    tip = harness.run(["git", "rev-parse", "HEAD"], clone).stdout.decode().strip()
-    return clone, tip
 
 
 def main() -> None:

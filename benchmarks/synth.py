@@ -213,14 +213,7 @@ def make_upstream(
         parent = stream.commit("refs/heads/master", msg, chosen, parent=parent)
     stream.tag("2.0", parent)
 
-    proc = subprocess.run(
-        ["git", "-C", str(upstream), "fast-import", "--quiet"],
-        input=b"".join(stream.chunks) + b"done\n",
-        capture_output=True,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"git fast-import: {proc.stderr.decode()}")
-    git(upstream, "checkout", "-q", "-f", "master")
+    load_stream(upstream, stream)
     series_dir = root / "series"
     mbox = root / "series.mbox"
     _write_series(upstream, series_dir, mbox)
@@ -315,3 +308,15 @@ if __name__ == "__main__":
         args.dir, commits=args.commits, patches=args.patches, landed=args.landed, lines=args.lines
     )
     print(f"built {made} in {time.perf_counter() - start:.1f}s")
+
+
+def load_stream(upstream: Path, stream: _Stream) -> None:
+    """Write `stream` into `upstream` with one `git fast-import`, then check out master."""
+    proc = subprocess.run(
+        ["git", "-C", str(upstream), "fast-import", "--quiet"],
+        input=b"".join(stream.chunks) + b"done\n",
+        capture_output=True,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"git fast-import: {proc.stderr.decode()}")
+    git(upstream, "checkout", "-q", "-f", "master")
