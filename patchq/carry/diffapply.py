@@ -10,11 +10,15 @@ from `apply_hunks`: the caller falls back to git's 3-way machinery.
 from __future__ import annotations
 
 import io
+import itertools
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
-from patchq.patches.hunks import parse_header
+from patchq.carry.splice import Change, Odd, plain, splice
+from patchq.patches.hunks import HunkHeader, parse_header
 
 _UNSUPPORTED = (
     b"GIT binary patch",
@@ -22,6 +26,12 @@ _UNSUPPORTED = (
     b"copy from ",
     b"copy to ",
 )
+
+# A hunk line's first byte (its tag), the rest, and each tag as inverted() writes it.
+_FIRST_BYTE = operator.itemgetter(0)
+_AFTER_TAG = operator.itemgetter(slice(1, None))
+_SWAPPED_TAG = [bytes([b]) for b in range(256)]
+_SWAPPED_TAG[ord("+")], _SWAPPED_TAG[ord("-")] = b"-", b"+"
 
 
 @dataclass(frozen=True)
@@ -37,9 +47,34 @@ class Hunk:
         return pre, post
 
     def inverted(self) -> Hunk:
-        swap = {b"+": b"-", b"-": b"+"}
-        lines = tuple(swap.get(ln[:1], ln[:1]) + ln[1:] for ln in self.lines)
-        return Hunk(self.new_start, self.old_start, lines)
+        tags = map(_SWAPPED_TAG.__getitem__, map(_FIRST_BYTE, self.lines))
+        lines = tuple(map(bytes.__add__, tags, map(_AFTER_TAG, self.lines)))
+        inverse = Hunk(self.new_start, self.old_start, lines)
+        change = self.change
+        if change is not None:  # the same bytes, sides swapped: no need to join them again
+            vars(inverse)["change"] = change.inverted(
+                guess=inverse.new_start - 1 if inverse.new_start else 0,
+                match_beginning=inverse.old_start <= 1,
+            )
+        return inverse
+
+    @cached_property
+    def change(self) -> Change | None:
+        """The hunk as splice applies it; None when only the line-based reference can."""
+        pre, post = self.image()
+        pre_bytes, post_bytes = b"".join(pre), b"".join(post)
+        if not (plain(pre, pre_bytes) and plain(post, post_bytes)):
+            return None
+        _, trailing = self.context_counts()
+        return Change(
+            pre=pre_bytes,
+            post=post_bytes,
+            pre_lines=len(pre),
+            post_lines=len(post),
+            guess=self.new_start - 1 if self.new_start else 0,
+            match_beginning=self.old_start <= 1,
+            match_end=trailing == 0,
+        )
 
     def context_counts(self) -> tuple[int, int]:
         """(leading, trailing) context lines, as git apply counts them."""
@@ -79,22 +114,30 @@ def parse(diff: bytes) -> list[FilePatch] | None:
     """The file patches of a `git diff`/format-patch diff; None when a shape is unsupported."""
     if any(marker in diff for marker in _UNSUPPORTED):
         return None
-    chunks = re.split(rb"(?m)^(?=diff --git )", diff)
+    starts = _file_starts(diff)
+    if diff[: starts[0] if starts else len(diff)].strip():
+        return None  # text before the first file that is not a git diff
     out: list[FilePatch] = []
-    for chunk in chunks:
-        if not chunk.startswith(b"diff --git "):
-            if chunk.strip():
-                return None  # text before the first file that is not a git diff
-            continue
-        parsed = _parse_file(chunk)
+    for start, end in itertools.pairwise([*starts, len(diff)]):
+        parsed = _parse_file(diff[start:end])
         if parsed is None:
             return None
         out.append(parsed)
     return out
 
 
+def _file_starts(diff: bytes) -> list[int]:
+    """Where each line that starts with "diff --git " starts."""
+    starts = [0] if diff.startswith(b"diff --git ") else []
+    at = diff.find(b"\ndiff --git ")
+    while at >= 0:
+        starts.append(at + 1)
+        at = diff.find(b"\ndiff --git ", at + 1)
+    return starts
+
+
 def _parse_file(chunk: bytes) -> FilePatch | None:
-    lines = split_lines(chunk)
+    lines = io.BytesIO(chunk).readlines()  # not split_lines: its cache is for file contents
     header = lines[0].rstrip(b"\r\n")
     if b'"' in header:
         return None  # quoted (unusual) paths: let git parse them
@@ -131,7 +174,7 @@ def _parse_file(chunk: bytes) -> FilePatch | None:
         i += 1
     if not all(safe_path(p) for p in (old_path, new_path) if p is not None):
         return None  # git apply refuses these with a proper message
-    hunks = _parse_hunks(lines[i:])
+    hunks = _parse_hunks(lines, i)
     if hunks is None:
         return None
     for mode in (old_mode, new_mode):
@@ -147,9 +190,11 @@ def safe_path(path: str) -> bool:
     )
 
 
-def _parse_hunks(lines: Sequence[bytes]) -> list[Hunk] | None:
+def _parse_hunks(lines: Sequence[bytes], start: int) -> list[Hunk] | None:
+    """The hunks of `lines[start:]` (a file's part of a diff)."""
+    tags = bytes(map(_FIRST_BYTE, lines))  # each line's first byte, for C-level counts
     hunks: list[Hunk] = []
-    i = 0
+    i = start
     while i < len(lines):
         if lines[i] in (b"-- \n", b"-- "):
             break  # format-patch's signature: after the last hunk, never inside one
@@ -159,36 +204,71 @@ def _parse_hunks(lines: Sequence[bytes]) -> list[Hunk] | None:
         header = parse_header(lines[i])
         if header is None:
             return None
-        old_len, new_len = header.old_len, header.new_len
-        body: list[bytes] = []
-        i += 1
-        seen_old = seen_new = 0
-        while i < len(lines) and (seen_old < old_len or seen_new < new_len):
-            line = lines[i]
-            tag = line[:1]
-            if line == b"\n":
-                line, tag = b" " + line, b" "  # an empty context line some tools strip
-            if tag == b"\\":
-                if not body:
-                    return None
-                body[-1] = _strip_eol(body[-1])
-                i += 1
-                continue
-            if tag not in (b" ", b"-", b"+"):
-                return None
-            seen_old += tag != b"+"
-            seen_new += tag != b"-"
-            body.append(line)
-            i += 1
-        if i < len(lines) and lines[i].startswith(b"\\"):
+        found = _plain_body(lines, tags, i + 1, header) or _body_by_lines(lines, i + 1, header)
+        if found is None:
+            return None
+        body, i = found
+        hunks.append(Hunk(header.old_start, header.new_start, body))
+    return hunks
+
+
+def _plain_body(
+    lines: Sequence[bytes], tags: bytes, start: int, header: HunkHeader
+) -> tuple[tuple[bytes, ...], int] | None:
+    """The hunk's lines and where the next part starts, when the lines up to the next `@@`
+    line are exactly its lines, each " ", "-" or "+" (the usual shape); else None, and
+    _body_by_lines reads it line by line. Every such line counts toward the header's old or new
+    length or both, so where the counts match here the line-by-line reading ends at the same
+    line."""
+    end = tags.find(b"@", start)
+    if end < 0:
+        end = len(lines)
+    context = tags.count(b" ", start, end)
+    removed = tags.count(b"-", start, end)
+    added = tags.count(b"+", start, end)
+    if (
+        context + removed + added != end - start
+        or context + removed != header.old_len
+        or context + added != header.new_len
+    ):
+        return None
+    return tuple(lines[start:end]), end
+
+
+def _body_by_lines(
+    lines: Sequence[bytes], start: int, header: HunkHeader
+) -> tuple[tuple[bytes, ...], int] | None:
+    """The hunk's lines read one by one (empty context lines, "\\ No newline at end of file")
+    and where the next part starts; None when they do not add up to the header's lengths."""
+    old_len, new_len = header.old_len, header.new_len
+    body: list[bytes] = []
+    i = start
+    seen_old = seen_new = 0
+    while i < len(lines) and (seen_old < old_len or seen_new < new_len):
+        line = lines[i]
+        tag = line[:1]
+        if line == b"\n":
+            line, tag = b" " + line, b" "  # an empty context line some tools strip
+        if tag == b"\\":
             if not body:
                 return None
             body[-1] = _strip_eol(body[-1])
             i += 1
-        if seen_old != old_len or seen_new != new_len:
+            continue
+        if tag not in (b" ", b"-", b"+"):
             return None
-        hunks.append(Hunk(header.old_start, header.new_start, tuple(body)))
-    return hunks
+        seen_old += tag != b"+"
+        seen_new += tag != b"-"
+        body.append(line)
+        i += 1
+    if i < len(lines) and lines[i].startswith(b"\\"):
+        if not body:
+            return None
+        body[-1] = _strip_eol(body[-1])
+        i += 1
+    if seen_old != old_len or seen_new != new_len:
+        return None
+    return tuple(body), i
 
 
 def _strip_eol(line: bytes) -> bytes:
@@ -215,6 +295,21 @@ _SPLIT_CACHE: dict[bytes, list[bytes]] = {}
 
 def apply_hunks(content: bytes, hunks: Sequence[Hunk]) -> bytes | None:
     """The content with the hunks applied, or None where one does not match."""
+    changes = []
+    for hunk in hunks:
+        change = hunk.change
+        if change is None:
+            return apply_hunks_by_lines(content, hunks)
+        changes.append(change)
+    try:
+        return splice(content, changes)
+    except Odd:
+        return apply_hunks_by_lines(content, hunks)
+
+
+def apply_hunks_by_lines(content: bytes, hunks: Sequence[Hunk]) -> bytes | None:
+    """apply_hunks on a list of the file's lines: the reference, and what does the hunks
+    splice leaves alone."""
     image = split_lines(content)
     for hunk in hunks:
         pre, post = hunk.image()
