@@ -69,8 +69,6 @@ class Hunk:
         return Change(
             pre=pre_bytes,
             post=post_bytes,
-            pre_lines=len(pre),
-            post_lines=len(post),
             guess=self.new_start - 1 if self.new_start else 0,
             match_beginning=self.old_start <= 1,
             match_end=trailing == 0,

@@ -2,12 +2,12 @@
 
 nova's files are up to 1 MB, and splitting one into lines and joining them again cost more
 than everything else the carry did with it. Here a hunk's preimage is found with `bytes.find`
-at line starts, a match's line number is a count of newlines from a known line start, and the
-postimage is spliced in. The placement is diffapply's line-based reference, which is git
-apply's `find_pos`: the match nearest to the hunk's line wins, forward on a tie; a hunk that
-starts at line 1 must match at the start, one without trailing context at the end; a line
-without its newline only at the end of the file. tests/carry/test_splice.py compares the two,
-and both with `git apply`.
+at line starts, lines are counted (newlines, from the start) only where it matches in more
+than one place, and the postimage is spliced in. The placement is diffapply's line-based
+reference, which is git apply's `find_pos`: the match nearest to the hunk's line wins, forward
+on a tie; a hunk that starts at line 1 must match at the start, one without trailing context
+at the end; a line without its newline only at the end of the file. tests/carry/test_splice.py
+compares the two, and both with `git apply`.
 
 A hunk whose lines would split the file differently from its own lines (an empty line, a line
 without its newline before the last, a postimage without its newline that is not spliced in
@@ -32,23 +32,13 @@ class Change:
 
     pre: bytes  # the preimage lines, joined
     post: bytes  # the postimage lines, joined
-    pre_lines: int
-    post_lines: int
     guess: int  # the 0-based line where the hunk says the preimage is
     match_beginning: bool  # the hunk starts at line 1 (or 0): only the start of the file will do
     match_end: bool  # no trailing context: only the end of the file will do
 
     def inverted(self, *, guess: int, match_beginning: bool) -> Change:
         """The change that undoes this one (trailing context stays what it is)."""
-        return Change(
-            self.post,
-            self.pre,
-            self.post_lines,
-            self.pre_lines,
-            guess,
-            match_beginning,
-            self.match_end,
-        )
+        return Change(self.post, self.pre, guess, match_beginning, self.match_end)
 
 
 def plain(lines: Sequence[bytes], joined: bytes) -> bool:
@@ -63,34 +53,23 @@ def plain(lines: Sequence[bytes], joined: bytes) -> bool:
 def splice(content: bytes, changes: Sequence[Change]) -> bytes | None:
     """`content` with every change applied in turn, or None where one does not match."""
     buf = content
-    line = pos = 0  # a line start in buf, and its line number: where to search from
     for change in changes:
         pre, post = change.pre, change.post
-        at_line: int | None = None  # unknown: the next search starts at the top again
         if not pre:
             at = _insertion(buf, change)
         elif change.match_beginning:
-            at, at_line = _at_start(buf, pre, change.match_end), 0
-        elif change.match_end:
+            at = _at_start(buf, pre, change.match_end)
+        elif change.match_end or pre[-1] != NL:  # no newline: only at the end of the file
             at = _at_end(buf, pre)
         else:
-            if change.guess < line:
-                line = pos = 0
-            found = _nearest(buf, pre, change.guess, line, pos)
-            at_line, at = found if found is not None else (None, -1)
+            at = _nearest(buf, pre, change.guess)
         if at < 0:
             return None
         end = at + len(pre)
-        if post and post[-1] != NL:
-            if end != len(buf):
-                raise Odd("a postimage without its newline before the end of the file")
-            at_line = None  # the end is no line start to count from
+        if post and post[-1] != NL and end != len(buf):
+            raise Odd("a postimage without its newline before the end of the file")
         with memoryview(buf) as view:
             buf = b"".join((view[:at], post, view[end:]))
-        if at_line is None:
-            line = pos = 0
-        else:
-            line, pos = at_line + change.post_lines, at + len(post)
     return buf
 
 
@@ -117,42 +96,31 @@ def _at_end(buf: bytes, pre: bytes) -> int:
     return at if ok else -1
 
 
-def _nearest(buf: bytes, pre: bytes, guess: int, line: int, pos: int) -> tuple[int, int] | None:
-    """(line, offset) of the match of `pre` nearest to line `guess` (forward wins a tie), a
-    search that starts at the line start `pos`, line `line` <= guess."""
-    if pre[-1] != NL:  # its last line has no newline: only at the end of the file
-        at = _at_end(buf, pre)
-        if at < 0:
-            return None
-        if at >= pos:
-            return line + buf.count(b"\n", pos, at), at
-        return line - buf.count(b"\n", at, pos), at
-    forward = backward = None
-    start, cursor_line, cursor = pos, line, pos
-    while (at := buf.find(pre, start)) >= 0:
-        start = at + 1
-        if at and buf[at - 1] != NL:
-            continue  # inside a line
+def _nearest(buf: bytes, pre: bytes, guess: int) -> int:
+    """Where the match of `pre` (ending with a newline) nearest to line `guess` starts (forward
+    wins a tie), or -1. Lines are counted only when there is more than one match: counting
+    newlines costs four times what finding the preimage does."""
+    first = _line_start_match(buf, pre, 0)
+    if first < 0 or _line_start_match(buf, pre, first + 1) < 0:
+        return first
+    backward = backward_line = -1
+    line = pos = 0
+    at = first
+    while at >= 0:
         line += buf.count(b"\n", pos, at)
         pos = at
         if line >= guess:
-            forward = (line, at)
-            break
-        backward = (line, at)
-    if (
-        backward is None
-        and cursor
-        and (forward is None or cursor_line - 1 > 2 * guess - forward[0])
-    ):
-        # The nearest match before the guess may be above where the search started; it only
-        # wins when nearer than the forward one: above line 2*guess - forward line it is not.
-        end = cursor - 1 + len(pre)
-        while (at := buf.rfind(pre, 0, end)) >= 0:
-            if at and buf[at - 1] != NL:
-                end = at - 1 + len(pre)
-                continue
-            backward = (cursor_line - buf.count(b"\n", at, cursor), at)
-            break
-    if forward is not None and (backward is None or forward[0] - guess <= guess - backward[0]):
-        return forward
+            if backward >= 0 and guess - backward_line < line - guess:
+                return backward
+            return at
+        backward, backward_line = at, line
+        at = _line_start_match(buf, pre, at + 1)
     return backward
+
+
+def _line_start_match(buf: bytes, pre: bytes, start: int) -> int:
+    """The first match of `pre` at a line start, from offset `start` on."""
+    at = buf.find(pre, start)
+    while at > 0 and buf[at - 1] != NL:
+        at = buf.find(pre, at + 1)
+    return at
