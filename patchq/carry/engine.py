@@ -51,6 +51,7 @@ def write_patch_commit(writer: ObjectWriter, *, parent: Sha, tree: Sha, info: Pa
 # -- applying a patch to an in-memory tree ---------------------------------------------------
 
 Staged = dict[str, "tuple[str, bytes] | None"]
+Sides = tuple[list[diffapply.FilePatch], list[diffapply.FilePatch]]  # a patch, and its undoing
 
 
 def stage(tree: MemTree, files: Sequence[diffapply.FilePatch]) -> Staged | None:
@@ -246,6 +247,7 @@ class Carrier:
         self._series = series
         self._staged: Staged | None = None
         self._merged: Sha | None = None
+        self._sides: dict[bytes, Sides | None] = {}
 
     def prefetch(self, infos: Sequence[PatchFile]) -> None:
         """Read every file the patches touch, in one batch."""
@@ -255,14 +257,11 @@ class Carrier:
         """Whether the patch applies exactly to the current result and is not already in it
         (pure Python, no git, nothing staged): what a patch that will go onto the stack
         usually shows before any evidence is in."""
-        files = diffapply.parse(info.diff) if info.diff.strip() else []
-        if not files:
+        sides = self._both_ways(info.diff) if info.diff.strip() else None
+        if not sides:
             return False
-        forward = stage(self.tree, files)
-        return (
-            forward is not None
-            and stage(self.tree, [f.inverted() for f in reversed(files)]) is None
-        )
+        files, undo = sides
+        return stage(self.tree, files) is not None and stage(self.tree, undo) is None
 
     def attempt(self, index: int, info: PatchFile, *, exact_only: bool = False) -> CarryStep:
         """Judge a patch against the current result. With exact_only (the caller only wants
@@ -271,10 +270,11 @@ class Carrier:
         self._staged = self._merged = None
         if not info.diff.strip():
             return CarryStep(APPLIES)  # a message-only patch: nothing to find, nothing to add
-        files = diffapply.parse(info.diff)
-        if files:
+        sides = self._both_ways(info.diff)
+        if sides:
+            files, undo = sides
             forward = stage(self.tree, files)
-            backward = stage(self.tree, [f.inverted() for f in reversed(files)])
+            backward = stage(self.tree, undo)
             if forward is not None and backward is None:
                 self._staged = forward
                 return CarryStep(APPLIES)
@@ -286,6 +286,15 @@ class Carrier:
             if exact_only and not deletes:
                 return CarryStep(UNDECIDED)
         return self._merge(self._series(index))
+
+    def _both_ways(self, diff: bytes) -> Sides | None:
+        """The diff's file patches and those that undo it; None where Python cannot read it
+        (or it changes no file). Kept: applies_cleanly and attempt read the same patches."""
+        if diff not in self._sides:
+            files = diffapply.parse(diff)
+            undo = [f.inverted() for f in reversed(files)] if files else []
+            self._sides[diff] = (files, undo) if files else None
+        return self._sides[diff]
 
     def _merge(self, pc: PatchCommit) -> CarryStep:
         root = self.tree.flush()
