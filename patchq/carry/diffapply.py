@@ -5,6 +5,10 @@ handles the common diff shapes (modify, add, delete, rename, mode change, missin
 end of file); anything else (binary patches, copies, submodules, quoted paths) makes `parse`
 return None, and the caller lets git do that patch. A hunk that does not match returns None
 from `apply_hunks`: the caller falls back to git's 3-way machinery.
+
+`apply_hunks` splices hunks into the file's bytes (splice.py); `apply_hunks_by_lines`, on a
+list of the file's lines, is the reference it is tested against and what applies the odd
+hunks splice leaves alone.
 """
 
 from __future__ import annotations
