@@ -86,6 +86,8 @@ def _show(argv: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class CommitInfo:
+    """A commit's metadata as `git log --format` gives it (no diff)."""
+
     sha: Sha
     parents: tuple[Sha, ...]
     tree: Sha
@@ -108,6 +110,8 @@ class CommitInfo:
 
 @dataclass(frozen=True)
 class MergeResult:
+    """A `git merge-tree --write-tree` outcome: the tree, and the paths that conflict."""
+
     clean: bool
     tree: Sha
     conflicts: tuple[str, ...] = ()

@@ -39,6 +39,8 @@ def path_key(paths: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class RangeScan:
+    """The commits of base..REF, and whether base is an ancestor of REF."""
+
     commits: list[ScannedCommit]  # the non-merge commits, oldest first
     base_is_ancestor: bool  # base == ref, or some commit of the range has base as a parent
 

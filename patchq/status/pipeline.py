@@ -37,6 +37,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Range:
+    """base..REF, named as the user wrote them and resolved to commits."""
+
     base: str
     base_commit: Sha
     against: str
@@ -226,6 +228,8 @@ def evaluate(
 
 @dataclass(frozen=True)
 class Assessment:
+    """A status result and the commit a carry onto REF ends at."""
+
     result: verdict.StatusResult
     head: Sha  # REF plus a commit per patch that applies (what `patchq apply` publishes)
 
