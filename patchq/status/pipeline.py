@@ -234,12 +234,14 @@ def assess(
             early.wait()  # let the reader finish before the repo (and its cat-file) closes
         feed.close()
         raise
-    prefetched = feed.result()
+    prefetched, prefetched_ids = feed.result()
     # Patch-ids judge only the patches that did not go onto the stack: a patch that still
     # applies to REF is not in REF, whatever an upstream commit's patch-id says.
     judged = [c for c, step in zip(carried, steps, strict=True) if not step.accepted]
     facts = cache.diff_facts(
-        detect.patch_id_candidates(carried if hints else judged, live), prefetched
+        detect.patch_id_candidates(carried if hints else judged, live),
+        prefetched,
+        prefetched_ids,
     )
     upstream_ids = {sha: f.patch_id for sha, f in facts.items() if f.patch_id}
     for index, sha in detect.by_patch_id(judged, live, upstream_ids).items():
@@ -393,12 +395,15 @@ class Prefetch:
             self._settle(self.early.likely)
         self._send(commit)
 
-    def result(self) -> dict[str, bytes]:
+    def result(self) -> tuple[dict[str, bytes], dict[str, str]]:
+        """The diffs, and the patch-ids git computed while they streamed."""
         if self.skip is None:
             assert self.early is not None
             self.early.wait()
             self._settle(self.early.likely or frozenset())  # no guess: diff them all
-        return self.feed.result() if self.feed is not None else {}
+        if self.feed is None:
+            return {}, {}
+        return self.feed.result(), self.feed.patch_ids()
 
     def close(self) -> None:
         """Stop the diffs (after an error)."""
@@ -417,7 +422,7 @@ class Prefetch:
         assert self.skip is not None
         if commit.path_key not in self.skip:
             if self.feed is None:
-                self.feed = git.DiffFeed(self.repo)
+                self.feed = git.DiffFeed(self.repo, patch_ids=True)
             self.feed.add(commit.sha)
 
 
