@@ -40,7 +40,9 @@ def remember(digest: str, data: Any) -> None:
     """Keep `data` for the text with this digest, when JSON gives exactly it back."""
     if not _json_exact(data):
         return
-    usercache.write_json(f"{PREFIX}{digest}.json", {"version": _VERSION, "data": data})
+    entry = {"version": _VERSION, "data": data}
+    # Unsorted: the order of a mapping's keys is what the user wrote (export formats run in it).
+    usercache.write_json(f"{PREFIX}{digest}.json", entry, sort_keys=False)
     _prune()
 
 

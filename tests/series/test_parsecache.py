@@ -96,3 +96,16 @@ def test_no_cache_directory_only_costs_the_parse(
     add_patch(series_dir, "a.patch", "A")
     monkeypatch.setattr("patchq.usercache.directory", lambda: None)
     assert series.load(series_dir) == series.load(series_dir)
+
+
+def test_a_hit_keeps_the_order_of_mapping_keys(series_dir: Path, cache_home: Path) -> None:
+    """The order the user wrote is data: export formats run in it."""
+    add_patch(series_dir, "a.patch", "A")
+    path = series_dir / "series.yaml"
+    path.write_text(path.read_text() + "export:\n  rpm: x.spec\n  mbox: all.mbox\n  debian: d\n")
+    parsed = series.load(series_dir)
+    assert list(parsed.export or {}) == ["rpm", "mbox", "debian"]
+    assert len(entries(cache_home)) >= 1
+    hit = series.load(series_dir)
+    assert list(hit.export or {}) == ["rpm", "mbox", "debian"]
+    assert repr(hit) == repr(parsed)
