@@ -13,17 +13,10 @@ import hashlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from patchq import console, git
-from patchq.carry.engine import (
-    APPLIES,
-    PRESENT,
-    Carrier,
-    CarryStep,
-    PatchCommit,
-    SeriesSource,
-)
+from patchq.carry.outcomes import APPLIES, PRESENT, CarryStep
 from patchq.errors import ConfigError, ConflictError, PatchqError
 from patchq.git import Repo, ScannedCommit, Sha
 from patchq.patches.patchfile import PatchFile
@@ -32,6 +25,9 @@ from patchq.series.workspace import Workspace
 from patchq.status import detect, left_behind, verdict
 from patchq.status.cache import CommitCache, DiffFacts
 from patchq.status.range import Range, start_scan
+
+if TYPE_CHECKING:
+    from patchq.carry.engine import Carrier, PatchCommit, SeriesSource
 
 T = TypeVar("T")
 
@@ -335,7 +331,9 @@ class EarlyCarrier:
 
     def _make(self, repo: Repo, onto: Sha, series: LazySeries, guess: bool) -> None:
         try:
-            carrier = Carrier(repo, onto=onto, series=series)
+            from patchq.carry.engine import Carrier
+
+            carrier = Carrier(repo, onto=onto, series=series.source())
             infos = [info for _, info in series.pairs]
             carrier.prefetch(infos)
             self._result = carrier
@@ -426,15 +424,39 @@ class Prefetch:
             self.feed.add(commit.sha)
 
 
-class LazySeries(SeriesSource):
-    """The series' patches as commits for git's 3-way merge, made only when needed; a series
+class LazySeries:
+    """The series' patches as commits for git's 3-way merge, made only when needed (the carry
+    engine is imported then: a warm status replays recorded outcomes without it); a series
     that does not apply to its own base is a configuration problem for status (exit 2)."""
 
+    def __init__(self, repo: Repo, base: Sha, pairs: Sequence[tuple[Patch, PatchFile]]) -> None:
+        self.repo, self.base, self.pairs = repo, base, pairs
+        self._source: SeriesSource | None = None
+
+    def source(self) -> SeriesSource:
+        if self._source is None:
+            self._source = _checked_source(self.repo, self.base, self.pairs)
+        return self._source
+
     def full(self) -> list[PatchCommit]:
-        try:
-            return super().full()
-        except ConflictError as exc:
-            raise ConfigError(f"{exc} onto its base: the series is broken; fix it first") from None
+        return self.source().full()
+
+
+def _checked_source(
+    repo: Repo, base: Sha, pairs: Sequence[tuple[Patch, PatchFile]]
+) -> SeriesSource:
+    from patchq.carry.engine import SeriesSource
+
+    class Checked(SeriesSource):
+        def full(self) -> list[PatchCommit]:
+            try:
+                return super().full()
+            except ConflictError as exc:
+                raise ConfigError(
+                    f"{exc} onto its base: the series is broken; fix it first"
+                ) from None
+
+    return Checked(repo, base, pairs)
 
 
 @dataclass(frozen=True)
@@ -591,7 +613,9 @@ def first_present(
         return None
 
     def present(sha: str) -> bool:
-        carrier = Carrier(repo, onto=Sha(sha), series=series)
+        from patchq.carry.engine import Carrier
+
+        carrier = Carrier(repo, onto=Sha(sha), series=series.source())
         return carrier.attempt(index, info).outcome == PRESENT
 
     found = first_on_chain(repo, rng.against_commit, [rng.base_commit], info.paths, present)
