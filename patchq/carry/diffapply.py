@@ -31,6 +31,8 @@ _UNSUPPORTED = (
     b"copy to ",
 )
 
+_GIT_HEADER = re.compile(rb"^diff --git a/(.+) b/(.+)$")
+
 # A hunk line's first byte (its tag), the rest, and each tag as inverted() writes it.
 _FIRST_BYTE = operator.itemgetter(0)
 _AFTER_TAG = operator.itemgetter(slice(1, None))
@@ -143,7 +145,7 @@ def _parse_file(chunk: bytes) -> FilePatch | None:
     header = lines[0].rstrip(b"\r\n")
     if b'"' in header:
         return None  # quoted (unusual) paths: let git parse them
-    m = re.match(rb"^diff --git a/(.+) b/(.+)$", header)
+    m = _GIT_HEADER.match(header)
     if m is None or header.count(b" b/") != 1:
         return None  # paths that cannot be split unambiguously: let git parse them
     old_path: str | None = m.group(1).decode("utf-8", "surrogateescape")
@@ -152,7 +154,14 @@ def _parse_file(chunk: bytes) -> FilePatch | None:
     i = 1
     while i < len(lines) and not lines[i].startswith(b"@@"):
         line = lines[i].rstrip(b"\r\n")
-        if line.startswith(b"new file mode "):
+        if line.startswith((b"--- ", b"+++ ")):  # the usual lines first (no two prefixes overlap)
+            pass
+        elif line.startswith(b"index "):
+            parts = line.split()
+            if len(parts) == 3:
+                old_mode = old_mode or parts[2].decode()
+                new_mode = new_mode or parts[2].decode()
+        elif line.startswith(b"new file mode "):
             old_path, new_mode = None, line[14:].decode()
         elif line.startswith(b"deleted file mode "):
             new_path, old_mode = None, line[18:].decode()
@@ -160,16 +169,11 @@ def _parse_file(chunk: bytes) -> FilePatch | None:
             old_mode = line[9:].decode()
         elif line.startswith(b"new mode "):
             new_mode = line[9:].decode()
-        elif line.startswith(b"index "):
-            parts = line.split()
-            if len(parts) == 3:
-                old_mode = old_mode or parts[2].decode()
-                new_mode = new_mode or parts[2].decode()
         elif line.startswith(b"rename from "):
             old_path = line[12:].decode("utf-8", "surrogateescape")
         elif line.startswith(b"rename to "):
             new_path = line[10:].decode("utf-8", "surrogateescape")
-        elif line.startswith((b"similarity index ", b"dissimilarity index ", b"--- ", b"+++ ")):
+        elif line.startswith((b"similarity index ", b"dissimilarity index ")):
             pass
         else:
             return None
