@@ -102,7 +102,19 @@ def cases(draw: st.DrawFn) -> tuple[bytes, list[Hunk]]:
 @example((b"", [Hunk(0, 1, (b"+a\n",))]))
 @example((b"x", [Hunk(0, 2, (b"+a\n",))]))
 def test_splice_places_hunks_like_the_line_based_reference(case: tuple[bytes, list[Hunk]]) -> None:
-    content, hunks = case
+    like_the_reference(*case)
+
+
+@pytest.mark.slow
+@given(cases())
+@settings(max_examples=5_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_splice_places_hunks_like_the_reference_many_more_times(
+    case: tuple[bytes, list[Hunk]],
+) -> None:
+    like_the_reference(*case)
+
+
+def like_the_reference(content: bytes, hunks: list[Hunk]) -> None:
     want = apply_hunks_by_lines(content, hunks)
     assert apply_hunks(content, hunks) == want
     inverse = [h.inverted() for h in hunks]
