@@ -6,6 +6,7 @@ at a conflict explained on stderr). Piped, a table prints one row per line, for 
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -183,12 +184,25 @@ def rebase_report(report: RebaseReport) -> None:
         *(f"  {path}" for path in conflict.paths),
         "the new base, the series so far and this patch's conflict markers are in:",
         f"  {conflict.worktree}",
+        *_sparse_note(conflict.worktree, conflict.sparse_paths),
         "resolve the files there (no need to commit), then run one of:",
         "  patchq rebase --continue              the worktree becomes this patch's new content",
         "  patchq rebase --skip [--reason TEXT]  leave this patch out of the series",
         "  patchq rebase --abort                 put series.yaml and patches/ back as they were",
     ]
     click.echo("\n".join(lines), err=True)
+
+
+def _sparse_note(worktree: str, paths: int) -> list[str]:
+    """What a sparse conflict worktree holds, and how to get the rest."""
+    if not paths:
+        return []
+    return [
+        f"it holds only the {paths} file(s) the series touches, and the conflicted ones; the "
+        "rest of the tree is in its index (git status, git diff and --continue see it all).",
+        "for every file on disk (this writes the whole tree; or start with --full-worktree):",
+        f"  git -C {shlex.quote(worktree)} sparse-checkout disable",
+    ]
 
 
 # -- check ----------------------------------------------------------------------------------

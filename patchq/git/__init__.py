@@ -53,7 +53,13 @@ from patchq.git.scan import (
     start_scan,
     stop,
 )
-from patchq.git.worktree import worktree_checkout, worktree_checkout_token, worktree_fresh
+from patchq.git.worktree import (
+    series_paths,
+    worktree_checkout,
+    worktree_checkout_token,
+    worktree_fresh,
+    worktree_sparse_paths,
+)
 
 __all__ = [
     "FORMAT_PATCH_FLAGS",
@@ -88,6 +94,7 @@ __all__ = [
     "rev_list",
     "scan_range",
     "scan_shas",
+    "series_paths",
     "split_diffs",
     "start_scan",
     "stop",
@@ -98,5 +105,6 @@ __all__ = [
     "worktree_pick_conflict",
     "worktree_registered",
     "worktree_remove",
+    "worktree_sparse_paths",
     "worktree_tree",
 ]

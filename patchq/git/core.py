@@ -255,10 +255,11 @@ class Repo:
             bare=False,
         )
 
-    def is_sealed_git_dir(self, path: Path) -> bool:
+    def is_sealed_git_dir(self, path: Path, *, extra_config: str = "") -> bool:
         """Whether `path` is still a worktree `.git` as make_sealed_git_dir() made it: its
-        config untouched (no filter, driver or hook of anyone's) and no attributes file or
-        link to another repository's git dir added."""
+        config untouched (no filter, driver or hook of anyone's; `extra_config` is what its
+        maker appended) and no attributes file or link to another repository's git dir
+        added."""
         if path.is_symlink() or not path.is_dir():
             return False
         if any((path / name).exists() for name in ("commondir", "gitdir", "info/attributes")):
@@ -267,7 +268,7 @@ class Repo:
             config = (path / "config").read_text()
         except (OSError, UnicodeDecodeError):
             return False
-        return config == sealed.config_text(self._object_format, bare=False)
+        return config == sealed.config_text(self._object_format, bare=False) + extra_config
 
     def run(
         self,
