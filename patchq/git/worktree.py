@@ -19,6 +19,10 @@ index with skip-worktree, so `git status`, `git diff`, `write-tree` and the reso
 `--continue` takes see the whole tree. That writes tens of files instead of thousands. The
 paths patterns name are kept in `.git/patchq-sparse`; a worktree whose patterns or config a
 human changed (`git sparse-checkout disable`, say) is checked out again rather than moved.
+A move keeps the patterns: `reset --hard` writes a path that was unmerged outside them (the
+last stop's conflict at a renamed path) as a plain file, and the cherry-pick that follows, a
+merge that applies the patterns to every entry, takes it off disk again, so each stop shows
+what a fresh sparse checkout shows.
 """
 
 from __future__ import annotations
@@ -134,48 +138,15 @@ def worktree_move(repo: Repo, path: Path, commit: Sha, *, sparse: bool = False) 
         return False
     if not (git_dir / TOKEN).is_file() or (git_dir / "index.lock").exists():
         return False
-    paths = worktree_sparse_paths(path) if sparse else ()
-    if paths is None:
+    if sparse and worktree_sparse_paths(path) is None:
         return False
     try:
-        if sparse:
-            _remove_outside(path, paths)
         run_in_worktree(repo, path, "reset", "-q", "--hard", commit)
         run_in_worktree(repo, path, "clean", "-q", "-ffdx")
-    except (GitError, OSError) as exc:
+    except GitError as exc:
         console.debug(f"patchq: checking the worktree out again: {exc}")
         return False
     return True
-
-
-def _remove_outside(root: Path, paths: Sequence[bytes]) -> None:
-    """Remove the files of a sparse worktree that its patterns do not name: those git wrote
-    for the last stop's conflict at a path outside them, and any a human added. `reset
-    --hard` would put an unmerged one back as a plain file on disk (it takes a path that
-    was unmerged for one that was never on disk), so the move would show more than a fresh
-    checkout does; a tracked file that is not on disk becomes skip-worktree again, an
-    untracked one would be cleaned anyway, and edits are discarded either way."""
-    wanted = set(paths)
-
-    def named(rel: bytes) -> bool:  # the path, or a folder above it, is named
-        while rel not in wanted:
-            cut = rel.rfind(b"/")
-            if cut < 0:
-                return False
-            rel = rel[:cut]
-        return True
-
-    top = os.fsencode(root)
-    for folder, dirs, files in os.walk(top):
-        rel = os.path.relpath(folder, top)
-        prefix = b"" if rel == b"." else rel + b"/"
-        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
-        dirs[:] = [
-            d for d in dirs if d not in links and (prefix or d != b".git") and not named(prefix + d)
-        ]
-        for name in (*files, *links):
-            if not named(prefix + name):
-                os.unlink(os.path.join(folder, name))
 
 
 def worktree_checkout_token(path: Path) -> str | None:
