@@ -184,7 +184,7 @@ def rebase_report(report: RebaseReport) -> None:
         *(f"  {path}" for path in conflict.paths),
         "the new base, the series so far and this patch's conflict markers are in:",
         f"  {conflict.worktree}",
-        *_sparse_note(conflict.worktree, conflict.sparse_paths),
+        *_sparse_note(conflict.worktree, conflict.sparse_files),
         "resolve the files there (no need to commit), then run one of:",
         "  patchq rebase --continue              the worktree becomes this patch's new content",
         "  patchq rebase --skip [--reason TEXT]  leave this patch out of the series",
@@ -193,14 +193,15 @@ def rebase_report(report: RebaseReport) -> None:
     click.echo("\n".join(lines), err=True)
 
 
-def _sparse_note(worktree: str, paths: int) -> list[str]:
+def _sparse_note(worktree: str, files: int) -> list[str]:
     """What a sparse conflict worktree holds, and how to get the rest."""
-    if not paths:
+    if not files:
         return []
     return [
-        f"it holds only the {paths} file(s) the series touches, and the conflicted ones; the "
-        "rest of the tree is in its index (git status, git diff and --continue see it all).",
-        "for every file on disk (this writes the whole tree; or start with --full-worktree):",
+        f"it is a sparse checkout: {files} file(s) on disk, those the series touches and the "
+        "conflicted ones; the rest of the tree is in its index (git status, git diff and "
+        "--continue see all of it). To have every file on disk (writes the whole tree; "
+        "`--onto REF --full-worktree` does it from the start):",
         f"  git -C {shlex.quote(worktree)} sparse-checkout disable",
     ]
 

@@ -57,8 +57,8 @@ from patchq.git.worktree import (
     series_paths,
     worktree_checkout,
     worktree_checkout_token,
+    worktree_files,
     worktree_fresh,
-    worktree_sparse_paths,
 )
 
 __all__ = [
@@ -101,10 +101,10 @@ __all__ = [
     "worktree_add",
     "worktree_checkout",
     "worktree_checkout_token",
+    "worktree_files",
     "worktree_fresh",
     "worktree_pick_conflict",
     "worktree_registered",
     "worktree_remove",
-    "worktree_sparse_paths",
     "worktree_tree",
 ]

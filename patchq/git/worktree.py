@@ -149,6 +149,17 @@ def worktree_move(repo: Repo, path: Path, commit: Sha, *, sparse: bool = False) 
     return True
 
 
+def worktree_files(path: Path) -> int:
+    """How many files (and symlinks) the worktree at `path` has on disk, `.git` aside."""
+    count = 0
+    for folder, dirs, files in os.walk(path):
+        if folder == str(path):
+            dirs[:] = [d for d in dirs if d != ".git"]
+        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+        count += len(files) + len(links)
+    return count
+
+
 def worktree_checkout_token(path: Path) -> str | None:
     """The token of the checkout the worktree at `path` comes from (None: there is none)."""
     try:

@@ -319,8 +319,8 @@ def _show_conflict(repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
         _show_in_worktree(
             repo, rdir.worktree, head=Sha(state.head), pick=Sha(entry.old_commit), sparse=sparse
         )
-        held = None if sparse is None else git.worktree_sparse_paths(rdir.worktree)
-        shown = dataclasses.replace(state.conflict, ready=True, sparse_paths=len(held or ()))
+        on_disk = 0 if sparse is None else git.worktree_files(rdir.worktree)
+        shown = dataclasses.replace(state.conflict, ready=True, sparse_files=on_disk)
         state = dataclasses.replace(state, conflict=shown)
         rdir.save(state, "conflict ready")
         bar.advance(description="comparing the patches carried so far")

@@ -75,7 +75,7 @@ class Conflict:
     paths: tuple[str, ...]
     worktree: str
     ready: bool = False  # the worktree exists and shows the conflict
-    sparse_paths: int = 0  # a sparse worktree: how many paths it holds (0: the whole tree)
+    sparse_files: int = 0  # a sparse worktree: how many files it has on disk (0: whole tree)
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,8 @@ def test_the_worktree_holds_the_series_files_and_the_conflicts_and_git_sees_all(
     full = full_view(upstream, ws, tmp_path / "full1")
     assert len(listing(full)) == len(in_tree(upstream, head)) > 60
     assert seen_by_git(worktree) == seen_by_git(full)
-    assert f"holds only the {len(SERIES_PATHS)} file(s) the series touches" in err
+    on_disk = len(SERIES_PATHS & in_tree(upstream, head))
+    assert f"it is a sparse checkout: {on_disk} file(s) on disk" in err
     assert f"git -C {worktree} sparse-checkout disable" in err
 
     # The second stop: the conflict is at lib/m2.py, which no patch names; git writes it.
