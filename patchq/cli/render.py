@@ -199,9 +199,10 @@ def _sparse_note(worktree: str, files: int) -> list[str]:
         return []
     return [
         f"it is a sparse checkout: {files} file(s) on disk, those the series touches and the "
-        "conflicted ones; the rest of the tree is in its index (git status, git diff and "
-        "--continue see all of it). To have every file on disk (writes the whole tree; "
-        "`--onto REF --full-worktree` does it from the start):",
+        "conflicted ones;",
+        "the rest of the tree is in its index (git status, git diff and --continue see it all).",
+        "every file on disk (writes the whole tree; `rebase --onto REF --full-worktree` does it "
+        "from the start):",
         f"  git -C {shlex.quote(worktree)} sparse-checkout disable",
     ]
 
