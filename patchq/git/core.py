@@ -348,8 +348,11 @@ class Repo:
         lines = "".join(f"update {ref}\0{new}\0\0" for ref, new in updates)
         self.run("update-ref", "-z", "--stdin", "-m", reason, input=lines.encode())
 
-    def delete_ref(self, ref: str) -> None:
-        self.run("update-ref", "-d", ref, check=False)
+    def delete_refs(self, refs: Sequence[str], *, reason: str) -> None:
+        """Delete refs in one `git update-ref --stdin` (a ref that does not exist is fine;
+        like `update-ref -d`, a failure is not an error: the refs only keep objects alive)."""
+        lines = "".join(f"delete {ref}\0\0" for ref in refs)
+        self.run("update-ref", "-z", "--stdin", "-m", reason, input=lines.encode(), check=False)
 
     def commit_info(self, shas: Sequence[str]) -> list[CommitInfo]:
         """Metadata of many commits from one `git log --no-walk` process."""

@@ -637,7 +637,5 @@ def _tidy_worktree(repo: Repo, rdir: RebaseDir) -> None:
 def _tidy(repo: Repo, rdir: RebaseDir, *, refs: str) -> None:
     """Remove the conflict worktree and the temporary refs (refs/patchq/... only)."""
     _tidy_worktree(repo, rdir)
-    for name in ("head", "old"):
-        if repo.resolve(f"{refs}/{name}") is not None:
-            repo.delete_ref(f"{refs}/{name}")
+    repo.delete_refs([f"{refs}/head", f"{refs}/old"], reason="patchq rebase")
     checkpoint("temporary refs removed")
