@@ -194,18 +194,18 @@ def worktree_registered(repo: Repo, path: Path) -> bool:
     return False
 
 
-def worktree_tree(repo: Repo, worktree: Path, head: Sha) -> Sha:
-    """Stage everything in a patchq worktree at `head` and return its tree (the user's
-    resolution); the objects land in the clone's object store. In a sparse worktree the
-    entries that are not on disk are taken from the index as they are (skip-worktree), and a
-    file a human created or edited outside the sparse patterns is staged like any other."""
+def worktree_tree(repo: Repo, worktree: Path) -> Sha:
+    """Stage everything in a patchq worktree and return its tree (the user's resolution); the
+    objects land in the clone's object store. In a sparse worktree the entries that are not
+    on disk are taken from the index as they are (skip-worktree, or a deletion staged with
+    `git rm --sparse`), and a file a human created or edited outside the sparse patterns is
+    staged like any other."""
     # A blob the human's own `git add`/`git commit` there wrote went to the worktree's private
-    # object store, which the clone does not see: then the index is reset to `head` (whose
-    # objects are all in the clone; skip-worktree bits kept) and every file on disk that
-    # differs from it is hashed again. Otherwise every blob the index names is in the clone,
-    # and `add -A` hashes only the files that changed (a 5,000-file tree is not read again).
-    if _has_own_objects(worktree / ".git" / "objects"):
-        run_in_worktree(repo, worktree, "reset", "-q", "--mixed", head)
+    # object store, which the clone does not see: those objects are copied into the clone
+    # first, so the index (which a sparse worktree cannot rebuild from its files) names only
+    # objects the clone has. Then `add -A` hashes only the files that changed (a 5,000-file
+    # tree is not read again).
+    _adopt_own_objects(repo, worktree)
     # --sparse: without it, `add` leaves alone the files on disk that the sparse patterns do
     # not name (a conflict git placed at a renamed path, a file the human created), and
     # refuses new ones. It changes nothing in a full checkout.
@@ -213,12 +213,45 @@ def worktree_tree(repo: Repo, worktree: Path, head: Sha) -> Sha:
     return as_sha(run_in_worktree(repo, worktree, "write-tree").stdout.decode())
 
 
-def _has_own_objects(objects: Path) -> bool:
-    """Whether a worktree's private object store holds anything (loose objects or packs)."""
+def _adopt_own_objects(repo: Repo, worktree: Path) -> None:
+    """Copy every object of the worktree's private store into the clone's (one pack)."""
+    own = worktree / ".git" / "objects"
+    names = _own_object_names(repo, own)
+    if not names:
+        return
+    batch = "".join(f"{name}\n" for name in names).encode()
+    out = run_in_worktree(repo, worktree, "cat-file", "--batch", input=batch, lend=own).stdout
+    at = 0
+    while at < len(out):
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        at = end + 1
+        if len(header) != 3:  # "<name> missing": nothing to copy
+            continue
+        size = int(header[2])
+        kind, data = header[1].decode(), out[at : at + size]
+        at += size + 1
+        if repo.objects.write(kind, data) != header[0].decode():
+            raise GitError(f"{own}: object {header[0].decode()} is corrupt")
+    repo.objects.flush()
+
+
+def _own_object_names(repo: Repo, objects: Path) -> list[str]:
+    """The names of the objects in a worktree's private store: loose ones by file name,
+    packed ones from each pack index (`git show-index`)."""
+    names: list[str] = []
     try:
-        return any(entry.name != "info" for entry in objects.iterdir())
+        folders = sorted(objects.iterdir())
     except OSError:
-        return True
+        return names
+    for folder in folders:
+        if len(folder.name) == 2 and folder.is_dir():
+            names += [folder.name + f.name for f in folder.iterdir() if len(f.name) == 38]
+        elif folder.name == "pack":
+            for index in sorted(folder.glob("*.idx")):
+                listed = repo.run("show-index", input=index.read_bytes()).stdout.decode()
+                names += [line.split()[1] for line in listed.splitlines() if line.strip()]
+    return names
 
 
 def worktree_pick_conflict(repo: Repo, worktree: Path, commit: Sha) -> None:
@@ -237,8 +270,17 @@ def worktree_pick_conflict(repo: Repo, worktree: Path, commit: Sha) -> None:
 
 
 def run_in_worktree(
-    repo: Repo, worktree: Path, *args: str, ok_codes: tuple[int, ...] = (0,)
+    repo: Repo,
+    worktree: Path,
+    *args: str,
+    ok_codes: tuple[int, ...] = (0,),
+    input: bytes | None = None,
+    lend: Path | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
+    """git in a patchq worktree, sealed; `lend`: an object store it may read too (new objects
+    still go to the clone's)."""
     overrides = [item for pair in SEALED_CONFIG for item in ("-c", pair)]
     env = repo.sealed_env(worktree, worktree / ".git")
-    return repo.run(*overrides, *args, env=env, ok_codes=ok_codes)
+    if lend is not None:
+        env["GIT_ALTERNATE_OBJECT_DIRECTORIES"] = str(lend)
+    return repo.run(*overrides, *args, env=env, ok_codes=ok_codes, input=input)

@@ -383,8 +383,8 @@ def _take_resolution(repo: Repo, rdir: RebaseDir, state: RebaseState) -> RebaseS
             f"{conflict.file}: {', '.join(unresolved)} in {worktree} still has conflict "
             "markers: resolve them, then run `patchq rebase --continue`"
         )
+    tree = git.worktree_tree(repo, worktree)
     head = Sha(state.head)
-    tree = git.worktree_tree(repo, worktree, head)
     if tree == repo.commit_info([head])[0].tree:
         raise ConfigError(
             f"{conflict.file}: the resolved worktree has no changes left for this patch: "

@@ -134,10 +134,12 @@ def test_the_worktree_holds_the_series_files_and_the_conflicts_and_git_sees_all(
 def resolve_everything(worktree: Path, *, sparse: bool) -> None:
     """One resolution of the first stop, made the way a human would in either worktree: the
     conflict, an edit of a file the series does not touch (not on disk when sparse: written
-    from scratch), a new file, and a deletion outside the series (`git rm --sparse` when the
-    file is not on disk)."""
+    from scratch) staged by hand, a new file, and a deletion outside the series (`git rm
+    --sparse` when the file is not on disk)."""
     (worktree / "pkg" / "m1.py").write_text(module("m1", "resolved"))
     (worktree / "untouched.txt").write_text("changed while resolving\n")
+    # Staged by the human's own git: the blob is in the worktree's private object store.
+    git(worktree, "add", "--sparse", "untouched.txt")
     (worktree / "doc" / "new.txt").parent.mkdir(exist_ok=True)
     (worktree / "doc" / "new.txt").write_text("a new file\n")
     if sparse:
