@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -269,17 +270,23 @@ def test_a_worktree_that_cannot_be_moved_safely_is_checked_out_again(
     assert rebase(ws, "--abort")[0] == 0
 
 
-@pytest.mark.parametrize("staged", [False, True])
+@pytest.mark.parametrize("staged", ["no", "yes", "packed"])
 def test_continue_takes_the_resolution_whether_or_not_the_human_staged_it(
-    stack: tuple[UpstreamRepo, Path], staged: bool
+    stack: tuple[UpstreamRepo, Path], staged: str
 ) -> None:
     upstream, ws = stack
     worktree = worktree_of(ws)
     assert rebase(ws, "--onto", "2.0")[0] == 1
     (worktree / "pkg" / "m1.py").write_text(module("m1", "resolved"))
     (worktree / "pkg" / "extra.py").write_text("a new file in the resolution\n")
-    if staged:  # the blob goes to the worktree's own object store, not the clone's
+    if staged != "no":  # the blob goes to the worktree's own object store, not the clone's
+        past = time.time() - 100  # not racily clean: git takes the index entry as it is
+        os.utime(worktree / "pkg" / "m1.py", (past, past))
         git(worktree, "add", "pkg/m1.py")
+    if staged == "packed":  # and from there into a pack of its own
+        git(worktree, "repack", "-q", "-a", "-d", "-l")
+        packs = list((worktree / ".git" / "objects" / "pack").glob("*.idx"))
+        assert len(packs) == 1
     code, err = rebase(ws, "--continue")
     assert code == 1 and CONFLICTING[1] in err, err
     state = json.loads((ws / ".patchq" / "rebase" / "state.json").read_text())
