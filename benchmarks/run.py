@@ -41,7 +41,12 @@ FULL = {"commits": 20_000, "patches": 200, "landed": 40, "lines": 250}
 
 
 def patchq_argv(*args: str) -> list[str]:
+    """The `patchq` command a packager runs: the console script pip put next to this Python
+    (`python -m patchq` costs runpy's ~10 ms more); it imports the checkout (PYTHONPATH)."""
     precompile()
+    script = Path(sys.executable).parent / "patchq"
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script), *args]
     return [sys.executable, "-m", "patchq", *args]
 
 

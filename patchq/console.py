@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Settings:
+    """The global output options (-v, -q, --no-color), set once by the CLI."""
+
     verbose: bool = False
     quiet: bool = False
     no_color: bool = False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -32,6 +31,8 @@ def atomic_write(
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     prefix = tmp_prefix if tmp_prefix is not None else f".{path.name}."
+    import tempfile  # imported on first write: a read-only command never pays for it
+
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

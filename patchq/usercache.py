@@ -40,12 +40,13 @@ def read_json(name: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def write_json(name: str, data: dict[str, Any]) -> None:
-    """Best effort: a cache that cannot be written is only slower next time."""
+def write_json(name: str, data: dict[str, Any], *, sort_keys: bool = True) -> None:
+    """Best effort: a cache that cannot be written is only slower next time. `sort_keys=False`
+    when the order of the keys is data too."""
     root = directory()
     if root is None:
         return
     with contextlib.suppress(OSError):
         atomic_write(
-            root / name, json.dumps(data, sort_keys=True).encode(), durable=False, mode=0o600
+            root / name, json.dumps(data, sort_keys=sort_keys).encode(), durable=False, mode=0o600
         )

@@ -13,19 +13,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from patchq.carry import diffapply
+from patchq.carry.outcomes import APPLIES, CONFLICTS, PRESENT, UNDECIDED, CarryStep
 from patchq.errors import ConflictError
 from patchq.git import CommitInfo, Repo, Sha
 from patchq.git.memtree import MemTree
 from patchq.git.packs import ObjectWriter
 from patchq.patches.patchfile import PatchFile
-from patchq.series.model import Patch, State
+from patchq.series.model import Patch
 
 COMMITTER = "patchq <patchq@localhost>"
-
-APPLIES = State.APPLIES.value
-PRESENT = "present"  # the change is already there: applying it would change nothing
-CONFLICTS = State.CONFLICTS.value
-UNDECIDED = "undecided"  # not applied exactly either way, and no merge was asked for
 
 
 @dataclass(frozen=True)
@@ -224,12 +220,6 @@ def pick_chain(
 
 
 # -- carrying patch files onto another commit (status, apply --onto) -------------------------
-
-
-@dataclass(frozen=True)
-class CarryStep:
-    outcome: str  # APPLIES | PRESENT | CONFLICTS | UNDECIDED
-    conflicts: tuple[str, ...] = ()
 
 
 class Carrier:

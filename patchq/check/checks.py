@@ -123,7 +123,7 @@ def _load(ws: Workspace, findings: list[Finding], today: dt.date) -> Inputs | No
     for p in problems:
         findings.append(Finding(p.check_id, ERROR, p.patch, SERIES_FILE, p.line, p.message))
     text = ws.series_path.read_text("utf-8")
-    raw = yaml.load(text, Loader=series._Loader)  # safe; the loader that validated it
+    raw = yaml.load(text, Loader=series._loader())  # safe; the loader that validated it
     raw = raw if isinstance(raw, dict) else {}
     finder = series.LineFinder(text)  # the line of a document path, composed on demand
     policy = raw.get("policy")
@@ -144,7 +144,7 @@ def _locate_unreadable(path: Path) -> tuple[int, str] | None:
         line = data[: exc.start].count(b"\n") + 1
         return line, f"not UTF-8 (byte {exc.start}): save {SERIES_FILE} as UTF-8"
     try:
-        yaml.load(text, Loader=series._Loader)  # safe; the loader that refused it
+        yaml.load(text, Loader=series._loader())  # safe; the loader that refused it
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         if mark is None:

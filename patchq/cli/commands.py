@@ -339,11 +339,16 @@ def status(ctx: Context, against: str | None, fmt: str) -> None:
       patchq status --against 32.0.0
       patchq status --against origin/master --format json | jq '.patches[].state'
     """
-    from patchq.status import pipeline as status_mod
+    from patchq.status.range import start_scan
 
     ws, current = series_for(ctx)
     with ws.open_repo(current) as repo:
-        result = status_mod.evaluate(ws, current, repo, against=against, progress=fmt == "text")
+        started = start_scan(current, repo, against)  # git walks while the rest is imported
+        from patchq.status import pipeline as status_mod
+
+        result = status_mod.evaluate(
+            ws, current, repo, against=against, progress=fmt == "text", started=started
+        )
     if fmt == "json":
         click.echo(json.dumps(result.as_json(), indent=2))
         return

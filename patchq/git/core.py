@@ -11,18 +11,20 @@ import os
 import re
 import shlex
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from patchq import console
 from patchq.errors import ConfigError, GitError
 from patchq.git import sealed
 from patchq.git.objects import SHA_RE, Sha, as_sha, commit_object, commit_parents
 from patchq.git.packs import ObjectWriter
+
+if TYPE_CHECKING:
+    import tempfile
 
 __all__ = ["SHA_RE", "CommitInfo", "MergeResult", "Repo", "Sha", "as_sha", "commit_object"]
 
@@ -86,6 +88,8 @@ def _show(argv: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class CommitInfo:
+    """A commit's metadata as `git log --format` gives it (no diff)."""
+
     sha: Sha
     parents: tuple[Sha, ...]
     tree: Sha
@@ -108,6 +112,8 @@ class CommitInfo:
 
 @dataclass(frozen=True)
 class MergeResult:
+    """A `git merge-tree --write-tree` outcome: the tree, and the paths that conflict."""
+
     clean: bool
     tree: Sha
     conflicts: tuple[str, ...] = ()
@@ -211,6 +217,8 @@ class Repo:
     def scratch_dir(self) -> Path:
         """A private temp dir (outside the user's worktree) removed on close()."""
         if self._tmp is None:
+            import tempfile  # with shutil and the archive modules: not for every command
+
             self._tmp = tempfile.TemporaryDirectory(prefix="patchq-")
         return Path(self._tmp.name)
 

@@ -15,6 +15,8 @@ from patchq.git.core import (
 
 @dataclass(frozen=True)
 class ApplyResult:
+    """What `git apply --index` did to a private index."""
+
     clean: bool
     three_way: bool = False  # applied only with a 3-way merge
     conflicts: tuple[str, ...] = ()

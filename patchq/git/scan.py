@@ -39,6 +39,8 @@ def path_key(paths: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class RangeScan:
+    """The commits of base..REF, and whether base is an ancestor of REF."""
+
     commits: list[ScannedCommit]  # the non-merge commits, oldest first
     base_is_ancestor: bool  # base == ref, or some commit of the range has base as a parent
 
@@ -339,14 +341,17 @@ def commit_raw_diffs(repo: Repo, shas: Sequence[str]) -> dict[str, bytes]:
 
 class DiffFeed:
     """A `git diff-tree --stdin` fed commit by commit while other work runs (e.g. while the
-    range scan is still streaming), so diffing overlaps scanning instead of following it."""
+    range scan is still streaming), so diffing overlaps scanning instead of following it.
+    With `patch_ids`, its output also streams into a `git patch-id --stable`, so the ids are
+    known when the last diff is (patch_ids())."""
 
-    def __init__(self, repo: Repo) -> None:
+    def __init__(self, repo: Repo, *, patch_ids: bool = False) -> None:
         import threading
 
         self.proc = repo.popen(*_DIFF_ARGS)
         self.sent: set[str] = set()
         self._out: list[bytes] = []
+        self._ids = _PatchIdTee(repo) if patch_ids else None
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
         self._args = [str(a) for a in self.proc.args]  # type: ignore[union-attr]
@@ -356,6 +361,10 @@ class DiffFeed:
         assert self.proc.stdout is not None
         while chunk := self.proc.stdout.read(1 << 16):
             self._out.append(chunk)
+            if self._ids is not None:
+                self._ids.feed(chunk)
+        if self._ids is not None:
+            self._ids.end()
 
     def add(self, sha: str) -> None:
         if sha in self.sent:
@@ -369,6 +378,8 @@ class DiffFeed:
         """Stop diffing (after an error): the diffs asked for so far are not wanted."""
         self.proc.kill()
         self.proc.wait()
+        if self._ids is not None:
+            self._ids.kill()
 
     def result(self) -> dict[str, bytes]:
         assert self.proc.stdin is not None and self.proc.stderr is not None
@@ -376,8 +387,66 @@ class DiffFeed:
         self._reader.join()
         stderr = self.proc.stderr.read()
         if self.proc.wait() != 0:
+            if self._ids is not None:
+                self._ids.kill()
             raise self._repo.error(self._args, self.proc.returncode, stderr)
         return split_diffs(b"".join(self._out), self.sent)
+
+    def patch_ids(self) -> dict[str, str]:
+        """After result(): the patch-id of each diffed commit that has one; {} when the
+        patch-id process failed (the caller then asks for them as before)."""
+        return self._ids.result(self.sent) if self._ids is not None else {}
+
+
+class _PatchIdTee:
+    """`git patch-id --stable` reading what diff-tree writes: diff-tree prints each commit's
+    sha on a line of its own before its diff, which is how patch-id tells commits apart."""
+
+    def __init__(self, repo: Repo) -> None:
+        import threading
+
+        self.proc = repo.popen("patch-id", "--stable")
+        self.broken = False
+        self._out = b""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        self._out = self.proc.stdout.read()
+
+    def feed(self, chunk: bytes) -> None:
+        if self.broken:
+            return
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(chunk)
+        except OSError:
+            self.broken = True
+
+    def end(self) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            self.broken = True
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+    def result(self, wanted: set[str]) -> dict[str, str]:
+        self._reader.join()
+        assert self.proc.stderr is not None
+        self.proc.stderr.read()
+        if self.proc.wait() != 0 or self.broken:
+            return {}
+        found = {}
+        for line in self._out.decode("ascii", "replace").splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[1] in wanted:
+                found[parts[1]] = parts[0]
+        return found
 
 
 def split_diffs(out: bytes, wanted: set[str]) -> dict[str, bytes]:

@@ -6,8 +6,7 @@ decoded with surrogateescape so nothing is lost on the way back.
 
 from __future__ import annotations
 
-import email.header
-import email.utils
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,9 +54,9 @@ class PatchFile:
         """Every `(cherry picked from commit X)` line's commit, in message order."""
         return tuple(dict.fromkeys(CHERRY_PICK_LINE.findall(self.body)))
 
-    @property
+    @functools.cached_property
     def paths(self) -> tuple[str, ...]:
-        return changed_paths(self.diff)
+        return changed_paths(self.diff)  # a regex over the whole diff: asked again and again
 
     @property
     def has_mail_header(self) -> bool:
@@ -193,6 +192,11 @@ def strip_diffstat(body: str) -> str:
 
 
 def _decode(value: str) -> str:
+    if "=?" not in value:
+        return value  # no RFC 2047 encoded word: decoding gives the text back as it is
+    import email.errors
+    import email.header
+
     try:
         return str(email.header.make_header(email.header.decode_header(value)))
     except (email.errors.HeaderParseError, LookupError, UnicodeDecodeError):
@@ -200,6 +204,8 @@ def _decode(value: str) -> str:
 
 
 def git_date(rfc2822: str) -> str:
+    import email.utils
+
     parsed = email.utils.parsedate_tz(rfc2822)
     if parsed is None:
         return "0 +0000"

@@ -13,7 +13,8 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from patchq.carry.engine import APPLIES, CONFLICTS, Carrier, SeriesSource
+from patchq.carry.engine import Carrier, SeriesSource
+from patchq.carry.outcomes import APPLIES, CONFLICTS
 from patchq.errors import ConfigError, ConflictError
 from patchq.git import Repo, Sha, as_sha, remote
 from patchq.patches import patchfile

@@ -30,10 +30,13 @@ class Plan:
 def make_plan(
     ws: Workspace, repo: Repo, current: Series, onto: str, *, refs: str, progress: bool
 ) -> Plan:
-    # Imported here: --skip and --continue walk with the carry alone and need none of it.
+    from patchq.status.range import start_scan
+
+    rng, cache = start_scan(current, repo, onto)  # git walks the range meanwhile...
+    # ...and the status pipeline is imported (here: --skip and --continue walk with the carry
+    # alone and need none of it).
     from patchq.status import pipeline as status
 
-    rng, cache = status.start_scan(current, repo, onto)  # git walks the range meanwhile
     try:
         if rng.against_commit == rng.base_commit:
             raise ConfigError(

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from patchq import console, git
-from patchq.carry.engine import CONFLICTS, PRESENT, Carrier, PatchCommit
+from patchq.carry.engine import Carrier, PatchCommit
+from patchq.carry.outcomes import CONFLICTS, PRESENT
 from patchq.errors import ConfigError, GitError, PatchqError
 from patchq.fsutil import checkpoint
 from patchq.git import CommitInfo, Repo, Sha

@@ -10,18 +10,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 import io
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from patchq.errors import ConfigError
 from patchq.fsutil import atomic_write
-from patchq.series import synced
+from patchq.series import parsecache, synced
 from patchq.series.model import (
     CHANGE_ID_RE,
     CHECK_IDS,
@@ -33,6 +33,9 @@ from patchq.series.model import (
     Upstream,
     UpstreamLinks,
 )
+
+if TYPE_CHECKING:
+    import yaml
 
 SERIES_FILE = "series.yaml"
 PATCHES_DIR = "patches"
@@ -92,14 +95,7 @@ def load_with_problems(
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 (byte {exc.start}): save it as UTF-8") from None
-    try:
-        _refuse_aliases(text, path)
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{where}: YAML syntax error: {problem}: fix the file") from None
+    data = _parse(raw, text, path)
     series, problems = _validate(data, root, check_files=check_files)
     if problems:
         lines = LineFinder(text)
@@ -107,6 +103,27 @@ def load_with_problems(
             Problem(p.path, p.message, p.check_id, p.patch, lines.line_of(p.path)) for p in problems
         ]
     return series, problems
+
+
+def _parse(raw: bytes, text: str, path: Path) -> Any:
+    """The document's data; a text parsed before is read back from parsecache (and PyYAML is
+    then not even imported)."""
+    digest = parsecache.key(raw)
+    hit, data = parsecache.recall(digest)
+    if hit:
+        return data
+    import yaml
+
+    try:
+        _refuse_aliases(text, path)
+        data = yaml.load(text, Loader=_loader())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{where}: YAML syntax error: {problem}: fix the file") from None
+    parsecache.remember(digest, data)
+    return data
 
 
 # `&name` or `*name` where YAML could read an anchor or alias (also inside quoted text, where
@@ -121,7 +138,9 @@ def _refuse_aliases(text: str, path: Path) -> None:
     candidate `&x` / `*x`, so a plain manifest pays one regex search."""
     if not _MAYBE_ALIAS.search(text):
         return
-    for event in yaml.parse(text, Loader=_Loader):
+    import yaml
+
+    for event in yaml.parse(text, Loader=_loader()):
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             kind = "alias" if isinstance(event, yaml.AliasEvent) else "anchor"
@@ -138,26 +157,30 @@ def format_problem(path: Path, problem: Problem) -> str:
     return f"{where}: {problem.message}"
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe loader that keeps dates as text ("2025-10-02") instead of datetime objects."""
+@functools.cache
+def _loader() -> type[yaml.SafeLoader]:
+    """Safe loader that keeps dates as text ("2025-10-02") instead of datetime objects (made
+    on first use: PyYAML is imported only when a text is parsed)."""
+    import yaml
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
-        # PyYAML keeps the last of two equal keys without a word, and the round-trip writer
-        # refuses them: both would hide what the user wrote.
-        seen: set[str] = set()
-        for key, _ in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                if key.value in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key '{key.value}': keep one", key.start_mark
-                    )
-                seen.add(key.value)
-        return super().construct_mapping(node, deep)
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+            # PyYAML keeps the last of two equal keys without a word, and the round-trip
+            # writer refuses them: both would hide what the user wrote.
+            seen: set[str] = set()
+            for key, _ in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"duplicate key '{key.value}': keep one", key.start_mark
+                        )
+                    seen.add(key.value)
+            return super().construct_mapping(node, deep)
 
-
-_Loader.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
+    Loader.add_constructor(
+        "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+    )
+    return Loader
 
 
 class LineFinder:
@@ -168,6 +191,8 @@ class LineFinder:
         self._root: yaml.Node | None = None
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
+        import yaml
+
         if self._root is None:
             self._root = yaml.compose(self.text, Loader=yaml.SafeLoader)
         node = self._root
@@ -489,15 +514,18 @@ def _validate_patch(
 
 def unsafe_patch_name(file: str, root: Path) -> str | None:
     """Why `file` may not be used as a name under patches/, or None when it is safe."""
-    pure = PurePosixPath(file)
     if "\\" in file or "\x00" in file:
         return f"file name {file!r} has a backslash or NUL: use a plain relative name"
+    # A plain name directly in patches/ (the usual case, asked for every patch): one lstat,
+    # no path parsing and no realpath walk unless it is a symlink.
+    plain = "/" not in file and file not in ("", ".", "..") and not file.startswith("~")
+    if plain and not os.path.islink(os.path.join(root, PATCHES_DIR, file)):
+        return None
+    pure = PurePosixPath(file)
     if pure.is_absolute() or file.startswith("~"):
         return f"file {file!r} is absolute: names are relative to {PATCHES_DIR}/"
     if ".." in pure.parts or not pure.parts or pure.parts[0] in (".", ""):
         return f"file {file!r} escapes {PATCHES_DIR}/: remove the '..'"
-    if "/" not in file and not (root / PATCHES_DIR / file).is_symlink():
-        return None  # a plain file directly in patches/: one lstat, no realpath walk
     patches = (root / PATCHES_DIR).resolve()
     target = (root / PATCHES_DIR / file).resolve()
     if patches != target and patches not in target.parents:

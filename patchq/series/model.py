@@ -130,6 +130,8 @@ class UpstreamLinks:
 
 @dataclass(frozen=True)
 class Patch:
+    """One series.yaml entry: a patch file and what is known of it upstream."""
+
     file: str  # relative to patches/
     status: Status = Status.PENDING
     reason: str | None = None
@@ -156,6 +158,8 @@ class Patch:
 
 @dataclass(frozen=True)
 class Upstream:
+    """series.yaml's `upstream:` block: where the clone is and what the series is based on."""
+
     name: str
     path: str  # local clone, relative to series.yaml
     base: str  # the ref the series applies to
@@ -186,6 +190,8 @@ class Upstream:
 
 @dataclass(frozen=True)
 class Series:
+    """The whole series.yaml: the single source of truth of a series."""
+
     upstream: Upstream
     patches: tuple[Patch, ...] = ()
     history: tuple[dict[str, Any], ...] = ()  # one entry per rebase or drop, plain data

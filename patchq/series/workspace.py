@@ -26,6 +26,8 @@ REBASE_STATE = "rebase"
 
 @dataclass
 class Workspace:
+    """A series directory: series.yaml, patches/ and patchq's own .patchq/."""
+
     root: Path
     upstream_override: str | None = None  # --upstream, else $PATCHQ_UPSTREAM
 

@@ -16,6 +16,7 @@ from patchq.series.model import Series
 from patchq.series.workspace import Workspace
 from patchq.status import pipeline as status
 from patchq.status import verdict
+from patchq.status.range import resolve_range
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def apply_series(
 ) -> Applied:
     old = check_branch(repo, branch, force=force)
     onto_name = current.upstream.base if onto is None else onto  # "--onto ''" is refused
-    rng = status.resolve_range(current, repo, onto_name)
+    rng = resolve_range(current, repo, onto_name)
     if rng.against_commit == rng.base_commit:
         # Nothing upstream between base and REF: the series built on its base is the branch.
         pairs = status.read_series(ws, current)

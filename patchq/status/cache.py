@@ -213,11 +213,15 @@ class CommitCache:
         return record is not None and _facts(record) is not None
 
     def diff_facts(
-        self, shas: Sequence[str], diffs: dict[str, bytes] | None = None
+        self,
+        shas: Sequence[str],
+        diffs: dict[str, bytes] | None = None,
+        ids: dict[str, str] | None = None,
     ) -> dict[str, DiffFacts]:
         """Patch-id and changed-line fingerprint of each commit; only the commits not seen
         before are diffed (ONE `git diff-tree --stdin`, ONE `git patch-id`). `diffs` holds
-        diffs already fetched (git.DiffFeed)."""
+        diffs already fetched (git.DiffFeed), `ids` the patch-ids of those of them that
+        have one (a fetched diff missing from it is asked again)."""
         out: dict[str, DiffFacts] = {}
         missing = []
         for sha in shas:
@@ -231,9 +235,9 @@ class CommitCache:
             return out
         diffs = dict(diffs or {})
         diffs.update(git.commit_diffs(self.repo, [s for s in missing if s not in diffs]))
-        order = [s for s in missing if diffs.get(s, b"").strip()]
-        ids = self.repo.patch_ids([diffs[s] for s in order])
-        by_sha = dict(zip(order, ids, strict=True))
+        by_sha: dict[str, str | None] = {s: ids[s] for s in missing if ids and s in ids}
+        order = [s for s in missing if s not in by_sha and diffs.get(s, b"").strip()]
+        by_sha.update(zip(order, self.repo.patch_ids([diffs[s] for s in order]), strict=True))
         for sha in missing:
             facts = DiffFacts(by_sha.get(sha), tuple(detect.changed_lines(diffs.get(sha, b""))))
             out[sha] = facts

@@ -13,17 +13,10 @@ import hashlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from patchq import console, git
-from patchq.carry.engine import (
-    APPLIES,
-    PRESENT,
-    Carrier,
-    CarryStep,
-    PatchCommit,
-    SeriesSource,
-)
+from patchq.carry.outcomes import APPLIES, PRESENT, CarryStep
 from patchq.errors import ConfigError, ConflictError, PatchqError
 from patchq.git import Repo, ScannedCommit, Sha
 from patchq.patches.patchfile import PatchFile
@@ -31,68 +24,12 @@ from patchq.series.model import Patch, Series
 from patchq.series.workspace import Workspace
 from patchq.status import detect, left_behind, verdict
 from patchq.status.cache import CommitCache, DiffFacts
+from patchq.status.range import Range, start_scan
+
+if TYPE_CHECKING:
+    from patchq.carry.engine import Carrier, PatchCommit, SeriesSource
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Range:
-    base: str
-    base_commit: Sha
-    against: str
-    against_commit: Sha
-
-
-def resolve_range(current: Series, repo: Repo, against: str | None) -> Range:
-    """base..REF; REF must exist (ConfigError, exit 2). The scan of the range tells whether
-    it contains base (require_ancestor). Every name is looked up by one git process."""
-    up = current.upstream
-    trunk = f"origin/{up.trunk}"
-    ref_name = up.trunk if against is None else against  # "" is a name, and not a commit
-    names = [up.base_commit or up.base, ref_name, *([trunk] if against is None else [])]
-    found = repo.resolve_all(names)
-    base_commit = found[0]
-    if base_commit is None and up.base_commit:
-        # Not the base ref instead: it may have moved, and the series would then look broken.
-        raise ConfigError(missing_base(up.base, up.base_commit, repo))
-    if base_commit is None:
-        raise ConfigError(not_a_commit("base", up.base, repo))
-    if against is None:
-        name = up.trunk
-        ref = found[1] or found[2]
-        if ref is None:
-            raise ConfigError(
-                f"upstream branch {name!r} is not in {repo.path}: pass --against REF "
-                "or set upstream.branch in series.yaml"
-            )
-    else:
-        name = against
-        ref = found[1]
-        if ref is None:
-            raise ConfigError(not_a_commit("ref", against, repo))
-    return Range(up.base, base_commit, name, ref)
-
-
-def not_a_commit(what: str, ref: str, repo: Repo) -> str:
-    """Repo.resolve_or_fail's message."""
-    return f"{what} {ref!r} is not a commit in {repo.path}: check the name or fetch it"
-
-
-def missing_base(base: str, base_commit: str, repo: Repo) -> str:
-    return (
-        f"the base commit {base_commit[:12]} (upstream.base_commit, base {base}) is missing "
-        f"from {repo.path}: fetch it, e.g. `git -C {repo.path} fetch origin {base}` or the "
-        f"branch that has it, or fix upstream.base_commit in series.yaml"
-    )
-
-
-def start_scan(current: Series, repo: Repo, against: str | None) -> tuple[Range, CommitCache]:
-    """The range to judge against, and its cache with the range's `git log` already started
-    when the cache does not know it (assess reads it)."""
-    rng = resolve_range(current, repo, against)
-    cache = CommitCache(repo)
-    cache.start(rng.base_commit, rng.against_commit)
-    return rng, cache
 
 
 def require_related(rng: Range, repo: Repo) -> list[Sha]:
@@ -219,13 +156,17 @@ def evaluate(
     *,
     against: str | None = None,
     progress: bool = False,
+    started: tuple[Range, CommitCache] | None = None,
 ) -> verdict.StatusResult:
-    """Each patch's state against REF (default: tip of upstream.branch), evidence included."""
-    return assess(ws, current, repo, against=against, progress=progress).result
+    """Each patch's state against REF (default: tip of upstream.branch), evidence included.
+    `started`: range.start_scan() of the caller (git then walks while this module loads)."""
+    return assess(ws, current, repo, against=against, progress=progress, started=started).result
 
 
 @dataclass(frozen=True)
 class Assessment:
+    """A status result and the commit a carry onto REF ends at."""
+
     result: verdict.StatusResult
     head: Sha  # REF plus a commit per patch that applies (what `patchq apply` publishes)
 
@@ -289,12 +230,14 @@ def assess(
             early.wait()  # let the reader finish before the repo (and its cat-file) closes
         feed.close()
         raise
-    prefetched = feed.result()
+    prefetched, prefetched_ids = feed.result()
     # Patch-ids judge only the patches that did not go onto the stack: a patch that still
     # applies to REF is not in REF, whatever an upstream commit's patch-id says.
     judged = [c for c, step in zip(carried, steps, strict=True) if not step.accepted]
     facts = cache.diff_facts(
-        detect.patch_id_candidates(carried if hints else judged, live), prefetched
+        detect.patch_id_candidates(carried if hints else judged, live),
+        prefetched,
+        prefetched_ids,
     )
     upstream_ids = {sha: f.patch_id for sha, f in facts.items() if f.patch_id}
     for index, sha in detect.by_patch_id(judged, live, upstream_ids).items():
@@ -388,7 +331,9 @@ class EarlyCarrier:
 
     def _make(self, repo: Repo, onto: Sha, series: LazySeries, guess: bool) -> None:
         try:
-            carrier = Carrier(repo, onto=onto, series=series)
+            from patchq.carry.engine import Carrier
+
+            carrier = Carrier(repo, onto=onto, series=series.source())
             infos = [info for _, info in series.pairs]
             carrier.prefetch(infos)
             self._result = carrier
@@ -448,12 +393,15 @@ class Prefetch:
             self._settle(self.early.likely)
         self._send(commit)
 
-    def result(self) -> dict[str, bytes]:
+    def result(self) -> tuple[dict[str, bytes], dict[str, str]]:
+        """The diffs, and the patch-ids git computed while they streamed."""
         if self.skip is None:
             assert self.early is not None
             self.early.wait()
             self._settle(self.early.likely or frozenset())  # no guess: diff them all
-        return self.feed.result() if self.feed is not None else {}
+        if self.feed is None:
+            return {}, {}
+        return self.feed.result(), self.feed.patch_ids()
 
     def close(self) -> None:
         """Stop the diffs (after an error)."""
@@ -472,19 +420,43 @@ class Prefetch:
         assert self.skip is not None
         if commit.path_key not in self.skip:
             if self.feed is None:
-                self.feed = git.DiffFeed(self.repo)
+                self.feed = git.DiffFeed(self.repo, patch_ids=True)
             self.feed.add(commit.sha)
 
 
-class LazySeries(SeriesSource):
-    """The series' patches as commits for git's 3-way merge, made only when needed; a series
+class LazySeries:
+    """The series' patches as commits for git's 3-way merge, made only when needed (the carry
+    engine is imported then: a warm status replays recorded outcomes without it); a series
     that does not apply to its own base is a configuration problem for status (exit 2)."""
 
+    def __init__(self, repo: Repo, base: Sha, pairs: Sequence[tuple[Patch, PatchFile]]) -> None:
+        self.repo, self.base, self.pairs = repo, base, pairs
+        self._source: SeriesSource | None = None
+
+    def source(self) -> SeriesSource:
+        if self._source is None:
+            self._source = _checked_source(self.repo, self.base, self.pairs)
+        return self._source
+
     def full(self) -> list[PatchCommit]:
-        try:
-            return super().full()
-        except ConflictError as exc:
-            raise ConfigError(f"{exc} onto its base: the series is broken; fix it first") from None
+        return self.source().full()
+
+
+def _checked_source(
+    repo: Repo, base: Sha, pairs: Sequence[tuple[Patch, PatchFile]]
+) -> SeriesSource:
+    from patchq.carry.engine import SeriesSource
+
+    class Checked(SeriesSource):
+        def full(self) -> list[PatchCommit]:
+            try:
+                return super().full()
+            except ConflictError as exc:
+                raise ConfigError(
+                    f"{exc} onto its base: the series is broken; fix it first"
+                ) from None
+
+    return Checked(repo, base, pairs)
 
 
 @dataclass(frozen=True)
@@ -641,7 +613,9 @@ def first_present(
         return None
 
     def present(sha: str) -> bool:
-        carrier = Carrier(repo, onto=Sha(sha), series=series)
+        from patchq.carry.engine import Carrier
+
+        carrier = Carrier(repo, onto=Sha(sha), series=series.source())
         return carrier.attempt(index, info).outcome == PRESENT
 
     found = first_on_chain(repo, rng.against_commit, [rng.base_commit], info.paths, present)

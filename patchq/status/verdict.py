@@ -22,6 +22,8 @@ EVIDENCE_KINDS = tuple(kind.value for kind in Evidence)
 
 @dataclass(frozen=True)
 class Similar:
+    """An upstream commit that looks like a patch (a hint, not evidence)."""
+
     commit: str
     subject: str
     score: float  # 0.0-1.0
@@ -29,6 +31,8 @@ class Similar:
 
 @dataclass(frozen=True)
 class PatchState:
+    """One patch's state against REF, with its evidence."""
+
     patch: Patch
     subject: str
     state: str  # LANDED | APPLIES | CONFLICTS
@@ -89,6 +93,8 @@ class LeftBehind:
 
 @dataclass(frozen=True)
 class StatusResult:
+    """`patchq status` of a whole series against one REF."""
+
     base: str
     base_commit: str
     against: str

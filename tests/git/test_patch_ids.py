@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from patchq.git import Repo
+from patchq.git import DiffFeed, Repo
 from tests.builders import NOVA_API, UpstreamRepo, git
 
 
@@ -23,3 +23,37 @@ def test_a_bare_sha_line_in_a_message_does_not_split_the_patch(upstream: Upstrea
     ]
     with Repo(upstream.path) as repo:
         assert repo.patch_ids([first, second]) == expected
+
+
+def test_patch_ids_streamed_from_diff_tree_are_the_ones_asked_one_by_one(
+    upstream: UpstreamRepo,
+) -> None:
+    """DiffFeed(patch_ids=True) pipes diff-tree into patch-id as the diffs arrive: each id must
+    be what patch_ids() gives for that commit's diff alone (renames, binary, mode, add,
+    delete, and a commit with no diff)."""
+    api = upstream.path / "nova" / "api.py"
+    shas = [
+        upstream.commit("Modify", {"nova/api.py": NOVA_API + "# more\n"}),
+        upstream.commit("Add", {"nova/new.py": "x = 1\n" * 40}),
+        upstream.commit("Binary", {"nova/blob.bin": bytes(range(256)) * 8}),
+    ]
+    git(upstream.path, "mv", "nova/new.py", "nova/moved.py")
+    git(upstream.path, "commit", "-q", "-m", "Rename")
+    shas.append(git(upstream.path, "rev-parse", "HEAD").strip())
+    api.chmod(0o755)
+    git(upstream.path, "commit", "-q", "-am", "Mode")
+    shas.append(git(upstream.path, "rev-parse", "HEAD").strip())
+    git(upstream.path, "commit", "-q", "--allow-empty", "-m", "Empty")
+    shas.append(git(upstream.path, "rev-parse", "HEAD").strip())
+    shas.append(upstream.commit("Delete", {"nova/blob.bin": None}))
+    with Repo(upstream.path) as repo:
+        feed = DiffFeed(repo, patch_ids=True)
+        for sha in shas:
+            feed.add(sha)
+        diffs = feed.result()
+        streamed = feed.patch_ids()
+        ids = repo.patch_ids([diffs.get(s, b"") for s in shas])
+        one_by_one = dict(zip(shas, ids, strict=True))
+    expected = {sha: pid for sha, pid in one_by_one.items() if pid}
+    assert len(expected) == len(shas) - 1  # the empty commit has no patch-id
+    assert streamed == expected
