@@ -20,9 +20,10 @@ Rows, in paired alternating runs of whole processes:
   `git rebase --onto 2.0 1.0` (merge backend) with `--skip` on each stop;
 * each later stop alone (a `--skip` that stops again), against a 0.3 s budget;
 * the first stop (`rebase --onto 2.0` up to the first conflict), against git's first stop;
-* what bounds the whole rebase: one checkout of 2.0 into an empty directory (`git read-tree
-  --reset -u`), which patchq's conflict worktree needs once and `git rebase`, working in the
-  user's own checkout, never does, against the whole git rebase.
+* one checkout of 2.0 into an empty directory (`git read-tree --reset -u`), against the whole
+  git rebase: what a whole-tree conflict worktree (`--full-worktree`) writes once and
+  `git rebase`, working in the user's own checkout, never does. The default sparse worktree
+  writes only the series' files (tens instead of thousands).
 """
 
 from __future__ import annotations
