@@ -3,9 +3,12 @@ next to `git rebase --onto` with `--skip` at each of its stops, on the same data
 
 A plug-in of benchmarks/run.py (`rows(data, quick=...)`), or on its own:
 
-    python benchmarks/bench_conflict.py [--quick] [--keep DIR] [--runs N]
+    python benchmarks/bench_conflict.py [--quick] [--keep DIR] [--runs N] [--full-worktree]
     python benchmarks/bench_conflict.py --real CLONE --base 27.0.0 --new 28.0.0 \
         --series-range 27.0.0..SERIES_TIP     # a real clone; the series is that range
+
+patchq's conflict worktree is a sparse checkout of the series' files (the default);
+`--full-worktree` times `patchq rebase --onto NEW --full-worktree` (the whole tree on disk).
 
 It builds its own upstream (benchmarks/synth.py's stream, one `git fast-import`): tag 1.0 with
 5,000 files of 250 lines (about neutron's size), then 300 commits to 2.0 that change the top
@@ -17,9 +20,10 @@ Rows, in paired alternating runs of whole processes:
   `git rebase --onto 2.0 1.0` (merge backend) with `--skip` on each stop;
 * each later stop alone (a `--skip` that stops again), against a 0.3 s budget;
 * the first stop (`rebase --onto 2.0` up to the first conflict), against git's first stop;
-* what bounds the whole rebase: one checkout of 2.0 into an empty directory (`git read-tree
-  --reset -u`), which patchq's conflict worktree needs once and `git rebase`, working in the
-  user's own checkout, never does, against the whole git rebase.
+* one checkout of 2.0 into an empty directory (`git read-tree --reset -u`), against the whole
+  git rebase: what a whole-tree conflict worktree (`--full-worktree`) writes once and
+  `git rebase`, working in the user's own checkout, never does. The default sparse worktree
+  writes only the series' files (tens instead of thousands).
 """
 
 from __future__ import annotations
@@ -108,9 +112,12 @@ def rows(data: Synth | None, *, quick: bool, runs: int | None = None) -> list[di
     return measure(made, conflicts=sizes["conflicts"], runs=runs)
 
 
-def measure(data: Synth, *, conflicts: int | None, runs: int) -> list[dict[str, Any]]:
+def measure(
+    data: Synth, *, conflicts: int | None, runs: int, full_worktree: bool = False
+) -> list[dict[str, Any]]:
     """The rows on `data`; both sides must stop `conflicts` times (None: as often as each
-    other, or fewer for patchq, which drops landed patches that git stops at)."""
+    other, or fewer for patchq, which drops landed patches that git stops at).
+    `full_worktree`: patchq's conflict worktree is the whole tree, not a sparse checkout."""
     side = data.root.parent / "runs"
     shutil.rmtree(side, ignore_errors=True)
     side.mkdir()
@@ -129,7 +136,8 @@ def measure(data: Synth, *, conflicts: int | None, runs: int) -> list[dict[str, 
 
     def patchq_rebase() -> int:
         start = time.perf_counter()
-        proc = harness.run([*patchq, "rebase", "--onto", data.new], side, check=False)
+        onto = ["rebase", "--onto", data.new, *(["--full-worktree"] if full_worktree else [])]
+        proc = harness.run([*patchq, *onto], side, check=False)
         firsts.append(time.perf_counter() - start)
         seen = 0
         while proc.returncode == 1:
@@ -193,7 +201,8 @@ def measure(data: Synth, *, conflicts: int | None, runs: int) -> list[dict[str, 
     bound = harness.paired(checkout, git_rebase, runs=runs, prepare_a=empty, prepare_b=reset_git)
     shutil.rmtree(side, ignore_errors=True)
     tree = f"{data.files}-file upstream" if data.files else f"{data.base}..{data.new}"
-    what = f"{tree}, {data.patches} patches, {got} stops (git {want})"
+    form = "whole-tree worktree" if full_worktree else "sparse worktree"
+    what = f"{tree}, {data.patches} patches, {got} stops (git {want}), {form}"
     git_label = "`git rebase --onto NEW OLD` + `--skip` per stop"
     budget = f"{STOP_BUDGET:g} s budget (issue 12)"
     later = (statistics.median(stops), STOP_BUDGET, statistics.median(stops) / STOP_BUDGET)
@@ -224,6 +233,9 @@ def main() -> None:
     parser.add_argument("--base", default="27.0.0", help="with --real: the series' base")
     parser.add_argument("--new", default="28.0.0", help="with --real: the release to rebase onto")
     parser.add_argument("--series-range", help="with --real: the commits that make the series")
+    parser.add_argument(
+        "--full-worktree", action="store_true", help="patchq checks out the whole tree at a stop"
+    )
     args = parser.parse_args()
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
     runs = args.runs or (1 if args.quick else 5)
@@ -236,12 +248,15 @@ def main() -> None:
                 args.real, root / "data", base=args.base, new=args.new,
                 series_range=args.series_range, limit=1000,
             ))  # fmt: skip
-            print(harness.render(measure(made, conflicts=None, runs=runs), made))
+            rows = measure(made, conflicts=None, runs=runs, full_worktree=args.full_worktree)
+            print(harness.render(rows, made))
             return
         made = harness.load_or_make(
             root / "data", sizes, lambda: make_conflicting(root / "data", **sizes)
         )
-        out = measure(made, conflicts=sizes["conflicts"], runs=runs)
+        out = measure(
+            made, conflicts=sizes["conflicts"], runs=runs, full_worktree=args.full_worktree
+        )
         print(harness.render(out, made))
 
 

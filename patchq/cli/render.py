@@ -6,6 +6,7 @@ at a conflict explained on stderr). Piped, a table prints one row per line, for 
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -183,12 +184,27 @@ def rebase_report(report: RebaseReport) -> None:
         *(f"  {path}" for path in conflict.paths),
         "the new base, the series so far and this patch's conflict markers are in:",
         f"  {conflict.worktree}",
+        *_sparse_note(conflict.worktree, conflict.sparse_files),
         "resolve the files there (no need to commit), then run one of:",
         "  patchq rebase --continue              the worktree becomes this patch's new content",
         "  patchq rebase --skip [--reason TEXT]  leave this patch out of the series",
         "  patchq rebase --abort                 put series.yaml and patches/ back as they were",
     ]
     click.echo("\n".join(lines), err=True)
+
+
+def _sparse_note(worktree: str, files: int) -> list[str]:
+    """What a sparse conflict worktree holds, and how to get the rest."""
+    if not files:
+        return []
+    return [
+        f"it is a sparse checkout: {files} file(s) on disk, those the series touches and the "
+        "conflicted ones;",
+        "the rest of the tree is in its index (git status, git diff and --continue see it all).",
+        "every file on disk (writes the whole tree; `rebase --onto REF --full-worktree` does it "
+        "from the start):",
+        f"  git -C {shlex.quote(worktree)} sparse-checkout disable",
+    ]
 
 
 # -- check ----------------------------------------------------------------------------------

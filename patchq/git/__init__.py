@@ -53,7 +53,13 @@ from patchq.git.scan import (
     start_scan,
     stop,
 )
-from patchq.git.worktree import worktree_checkout, worktree_checkout_token, worktree_fresh
+from patchq.git.worktree import (
+    series_paths,
+    worktree_checkout,
+    worktree_checkout_token,
+    worktree_files,
+    worktree_fresh,
+)
 
 __all__ = [
     "FORMAT_PATCH_FLAGS",
@@ -88,12 +94,14 @@ __all__ = [
     "rev_list",
     "scan_range",
     "scan_shas",
+    "series_paths",
     "split_diffs",
     "start_scan",
     "stop",
     "worktree_add",
     "worktree_checkout",
     "worktree_checkout_token",
+    "worktree_files",
     "worktree_fresh",
     "worktree_pick_conflict",
     "worktree_registered",

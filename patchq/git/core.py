@@ -263,10 +263,11 @@ class Repo:
             bare=False,
         )
 
-    def is_sealed_git_dir(self, path: Path) -> bool:
+    def is_sealed_git_dir(self, path: Path, *, extra_config: str = "") -> bool:
         """Whether `path` is still a worktree `.git` as make_sealed_git_dir() made it: its
-        config untouched (no filter, driver or hook of anyone's) and no attributes file or
-        link to another repository's git dir added."""
+        config untouched (no filter, driver or hook of anyone's; `extra_config` is what its
+        maker appended) and no attributes file or link to another repository's git dir
+        added."""
         if path.is_symlink() or not path.is_dir():
             return False
         if any((path / name).exists() for name in ("commondir", "gitdir", "info/attributes")):
@@ -275,7 +276,7 @@ class Repo:
             config = (path / "config").read_text()
         except (OSError, UnicodeDecodeError):
             return False
-        return config == sealed.config_text(self._object_format, bare=False)
+        return config == sealed.config_text(self._object_format, bare=False) + extra_config
 
     def run(
         self,
@@ -355,8 +356,11 @@ class Repo:
         lines = "".join(f"update {ref}\0{new}\0\0" for ref, new in updates)
         self.run("update-ref", "-z", "--stdin", "-m", reason, input=lines.encode())
 
-    def delete_ref(self, ref: str) -> None:
-        self.run("update-ref", "-d", ref, check=False)
+    def delete_refs(self, refs: Sequence[str], *, reason: str) -> None:
+        """Delete refs in one `git update-ref --stdin` (a ref that does not exist is fine;
+        like `update-ref -d`, a failure is not an error: the refs only keep objects alive)."""
+        lines = "".join(f"delete {ref}\0\0" for ref in refs)
+        self.run("update-ref", "-z", "--stdin", "-m", reason, input=lines.encode(), check=False)
 
     def commit_info(self, shas: Sequence[str]) -> list[CommitInfo]:
         """Metadata of many commits from one `git log --no-walk` process."""

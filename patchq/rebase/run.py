@@ -69,8 +69,17 @@ Advance = Callable[[], None]
 # -- entry points ---------------------------------------------------------------------------
 
 
-def start(ws: Workspace, onto: str, *, dry_run: bool = False, progress: bool = False) -> Report:
-    """`patchq rebase --onto REF [--dry-run]` (the caller holds ws.lock() unless dry_run)."""
+def start(
+    ws: Workspace,
+    onto: str,
+    *,
+    dry_run: bool = False,
+    progress: bool = False,
+    full_worktree: bool = False,
+) -> Report:
+    """`patchq rebase --onto REF [--dry-run] [--full-worktree]` (the caller holds ws.lock()
+    unless dry_run). `full_worktree`: a conflict stop checks out the whole tree instead of
+    only the files the series touches; kept in the state for every later stop."""
     rdir = RebaseDir(ws)
     if rdir.exists():
         raise ConfigError(
@@ -92,8 +101,9 @@ def start(ws: Workspace, onto: str, *, dry_run: bool = False, progress: bool = F
         if staged is None:
             return _dry_run(ws, repo, plan)
         staged.result()
-        rdir.begin(plan.state)
-        return _run(ws, repo, rdir, plan.state, progress=progress)
+        state = dataclasses.replace(plan.state, full_worktree=full_worktree)
+        rdir.begin(state)
+        return _run(ws, repo, rdir, state, progress=progress)
 
 
 def _import_what_the_finish_needs() -> None:
@@ -306,8 +316,13 @@ def _show_conflict(repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
     ):
         # The summary's patches are formatted (CPU) while git writes the worktree (I/O).
         formatted = pool.submit(_summary_files, repo, rdir, state)
-        _show_in_worktree(repo, rdir.worktree, head=Sha(state.head), pick=Sha(entry.old_commit))
-        state = dataclasses.replace(state, conflict=dataclasses.replace(state.conflict, ready=True))
+        sparse = None if state.full_worktree else _series_paths(repo, state)
+        _show_in_worktree(
+            repo, rdir.worktree, head=Sha(state.head), pick=Sha(entry.old_commit), sparse=sparse
+        )
+        on_disk = 0 if sparse is None else git.worktree_files(rdir.worktree)
+        shown = dataclasses.replace(state.conflict, ready=True, sparse_files=on_disk)
+        state = dataclasses.replace(state, conflict=shown)
         rdir.save(state, "conflict ready")
         bar.advance(description="comparing the patches carried so far")
         files = formatted.result()
@@ -322,19 +337,33 @@ def _show_conflict(repo: Repo, rdir: RebaseDir, state: RebaseState) -> Report:
     )
 
 
-def _show_in_worktree(repo: Repo, worktree: Path, *, head: Sha, pick: Sha) -> None:
-    """The worktree at `head` with `pick`'s conflict markers. Checked out once per rebase:
-    a later stop moves it (only the files that differ are written); should git refuse the
-    pick in a moved worktree (a human left a cherry-pick of their own going), it is checked
-    out again from scratch."""
-    moved = git.worktree_checkout(repo, worktree, head)
+def _series_paths(repo: Repo, state: RebaseState) -> Callable[[], tuple[bytes, ...]]:
+    """The paths a sparse conflict worktree holds: every path a patch of the series touches
+    (old and new sides, created files included), read only when it is checked out afresh.
+    git itself writes the conflicted paths, wherever an upstream rename put them."""
+    return lambda: git.series_paths(repo, [e.old_commit for e in state.entries])
+
+
+def _show_in_worktree(
+    repo: Repo,
+    worktree: Path,
+    *,
+    head: Sha,
+    pick: Sha,
+    sparse: Callable[[], tuple[bytes, ...]] | None,
+) -> None:
+    """The worktree at `head` with `pick`'s conflict markers (`sparse`: a sparse checkout of
+    the paths it gives). Checked out once per rebase: a later stop moves it (only the files
+    that differ are written); should git refuse the pick in a moved worktree (a human left a
+    cherry-pick of their own going), it is checked out again from scratch."""
+    moved = git.worktree_checkout(repo, worktree, head, sparse=sparse)
     checkpoint("worktree moved" if moved else "worktree created")
     try:
         git.worktree_pick_conflict(repo, worktree, pick)
     except GitError:
         if not moved:
             raise
-        git.worktree_fresh(repo, worktree, head)
+        git.worktree_fresh(repo, worktree, head, sparse=sparse)
         checkpoint("worktree created")
         git.worktree_pick_conflict(repo, worktree, pick)
     checkpoint("conflict shown in worktree")
@@ -609,7 +638,5 @@ def _tidy_worktree(repo: Repo, rdir: RebaseDir) -> None:
 def _tidy(repo: Repo, rdir: RebaseDir, *, refs: str) -> None:
     """Remove the conflict worktree and the temporary refs (refs/patchq/... only)."""
     _tidy_worktree(repo, rdir)
-    for name in ("head", "old"):
-        if repo.resolve(f"{refs}/{name}") is not None:
-            repo.delete_ref(f"{refs}/{name}")
+    repo.delete_refs([f"{refs}/head", f"{refs}/old"], reason="patchq rebase")
     checkpoint("temporary refs removed")

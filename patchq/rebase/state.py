@@ -75,6 +75,7 @@ class Conflict:
     paths: tuple[str, ...]
     worktree: str
     ready: bool = False  # the worktree exists and shows the conflict
+    sparse_files: int = 0  # a sparse worktree: how many files it has on disk (0: whole tree)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class RebaseState:
     refs: str = ""  # prefix of this rebase's temporary refs
     upstream: str = ""  # absolute path of the upstream clone
     left_behind: tuple[LeftBehind, ...] = ()  # commits of the old base the new one lacks
+    full_worktree: bool = False  # `--full-worktree`: conflict worktrees are whole checkouts
 
     @property
     def old_tip(self) -> str:
@@ -127,6 +129,7 @@ class RebaseState:
             refs=data["refs"],
             upstream=data["upstream"],
             left_behind=tuple(LeftBehind(**c) for c in data.get("left_behind") or ()),
+            full_worktree=bool(data.get("full_worktree", False)),
         )
 
 

@@ -1,6 +1,7 @@
 """The conflict worktree is checked out once per rebase and moved from stop to stop (issue 12):
 later stops write only the files that differ, the result is what a fresh checkout would show,
-and --skip, --continue and --abort keep their promises."""
+and --skip, --continue and --abort keep their promises; in the default sparse checkout and
+with --full-worktree alike (tests/rebase/test_sparse_worktree.py has what differs)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import os
 import shutil
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -89,11 +91,18 @@ def listing(root: Path) -> dict[str, tuple[bytes, bool]]:
 
 
 def fresh_view(upstream: UpstreamRepo, ws: Path, scratch: Path) -> dict[str, tuple[bytes, bool]]:
-    """What a fresh checkout of the stop shows: the state's head, the stopped patch picked."""
+    """What a fresh checkout of the stop shows: the state's head, the stopped patch picked; a
+    sparse checkout of the series' paths unless the rebase began with --full-worktree."""
     state = json.loads((ws / ".patchq" / "rebase" / "state.json").read_text())
     pick = state["entries"][state["position"]]["old_commit"]
+    olds = [e["old_commit"] for e in state["entries"]]
     with pgit.Repo(upstream.path) as repo:
-        pgit.worktree_fresh(repo, scratch, pgit.Sha(state["head"]))
+
+        def paths() -> tuple[bytes, ...]:
+            return pgit.series_paths(repo, olds)
+
+        sparse = None if state.get("full_worktree") else paths
+        pgit.worktree_fresh(repo, scratch, pgit.Sha(state["head"]), sparse=sparse)
         pgit.worktree_pick_conflict(repo, scratch, pgit.Sha(pick))
     return listing(scratch)
 
@@ -102,19 +111,26 @@ def status(worktree: Path) -> str:
     return git(worktree, "status", "--porcelain", "--untracked-files=all", "--ignored")
 
 
+START = {"sparse": ("--onto", "2.0"), "full": ("--onto", "2.0", "--full-worktree")}
+
+
+@pytest.mark.parametrize("form", ["sparse", "full"])
 def test_later_stops_move_the_worktree_and_show_what_a_fresh_checkout_would(
-    stack: tuple[UpstreamRepo, Path], tmp_path: Path
+    stack: tuple[UpstreamRepo, Path], tmp_path: Path, form: str
 ) -> None:
     upstream, ws = stack
     before = upstream.snapshot()
     original = digest_tree(ws)
     worktree = worktree_of(ws)
 
-    code, err = rebase(ws, "--onto", "2.0")
+    code, err = rebase(ws, *START[form])
     assert code == 1 and CONFLICTING[0] in err, err
     token = pgit.worktree_checkout_token(worktree)
     assert token is not None
-    untouched = (worktree / "untouched.txt").stat().st_ino
+    # A file no move has to write: outside the series (full) or carried only after the last
+    # stop (sparse, where only the series' files are on disk).
+    same = "untouched.txt" if form == "full" else "pkg/m5.py"
+    untouched = (worktree / same).stat().st_ino
     assert listing(worktree) == fresh_view(upstream, ws, tmp_path / "fresh1")
     # A human leaves things behind: an edit, an untracked file, an ignored one, a new dir.
     (worktree / "pkg" / "m0.py").write_text("scribbled\n")
@@ -122,12 +138,12 @@ def test_later_stops_move_the_worktree_and_show_what_a_fresh_checkout_would(
     (worktree / "build.log").write_text("noise\n")
     (worktree / "scratch" / "deep").mkdir(parents=True)
     (worktree / "scratch" / "deep" / "notes").write_text("mine\n")
-    os.chmod(worktree / "tool.sh", 0o644)
+    os.chmod(worktree / ("tool.sh" if form == "full" else "pkg/m0.py"), 0o644)
 
     code, err = rebase(ws, "--skip")
     assert code == 1 and CONFLICTING[1] in err, err
     assert pgit.worktree_checkout_token(worktree) == token  # moved, not checked out again
-    assert (worktree / "untouched.txt").stat().st_ino == untouched  # not rewritten
+    assert (worktree / same).stat().st_ino == untouched  # not rewritten
     expected = fresh_view(upstream, ws, tmp_path / "fresh2")
     assert listing(worktree) == expected
     assert "pkg/new/added.py" in expected
@@ -140,7 +156,7 @@ def test_later_stops_move_the_worktree_and_show_what_a_fresh_checkout_would(
     code, err = rebase(ws, "--continue")
     assert code == 1 and CONFLICTING[2] in err, err
     assert pgit.worktree_checkout_token(worktree) == token
-    assert (worktree / "untouched.txt").stat().st_ino == untouched
+    assert (worktree / same).stat().st_ino == untouched
     expected = fresh_view(upstream, ws, tmp_path / "fresh3")
     assert listing(worktree) == expected
     assert "pkg/m3.py" not in expected and "m2: resolved" in expected["pkg/m2.py"][0].decode()
@@ -154,8 +170,9 @@ def test_later_stops_move_the_worktree_and_show_what_a_fresh_checkout_would(
     assert upstream.snapshot() == before
 
 
+@pytest.mark.parametrize("form", ["sparse", "full"])
 def test_moving_gives_the_same_result_as_checking_out_each_time(
-    stack: tuple[UpstreamRepo, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    stack: tuple[UpstreamRepo, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
 ) -> None:
     upstream, ws = stack
     before = upstream.snapshot()
@@ -182,7 +199,7 @@ def test_moving_gives_the_same_result_as_checking_out_each_time(
             shown.append(result.stdout)
             return result.exit_code
 
-        assert step("--onto", "2.0") == 1
+        assert step(*START[form]) == 1
         assert step("--skip", "--reason", "later") == 1
         (worktree_of(root) / "pkg" / "m2.py").write_text(module("m2", "resolved"))
         assert step("--continue") == 1
@@ -197,11 +214,14 @@ def test_moving_gives_the_same_result_as_checking_out_each_time(
     tokens: list[str | None] = []
     real_fresh = moving.worktree_fresh
 
-    def counted_fresh(repo: pgit.Repo, path: Path, commit: pgit.Sha) -> None:
-        real_fresh(repo, path, commit)
+    def counted_fresh(
+        repo: pgit.Repo, path: Path, commit: pgit.Sha, *, sparse: moving.SparsePaths | None
+    ) -> None:
+        assert (sparse is None) == (form == "full")
+        real_fresh(repo, path, commit, sparse=sparse)
         tokens.append(pgit.worktree_checkout_token(path))
 
-    monkeypatch.setattr(moving, "worktree_move", lambda *args: False)
+    monkeypatch.setattr(moving, "worktree_move", lambda *args, **kw: False)
     monkeypatch.setattr(moving, "worktree_fresh", counted_fresh)
     assert walk(twin, forget=True) == moved
     assert "refreshed" in moved[1][2] and "conflict resolved" in moved[1][3]
@@ -250,17 +270,23 @@ def test_a_worktree_that_cannot_be_moved_safely_is_checked_out_again(
     assert rebase(ws, "--abort")[0] == 0
 
 
-@pytest.mark.parametrize("staged", [False, True])
+@pytest.mark.parametrize("staged", ["no", "yes", "packed"])
 def test_continue_takes_the_resolution_whether_or_not_the_human_staged_it(
-    stack: tuple[UpstreamRepo, Path], staged: bool
+    stack: tuple[UpstreamRepo, Path], staged: str
 ) -> None:
     upstream, ws = stack
     worktree = worktree_of(ws)
     assert rebase(ws, "--onto", "2.0")[0] == 1
     (worktree / "pkg" / "m1.py").write_text(module("m1", "resolved"))
     (worktree / "pkg" / "extra.py").write_text("a new file in the resolution\n")
-    if staged:  # the blob goes to the worktree's own object store, not the clone's
+    if staged != "no":  # the blob goes to the worktree's own object store, not the clone's
+        past = time.time() - 100  # not racily clean: git takes the index entry as it is
+        os.utime(worktree / "pkg" / "m1.py", (past, past))
         git(worktree, "add", "pkg/m1.py")
+    if staged == "packed":  # and from there into a pack of its own
+        git(worktree, "repack", "-q", "-a", "-d", "-l")
+        packs = list((worktree / ".git" / "objects" / "pack").glob("*.idx"))
+        assert len(packs) == 1
     code, err = rebase(ws, "--continue")
     assert code == 1 and CONFLICTING[1] in err, err
     state = json.loads((ws / ".patchq" / "rebase" / "state.json").read_text())
