@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import tempfile
 from pathlib import Path
 
 from patchq.errors import GitError
@@ -39,6 +38,8 @@ FORMAT_PATCH_FLAGS = (
 
 def format_patches(repo: Repo, start: Sha, end: Sha) -> dict[Sha, bytes]:
     """`git format-patch start..end` in one process: each commit's patch file by commit sha."""
+    import tempfile  # with shutil and the archive modules: only when formatting
+
     out_dir = Path(tempfile.mkdtemp(prefix="format-patch-", dir=repo.scratch_dir()))
     repo.run(
         "format-patch",

@@ -30,7 +30,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import secrets
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -69,6 +68,8 @@ def worktree_fresh(
     worktree_add(repo, path, commit, patterns=None if paths is None else sparse_patterns(paths))
     if paths is not None:
         (path / ".git" / SPARSE_RECORD).write_bytes(b"\0".join(paths))
+    import secrets  # only at a checkout
+
     (path / ".git" / TOKEN).write_text(secrets.token_hex(8) + "\n")
     _past_the_racy_second(path / ".git" / "index")
 
