@@ -52,7 +52,13 @@ def yml() -> YAML:
     return made
 
 
-@pytest.mark.parametrize("index", [0, 6, 54, 119])
+# The sweeps: a sample in the default run, the rest under --run-slow.
+SLOW = pytest.mark.slow
+
+
+@pytest.mark.parametrize(
+    "index", [0, pytest.param(6, marks=SLOW), pytest.param(54, marks=SLOW), 119]
+)
 @pytest.mark.parametrize(
     "change",
     [
@@ -156,7 +162,16 @@ SHAPES = {
 
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize(
-    "drop", [[], [0], [6], [0, 1, 2], [119], [10, 20, 54, 55, 118, 119], [5, 6, 7, 13, 14]]
+    "drop",
+    [
+        [],
+        pytest.param([0], marks=SLOW),
+        pytest.param([6], marks=SLOW),
+        [0, 1, 2],
+        pytest.param([119], marks=SLOW),
+        [10, 20, 54, 55, 118, 119],
+        pytest.param([5, 6, 7, 13, 14], marks=SLOW),
+    ],
 )
 def test_a_rebase_edit_gives_the_round_trips_bytes(
     tmp_path: Path, shape: str, drop: list[int]
