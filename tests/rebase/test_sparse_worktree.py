@@ -14,18 +14,12 @@ import pytest
 
 from patchq import git as pgit
 from tests.builders import Story, UpstreamRepo, digest_tree, git, make_series, run
+from tests.rebase.test_worktree_reuse import STORY as REUSE_STORY
 from tests.rebase.test_worktree_reuse import fresh_view, listing, module, rebase, worktree_of
 
 # 0002 and 0006 conflict in place; 0004 edits pkg/m2.py, which 2.0 renamed to lib/m2.py with
 # the same line changed: git shows that conflict at lib/m2.py, a path no patch names.
-STORY: Story = [
-    ("0001-a.patch", "Edit m0", "Carried.\n", {"pkg/m0.py": module("m0", "downstream")}),
-    ("0002-b.patch", "Edit m1", "Conflicts.\n", {"pkg/m1.py": module("m1", "downstream")}),
-    ("0003-c.patch", "Add a module", "Carried.\n", {"pkg/new/added.py": "added\n"}),
-    ("0004-d.patch", "Edit m2", "Conflicts.\n", {"pkg/m2.py": module("m2", "downstream")}),
-    ("0005-e.patch", "Drop m3", "Carried.\n", {"pkg/m3.py": None}),
-    ("0006-f.patch", "Edit m4", "Conflicts.\n", {"pkg/m4.py": module("m4", "downstream")}),
-]
+STORY: Story = REUSE_STORY[:6]  # the same patches, without the last carried one
 SERIES_PATHS = {"pkg/m0.py", "pkg/m1.py", "pkg/new/added.py", "pkg/m2.py", "pkg/m3.py"}
 SERIES_PATHS |= {"pkg/m4.py"}
 
