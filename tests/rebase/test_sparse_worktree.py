@@ -13,9 +13,16 @@ from pathlib import Path
 import pytest
 
 from patchq import git as pgit
-from tests.builders import Story, UpstreamRepo, digest_tree, git, make_series, run
+from tests.builders import Story, UpstreamRepo, digest_tree, git
 from tests.rebase.test_worktree_reuse import STORY as REUSE_STORY
-from tests.rebase.test_worktree_reuse import fresh_view, listing, module, rebase, worktree_of
+from tests.rebase.test_worktree_reuse import (
+    fresh_view,
+    listing,
+    module,
+    rebase,
+    series_on_1_0,
+    worktree_of,
+)
 
 # 0002 and 0006 conflict in place; 0004 edits pkg/m2.py, which 2.0 renamed to lib/m2.py with
 # the same line changed: git shows that conflict at lib/m2.py, a path no patch names.
@@ -31,11 +38,7 @@ def build(tmp_path: Path) -> tuple[UpstreamRepo, Path]:
     files |= {f"big/f{i:03d}.txt": f"filler {i}\n" for i in range(60)}
     upstream.commit("Initial", files)
     upstream.tag("1.0")
-    ws = tmp_path / "pkg"
-    ws.mkdir()
-    made = run("-C", str(ws), "init", "--upstream", str(upstream.path), "--base", "1.0")
-    assert made.exit_code == 0, made.stderr
-    make_series(upstream, ws, STORY)
+    ws = series_on_1_0(upstream, tmp_path, STORY)
     upstream.commit("Upstream m1", {"pkg/m1.py": module("m1", "upstream")})
     upstream.commit("Move m2", {"pkg/m2.py": None, "lib/m2.py": module("m2", "upstream")})
     upstream.commit("Upstream m4", {"pkg/m4.py": module("m4", "upstream")})

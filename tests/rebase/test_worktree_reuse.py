@@ -57,11 +57,7 @@ def build_stack(tmp_path: Path) -> tuple[UpstreamRepo, Path]:
     os.chmod(upstream.path / "tool.sh", 0o755)
     upstream.commit("Executable tool")
     upstream.tag("1.0")
-    ws = tmp_path / "pkg"
-    ws.mkdir()
-    made = run("-C", str(ws), "init", "--upstream", str(upstream.path), "--base", "1.0")
-    assert made.exit_code == 0, made.stderr
-    make_series(upstream, ws, STORY)
+    ws = series_on_1_0(upstream, tmp_path, STORY)
     upstream.commit("Upstream m1", {"pkg/m1.py": module("m1", "upstream")})
     upstream.commit("Upstream m2 and docs", {"pkg/m2.py": module("m2", "up"), "doc/a": "a\n"})
     upstream.commit("Upstream m4", {"pkg/m4.py": module("m4", "upstream")})
@@ -295,3 +291,13 @@ def test_continue_takes_the_resolution_whether_or_not_the_human_staged_it(
     show = git(upstream.path, "show", "--format=", carried["commit"])
     assert "+m1: resolved" in show and "+a new file in the resolution" in show
     assert rebase(ws, "--abort")[0] == 0
+
+
+def series_on_1_0(upstream: UpstreamRepo, tmp_path: Path, story: Story) -> Path:
+    """A packaging dir `pkg` whose series (`story`) is on upstream's 1.0."""
+    ws = tmp_path / "pkg"
+    ws.mkdir()
+    made = run("-C", str(ws), "init", "--upstream", str(upstream.path), "--base", "1.0")
+    assert made.exit_code == 0, made.stderr
+    make_series(upstream, ws, story)
+    return ws
